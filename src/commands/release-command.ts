@@ -1,0 +1,29 @@
+/**
+ * Typed operations that `/release` text parses into. Buttons on the status card carry the
+ * same text (e.g. "start rt-7k2f9q") and go through the same parser.
+ */
+import type { ComponentSpec, OperationType, TaskStatus } from '../domain/release-task.js';
+
+export type TaskAction = 'start' | 'suspend' | 'resume' | 'retry' | 'rollback' | 'delete';
+
+export type ReleaseCommand =
+  | { kind: 'help' }
+  | {
+      kind: 'create';
+      name: string;
+      operation: OperationType;
+      env: string;
+      /** Bulk Clone only. */
+      sourceEnv?: string;
+      components: ComponentSpec[];
+      bestEffort: boolean;
+      parallel: number;
+      description?: string;
+    }
+  | { kind: 'action'; action: TaskAction; taskId: string }
+  | { kind: 'show'; taskId: string }
+  | { kind: 'list'; status?: TaskStatus; env?: string }
+  | { kind: 'components'; env: string };
+
+/** Parse result: a command, or what is wrong plus the usage line to show. */
+export type ParseResult<C> = { ok: true; command: C } | { ok: false; error: string; usage: string };

@@ -1,0 +1,70 @@
+/**
+ * Configuration from the environment, parsed once at start with zod. `loadConfig(env)` takes the
+ * env as a parameter so tests and the benchmark build configs without touching process.env.
+ */
+import { z } from 'zod';
+
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const csv = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
+const schema = z
+  .object({
+    ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+    SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, 'a bot token starting with xoxb-'),
+    SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+    SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'an app-level token starting with xapp-').optional(),
+    SLACK_API_URL: z.url().default('https://slack.com/api/'),
+    PORT: intFrom(0, 65535).default(3000),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+    /** Prefix of every Redis key, BullMQ's included: lets several bots (or test runs) share a Redis. */
+    REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, . _ -').default('switchyard'),
+    PLATFORM: z.enum(['simulated']).default('simulated'),
+    SWITCHYARD_CONFIG: z.string().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SIM_LATENCY_MS: intFrom(0, 600_000).default(1500),
+    SIM_FAIL_COMPONENTS: csv,
+    /** Tasks one worker process runs at once. */
+    WORKER_CONCURRENCY: intFrom(1, 256).default(8),
+    /** BullMQ lock on a running job; a killed worker's job returns after it lapses. */
+    JOB_LOCK_MS: intFrom(1000, 600_000).default(30_000),
+    JOB_STALLED_INTERVAL_MS: intFrom(500, 600_000).default(30_000),
+    /** Card edits for one task are coalesced to at most one per this many ms. */
+    CARD_COALESCE_MS: intFrom(0, 60_000).default(1000),
+    /** Slack Web API calls per second across this worker's notifications. */
+    SLACK_CALLS_PER_SEC: intFrom(1, 100).default(4),
+  })
+  .superRefine((c, ctx) => {
+    if (c.ROLE !== 'worker' && !c.SLACK_APP_TOKEN && !c.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+      });
+    }
+  });
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {}
+
+/** Parse and validate; throws ConfigError naming each bad variable (secrets are never echoed). */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Treat empty strings as unset: docker-compose passes `${VAR:-}` through as "".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => {
+    const name = String(i.path[0] ?? 'config');
+    const expected = i.code === 'invalid_type' && cleaned[name] === undefined ? 'is required' : `expects ${i.message}`;
+    return `${name} ${expected}${cleaned[name] !== undefined && !name.startsWith('SLACK_') ? ` (got "${String(cleaned[name]).slice(0, 40)}")` : ''}`;
+  });
+  throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
+}

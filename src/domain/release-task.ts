@@ -1,0 +1,133 @@
+/**
+ * Release tasks, in the words of the batch release manual (shared/seeds/000_…):
+ * statuses, operation types, Best Effort Policy, Release Info and Release History.
+ * Pure types and helpers only: no I/O.
+ */
+
+/** Task statuses; the value is the label users see, exactly as the manual writes it. */
+export const TASK_STATUSES = [
+  'To release',
+  'Releasing',
+  'Released',
+  'Release failed',
+  'Rolling back',
+  'Rolled back',
+  'Rollback failed',
+  'Suspending',
+  'Suspended',
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** Statuses in which a task owns its components' locks and a worker is (or will be) running it. */
+export const ACTIVE_STATUSES: readonly TaskStatus[] = ['Releasing', 'Suspending', 'Rolling back'];
+
+export const OPERATION_TYPES = ['Bulk Deploy', 'Bulk Upgrade', 'Bulk Clone'] as const;
+export type OperationType = (typeof OPERATION_TYPES)[number];
+
+/** Grammar keyword for each operation type (`/release create <name> deploy …`). */
+export const OPERATION_KEYWORDS: Record<'deploy' | 'upgrade' | 'clone', OperationType> = {
+  deploy: 'Bulk Deploy',
+  upgrade: 'Bulk Upgrade',
+  clone: 'Bulk Clone',
+};
+
+/** Per-component status labels, shown in Release History. */
+export const COMPONENT_STATUSES = [
+  'To release',
+  'Releasing',
+  'Released',
+  'Release failed',
+  'Not released', // never started: the task stopped first (best effort Off)
+  'Rolling back',
+  'Rolled back',
+  'Rollback failed',
+] as const;
+export type ComponentStatus = (typeof COMPONENT_STATUSES)[number];
+
+/** Release Info of one component: what the task will do to it. */
+export interface ComponentSpec {
+  name: string;
+  /** Target image (deploy, upgrade). Clone copies the source environment's image. */
+  image?: string;
+  /** Replicas for deploy (default 1). */
+  replicas?: number;
+}
+
+/** One entry of a component's Release History. */
+export interface ComponentEvent {
+  /** Which run of the task (1 = first start, then resume/retry/rollback each add one). */
+  run: number;
+  action: 'release' | 'rollback';
+  status: ComponentStatus;
+  startedAt?: string;
+  endedAt?: string;
+  error?: string;
+  /** Image the component had before this step (upgrade, rollback). */
+  previousImage?: string;
+  /** Image the component has after this step, when it succeeded. */
+  image?: string;
+}
+
+export interface ComponentState extends ComponentSpec {
+  status: ComponentStatus;
+  startedAt?: string;
+  endedAt?: string;
+  error?: string;
+  /** Image before the last successful upgrade: where rollback returns to. */
+  previousImage?: string;
+  history: ComponentEvent[];
+}
+
+/** A Slack user, by ID (rendered as <@U…>). */
+export type SlackUserId = string;
+
+export interface ReleaseTask {
+  /** Short, copyable ID, e.g. rt-7k2f9q. */
+  id: string;
+  name: string;
+  status: TaskStatus;
+  operation: OperationType;
+  bestEffort: boolean;
+  /** Components released at once (default 4). */
+  parallel: number;
+  description?: string;
+  /** Target environment. */
+  env: string;
+  /** Source environment (Bulk Clone only). */
+  sourceEnv?: string;
+  components: ComponentState[];
+  createdAt: string;
+  createdBy: SlackUserId;
+  /** Who last started, resumed, retried or rolled back the task. */
+  releasedBy?: SlackUserId;
+  /** When the current run started. */
+  startedAt?: string;
+  /** When the task reached Released. */
+  releasedAt?: string;
+  /** When the task last reached a settled status (Released, Release failed, Rolled back, …). */
+  endedAt?: string;
+  /** Increments each time a worker run is queued (start, resume, retry, rollback). */
+  run: number;
+  /** Optimistic-concurrency version: bumps on every write. Buttons carry it to detect stale cards. */
+  version: number;
+  /** Channel of the status card (its ts is kept apart, see store/card-store.ts, so posting it
+   *  does not bump `version`). */
+  channel: string;
+}
+
+export const DEFAULT_PARALLEL = 4;
+
+export function isActive(status: TaskStatus): boolean {
+  return ACTIVE_STATUSES.includes(status);
+}
+
+/** Lock key for a component: a component is its environment plus its name. */
+export function componentKey(env: string, name: string): string {
+  return `${env}/${name}`;
+}
+
+export function countByStatus(task: ReleaseTask): Partial<Record<ComponentStatus, number>> {
+  const counts: Partial<Record<ComponentStatus, number>> = {};
+  for (const c of task.components) counts[c.status] = (counts[c.status] ?? 0) + 1;
+  return counts;
+}

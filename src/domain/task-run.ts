@@ -1,0 +1,112 @@
+/**
+ * What a run does to a task's components, as pure functions the worker and the operations layer
+ * share: which components a run covers, how one component's step is recorded, and how the run
+ * ends. Every function returns a new task; none mutates its input.
+ */
+import type { ComponentState, ComponentStatus, ReleaseTask, SlackUserId } from './release-task.js';
+import type { UserAction } from './task-machine.js';
+
+export type RunKind = 'release' | 'rollback';
+
+export function runKind(task: Pick<ReleaseTask, 'status'>): RunKind {
+  return task.status === 'Rolling back' ? 'rollback' : 'release';
+}
+
+function mapComponents(task: ReleaseTask, f: (c: ComponentState) => ComponentState): ReleaseTask {
+  return { ...task, components: task.components.map(f) };
+}
+
+/**
+ * Set the task up for the run a user action begins (the status itself comes from the state
+ * machine). Retry re-queues only failed and never-started components; rollback takes every
+ * component the task upgraded, plus any whose earlier rollback failed.
+ */
+export function prepareRun(task: ReleaseTask, action: UserAction, by: SlackUserId, now: Date): ReleaseTask {
+  let next: ReleaseTask = { ...task, run: task.run + 1, releasedBy: by, startedAt: now.toISOString() };
+  delete next.endedAt;
+  if (action === 'retry') {
+    next = mapComponents(next, (c) =>
+      c.status === 'Release failed' || c.status === 'Not released' ? clearStep(c, 'To release') : c,
+    );
+  }
+  if (action === 'rollback') {
+    next = mapComponents(next, (c) =>
+      (c.status === 'Released' && c.previousImage) || c.status === 'Rollback failed' ? clearStep(c, 'Rolling back') : c,
+    );
+  }
+  return next;
+}
+
+function clearStep(c: ComponentState, status: ComponentStatus): ComponentState {
+  const { error: _e, startedAt: _s, endedAt: _n, ...rest } = c;
+  return { ...rest, status };
+}
+
+/** Components the current run still has to process, in task order. */
+export function pendingComponents(task: ReleaseTask): ComponentState[] {
+  const kind = runKind(task);
+  return task.components.filter((c) =>
+    kind === 'rollback' ? c.status === 'Rolling back' && !c.endedAt : c.status === 'To release' || c.status === 'Releasing',
+  );
+}
+
+export function beginComponent(task: ReleaseTask, name: string, now: Date): ReleaseTask {
+  return mapComponents(task, (c) => {
+    if (c.name !== name) return c;
+    const status: ComponentStatus = runKind(task) === 'rollback' ? 'Rolling back' : 'Releasing';
+    return { ...c, status, startedAt: c.startedAt && c.status === status ? c.startedAt : now.toISOString() };
+  });
+}
+
+export type StepResult = { ok: true; image: string; previousImage?: string } | { ok: false; error: string };
+
+/** Record a component step's outcome: its status, and one Release History entry. */
+export function finishComponent(task: ReleaseTask, name: string, result: StepResult, now: Date): ReleaseTask {
+  const kind = runKind(task);
+  return mapComponents(task, (c) => {
+    if (c.name !== name) return c;
+    const status: ComponentStatus =
+      kind === 'rollback' ? (result.ok ? 'Rolled back' : 'Rollback failed') : result.ok ? 'Released' : 'Release failed';
+    const endedAt = now.toISOString();
+    const next: ComponentState = { ...c, status, endedAt };
+    if (result.ok) {
+      delete next.error;
+      next.image = result.image;
+      // Rollback returns to previousImage; keep it only for an upgrade that can be rolled back.
+      if (kind === 'release' && result.previousImage) next.previousImage = result.previousImage;
+      if (kind === 'rollback') delete next.previousImage;
+    } else {
+      next.error = result.error;
+    }
+    next.history = [
+      ...c.history,
+      {
+        run: task.run,
+        action: kind,
+        status,
+        ...(c.startedAt ? { startedAt: c.startedAt } : {}),
+        endedAt,
+        ...(result.ok ? { image: result.image } : { error: result.error }),
+        ...(result.ok && result.previousImage ? { previousImage: result.previousImage } : {}),
+        ...(kind === 'rollback' && c.image ? { previousImage: c.image } : {}),
+      },
+    ];
+    return next;
+  });
+}
+
+/** Best effort Off: after a failure, components not yet started are recorded as not released. */
+export function stopRemaining(task: ReleaseTask): ReleaseTask {
+  return mapComponents(task, (c) => (c.status === 'To release' ? { ...c, status: 'Not released' } : c));
+}
+
+/** Did the run fail? Release: any component not Released. Rollback: any Rollback failed. */
+export function runFailed(task: ReleaseTask): boolean {
+  return runKind(task) === 'rollback'
+    ? task.components.some((c) => c.status === 'Rollback failed')
+    : task.components.some((c) => c.status !== 'Released');
+}
+
+export function failures(task: ReleaseTask): ComponentState[] {
+  return task.components.filter((c) => c.status === 'Release failed' || c.status === 'Rollback failed');
+}

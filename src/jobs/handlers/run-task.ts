@@ -1,0 +1,161 @@
+/**
+ * The orchestrator: one job per task run. It releases (or rolls back) the run's components with
+ * bounded parallelism, honours Suspending and the Best Effort Policy, and settles the task.
+ *
+ * The job is resumable: everything it knows lives in the task in Redis, and each platform step
+ * is keyed by `<task>-<run>-<component>`, so a run picked up again after its worker died skips
+ * what is recorded and re-asks the platform for what was in flight, which answers without
+ * applying anything twice.
+ */
+import { shortDuration } from '../../slack/blocks/format.js';
+import { componentKey, isActive, type ComponentState, type ReleaseTask } from '../../domain/release-task.js';
+import {
+  beginComponent,
+  failures,
+  finishComponent,
+  pendingComponents,
+  runFailed,
+  runKind,
+  stopRemaining,
+  type StepResult,
+} from '../../domain/task-run.js';
+import { systemTransition, type SystemEvent } from '../../domain/task-machine.js';
+import type { Platform } from '../../platform/port.js';
+import type { Notifier } from '../../slack/notifier.js';
+import type { AuditLog } from '../../store/audit-log.js';
+import type { ComponentLocks } from '../../store/locks.js';
+import { Refusal, type TaskStore } from '../../store/task-store.js';
+import type { Metrics } from '../../http/metrics.js';
+import type { JobContext } from '../worker-host.js';
+import type { TaskRunPayload } from '../catalogue.js';
+
+export interface RunTaskDeps {
+  tasks: TaskStore;
+  locks: ComponentLocks;
+  platform: Platform;
+  notifier: Notifier;
+  audit: AuditLog;
+  metrics: Metrics;
+  clock: () => Date;
+}
+
+export function runTaskHandler(d: RunTaskDeps) {
+  return async ({ taskId, run }: TaskRunPayload, ctx: JobContext): Promise<void> => {
+    const current = (t: ReleaseTask | undefined): t is ReleaseTask => !!t && t.run === run && isActive(t.status);
+    let task = await d.tasks.get(taskId);
+    if (!current(task)) return; // settled already, deleted, or superseded by a later run
+
+    const inFlight = new Map<string, Promise<void>>();
+    let stopped = false; // best effort Off and a component failed
+
+    const step = async (c: ComponentState) => {
+      const began = await d.tasks.update(taskId, (t) =>
+        current(t) ? beginComponent(t, c.name, d.clock()) : new Refusal('run is over'),
+      );
+      if (!began.ok) return;
+      const result = await callPlatform(d.platform, began.task, c);
+      const done = await d.tasks.update(taskId, (t) =>
+        current(t) ? finishComponent(t, c.name, result, d.clock()) : new Refusal('run is over'),
+      );
+      if (!result.ok) {
+        if (!began.task.bestEffort && runKind(began.task) === 'release') stopped = true;
+        await d.notifier.thread(taskId, `\`${c.name}\` failed: ${result.error}`);
+      }
+      if (done.ok) await d.notifier.cardChanged(taskId);
+    };
+
+    for (;;) {
+      task = await d.tasks.get(taskId);
+      if (!current(task)) break;
+      const launch = task.status !== 'Suspending' && !stopped && !ctx.signal.aborted;
+      if (launch) {
+        for (const c of pendingComponents(task)) {
+          if (inFlight.size >= task.parallel) break;
+          if (inFlight.has(c.name)) continue;
+          inFlight.set(c.name, step(c).finally(() => inFlight.delete(c.name)));
+        }
+      }
+      if (inFlight.size === 0) break;
+      await Promise.race(inFlight.values());
+    }
+    // Shutting down: leave the run as it is; the job stays active and another worker resumes it.
+    if (ctx.signal.aborted) throw new Error('worker shutting down; the run resumes on another worker');
+    if (current(task)) await settle(d, task, stopped);
+  };
+}
+
+async function callPlatform(p: Platform, task: ReleaseTask, c: ComponentState): Promise<StepResult> {
+  const opId = `${task.id}-${task.run}-${c.name}`;
+  try {
+    const out =
+      runKind(task) === 'rollback'
+        ? await p.upgrade({ opId, env: task.env, name: c.name, image: c.previousImage! })
+        : task.operation === 'Bulk Deploy'
+          ? await p.deploy({ opId, env: task.env, name: c.name, image: c.image!, replicas: c.replicas ?? 1 })
+          : task.operation === 'Bulk Upgrade'
+            ? await p.upgrade({ opId, env: task.env, name: c.name, image: c.image! })
+            : await p.clone({ opId, fromEnv: task.sourceEnv!, env: task.env, name: c.name });
+    return out.ok
+      ? { ok: true, image: out.component.image, ...(out.previousImage ? { previousImage: out.previousImage } : {}) }
+      : { ok: false, error: out.error };
+  } catch (err) {
+    return { ok: false, error: `platform error: ${(err as Error).message}` };
+  }
+}
+
+/** End the run: Suspended if it was asked to stop early, else Released / failed / Rolled back. */
+async function settle(d: RunTaskDeps, task: ReleaseTask, stopped: boolean): Promise<void> {
+  const kind = runKind(task);
+  const left = pendingComponents(task).length;
+  const event: SystemEvent =
+    task.status === 'Suspending' && left > 0
+      ? { type: 'suspended' }
+      : kind === 'rollback'
+        ? { type: 'rollback-finished', failed: runFailed(task) }
+        : { type: 'release-finished', failed: stopped || runFailed(task) };
+  const now = d.clock();
+  const r = await d.tasks.update(task.id, (t) => {
+    const tr = systemTransition(t, event);
+    if (!tr.ok || t.run !== task.run) return new Refusal(tr.ok ? 'superseded' : tr.reason);
+    const base = stopped ? stopRemaining(t) : t;
+    return {
+      ...base,
+      status: tr.to,
+      endedAt: now.toISOString(),
+      ...(tr.to === 'Released' ? { releasedAt: now.toISOString() } : {}),
+    };
+  });
+  if (!r.ok) return;
+  const t = r.task;
+  await d.locks.release(t.id, t.components.map((c) => componentKey(t.env, c.name)));
+  await d.audit.record({ at: now.toISOString(), actor: 'system', action: event.type, target: t.id, env: t.env, from: r.before.status, to: t.status });
+  d.metrics.operation(kind, t.status);
+  await d.notifier.cardChanged(t.id);
+  await d.notifier.thread(t.id, summary(t, now));
+}
+
+function summary(t: ReleaseTask, now: Date): string {
+  const took = t.startedAt ? shortDuration(now.getTime() - Date.parse(t.startedAt)) : undefined;
+  const total = t.components.length;
+  const count = (s: string) => t.components.filter((c) => c.status === s).length;
+  const failed = failures(t).map((c) => `\`${c.name}\``);
+  switch (t.status) {
+    case 'Released':
+      return `Released in ${took}: ${count('Released')}/${total} components`;
+    case 'Release failed': {
+      const notReleased = count('Not released');
+      return (
+        `Release failed after ${took}: ${count('Released')}/${total} released; failed: ${failed.join(', ')}` +
+        (notReleased ? `; ${notReleased} not released (Best Effort Policy Off)` : '')
+      );
+    }
+    case 'Suspended':
+      return `Suspended: ${count('Released')}/${total} released, ${count('To release')} to release. Resume to continue.`;
+    case 'Rolled back':
+      return `Rolled back in ${took}: ${count('Rolled back')} components back on their previous versions`;
+    case 'Rollback failed':
+      return `Rollback failed after ${took}: ${failed.join(', ')} could not return to their previous versions`;
+    default:
+      return `${t.status}`;
+  }
+}

@@ -1,0 +1,27 @@
+/** BullMQ queues and a typed `enqueue`. One Redis connection is shared by the producers. */
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { JOB_QUEUE, QUEUES, type JobName, type JobPayloads, type QueueName } from './catalogue.js';
+
+/** Failed jobs are kept a while for inspection; finished ones are trimmed. */
+const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export class JobQueues {
+  readonly byName: Record<QueueName, Queue>;
+
+  constructor(connection: Redis, prefix: string) {
+    const make = (name: QueueName) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+    this.byName = { releases: make(QUEUES.releases), slack: make(QUEUES.slack) };
+  }
+
+  enqueue<K extends JobName>(name: K, payload: JobPayloads[K], opts?: JobsOptions) {
+    return this.byName[JOB_QUEUE[name]].add(name, payload, opts);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.byName).map((q) => q.close()));
+  }
+}

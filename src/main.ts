@@ -1,0 +1,153 @@
+/**
+ * Composition root: load config, connect, and start by ROLE — web (Slack requests in), worker
+ * (release work and Slack calls out) or all (both, the default). `start()` is what tests and the
+ * benchmark run too; only the bottom of this file is specific to `npm start`.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { WebClient } from '@slack/web-api';
+import { pino, type Logger } from 'pino';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { runTaskHandler } from './jobs/handlers/run-task.js';
+import { JobQueues } from './jobs/queues.js';
+import { WorkerHost, type JobHandlers } from './jobs/worker-host.js';
+import { Metrics } from './http/metrics.js';
+import { probeRoutes, type Route } from './http/routes.js';
+import { ReleaseOperations } from './operations/release-operations.js';
+import { SimulatedPlatform } from './platform/simulated/simulated-platform.js';
+import { createSlackApp, type SlackIdentity } from './slack/app.js';
+import { deliveryHandlers } from './slack/delivery.js';
+import { QueueNotifier } from './slack/notifier.js';
+import { AuditLog } from './store/audit-log.js';
+import { CardStore } from './store/card-store.js';
+import { ComponentLocks } from './store/locks.js';
+import { connectRedis, keys } from './store/redis.js';
+import { TaskStore } from './store/task-store.js';
+
+export interface Running {
+  port: number;
+  workers?: WorkerHost;
+  stop(): Promise<void>;
+}
+
+export async function start(config: Config, log: Logger = pino({ level: config.LOG_LEVEL })): Promise<Running> {
+  const clock = () => new Date();
+  const redis = connectRedis(config.REDIS_URL, { name: 'switchyard-store' });
+  const k = keys(config.REDIS_PREFIX);
+  const tasks = new TaskStore(redis, k);
+  const locks = new ComponentLocks(redis, k);
+  const audit = new AuditLog(redis, k);
+  const cards = new CardStore(redis, k);
+  const platform = new SimulatedPlatform(redis, k, {
+    latencyMs: config.SIM_LATENCY_MS,
+    failComponents: config.SIM_FAIL_COMPONENTS,
+  });
+  const queues = new JobQueues(redis, config.REDIS_PREFIX);
+  const notifier = new QueueNotifier(queues, config.CARD_COALESCE_MS);
+  const metrics = new Metrics();
+  const client = new WebClient(config.SLACK_BOT_TOKEN, {
+    slackApiUrl: config.SLACK_API_URL,
+    // 429s are the slack queue's to handle (it pauses for Retry-After), not the client's to wait out.
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+    timeout: 10_000,
+  });
+
+  let workers: WorkerHost | undefined;
+  if (config.ROLE !== 'web') {
+    const handlers: JobHandlers = {
+      'task.run': runTaskHandler({ tasks, locks, platform, notifier, audit, metrics, clock }),
+      ...deliveryHandlers({ client, tasks, cards, notifier, log, clock }),
+    };
+    workers = new WorkerHost(handlers, {
+      redisUrl: config.REDIS_URL,
+      prefix: config.REDIS_PREFIX,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDurationMs: config.JOB_LOCK_MS,
+      stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
+      slackCallsPerSec: config.SLACK_CALLS_PER_SEC,
+      log,
+    });
+    workers.start();
+  }
+
+  const routes = probeRoutes({ redis, queues, metrics, ...(workers ? { workersRunning: () => workers.running } : {}) });
+  let server: Server;
+  let stopWeb: () => Promise<void>;
+  if (config.ROLE !== 'worker') {
+    const identity = await slackIdentity(client, log);
+    const release = new ReleaseOperations({ tasks, locks, audit, queues, notifier, platform, metrics, clock });
+    const { app } = createSlackApp(config, identity, routes, { release, notifier, metrics, log }, log);
+    server = (await app.start(config.PORT)) as Server;
+    stopWeb = () => app.stop().then(() => undefined);
+  } else {
+    server = await listen(routes, config.PORT);
+    stopWeb = () => new Promise((r) => server.close(() => r()));
+  }
+  const port = config.SLACK_APP_TOKEN ? config.PORT : (server.address() as AddressInfo).port;
+  log.info({ role: config.ROLE, port, platform: config.PLATFORM, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'switchyard started');
+
+  return {
+    port,
+    ...(workers ? { workers } : {}),
+    async stop() {
+      await stopWeb().catch((err: Error) => log.warn({ err: err.message }, 'web stop'));
+      await workers?.close();
+      await queues.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/** Who we are on Slack. A wrong token stops the bot; an unreachable Slack does not. */
+async function slackIdentity(client: WebClient, log: Logger): Promise<SlackIdentity> {
+  try {
+    const me = await client.auth.test();
+    log.info({ team: me.team, user: me.user }, 'connected to Slack');
+    return { botId: me.bot_id ?? 'unknown', botUserId: me.user_id ?? 'unknown' };
+  } catch (err) {
+    const code = (err as { data?: { error?: string } }).data?.error;
+    if (code === 'invalid_auth' || code === 'not_authed' || code === 'token_revoked') {
+      throw new ConfigError(`SLACK_BOT_TOKEN was refused by Slack (${code}): copy the Bot User OAuth Token again`);
+    }
+    log.warn({ err: (err as Error).message }, 'Slack unreachable at start; carrying on, calls will be retried');
+    return { botId: 'unknown', botUserId: 'unknown' };
+  }
+}
+
+/** The worker role's HTTP server: probes and metrics only. */
+function listen(routes: Route[], port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    const route = routes.find((r) => r.path === req.url?.split('?')[0] && r.method.includes(req.method ?? 'GET'));
+    if (route) return route.handler(req, res);
+    res.writeHead(404).end();
+  });
+  return new Promise((resolve) => server.listen(port, () => resolve(server)));
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+  const log = pino({ level: config.LOG_LEVEL });
+  let running: Running;
+  try {
+    running = await start(config, log);
+  } catch (err) {
+    log.fatal({ err: (err as Error).message }, 'could not start');
+    process.exit(1);
+  }
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    running.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void main();

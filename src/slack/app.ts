@@ -1,0 +1,59 @@
+/**
+ * The Bolt app: HTTP mode (POST /slack/events, signatures checked, stale timestamps refused with
+ * 401) or Socket Mode when SLACK_APP_TOKEN is set. Listeners are registered per kind.
+ */
+import bolt from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Route } from '../http/routes.js';
+import type { ListenerDeps } from './listeners/deps.js';
+import * as actions from './listeners/actions/index.js';
+import * as commands from './listeners/commands/index.js';
+
+const { App, HTTPReceiver, SocketModeReceiver, LogLevel } = bolt;
+
+export interface SlackIdentity {
+  botId: string;
+  botUserId: string;
+}
+
+export function createSlackApp(config: Config, identity: SlackIdentity, routes: Route[], deps: ListenerDeps, log: Logger) {
+  const logger = boltLogger(log);
+  const receiver = config.SLACK_APP_TOKEN
+    ? new SocketModeReceiver({ appToken: config.SLACK_APP_TOKEN, customRoutes: routes, installerOptions: { port: config.PORT }, logger })
+    : new HTTPReceiver({
+        signingSecret: config.SLACK_SIGNING_SECRET!,
+        endpoints: '/slack/events',
+        customRoutes: routes,
+        logger,
+      });
+  const app = new App({
+    token: config.SLACK_BOT_TOKEN,
+    receiver,
+    // We ran auth.test ourselves at start; without these Bolt would call it on every request.
+    botId: identity.botId,
+    botUserId: identity.botUserId,
+    tokenVerificationEnabled: false,
+    clientOptions: { slackApiUrl: config.SLACK_API_URL },
+    logger,
+  });
+  commands.register(app, deps);
+  actions.register(app, deps);
+  app.error(async (err) => log.error({ err: err.message }, 'slack listener error'));
+  return { app, receiver };
+}
+
+/** Bolt logs through pino, so there is one log stream. */
+function boltLogger(log: Logger) {
+  const child = log.child({ component: 'bolt' });
+  let level = LogLevel.INFO;
+  return {
+    debug: (...m: unknown[]) => child.debug(m.map(String).join(' ')),
+    info: (...m: unknown[]) => child.info(m.map(String).join(' ')),
+    warn: (...m: unknown[]) => child.warn(m.map(String).join(' ')),
+    error: (...m: unknown[]) => child.error(m.map(String).join(' ')),
+    setLevel: (l: bolt.LogLevel) => void (level = l),
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}

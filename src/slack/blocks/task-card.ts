@@ -1,0 +1,225 @@
+/**
+ * The status card of a release task: posted in the channel, edited in place as the task moves.
+ * Pure Block Kit builder: no I/O, `now` passed in.
+ */
+import type { ActionsBlock, Button, KnownBlock, SectionBlock } from '@slack/types';
+import type { TaskAction } from '../../commands/release-command.js';
+import {
+  COMPONENT_STATUSES,
+  isActive,
+  type ComponentState,
+  type ComponentStatus,
+  type ReleaseTask,
+} from '../../domain/release-task.js';
+import {
+  FAILED_COMPONENT_STATUSES,
+  MAX_BLOCKS,
+  actor,
+  code,
+  componentStatusLabel,
+  context,
+  elapsedMs,
+  esc,
+  header,
+  packLines,
+  section,
+  shortDuration,
+  slackDate,
+  statusLabel,
+  truncate,
+} from './format.js';
+
+export { shortDuration } from './format.js';
+
+/** Action ids of the card's buttons, one per task action. */
+export const ACTION_IDS = {
+  start: 'release.start',
+  suspend: 'release.suspend',
+  resume: 'release.resume',
+  retry: 'release.retry',
+  rollback: 'release.rollback',
+  delete: 'release.delete',
+} as const satisfies Record<TaskAction, string>;
+
+/** Components listed one by one on the card; beyond this, counts plus failures only. */
+export const CARD_COMPONENT_LIMIT = 20;
+/** Failed components listed on a large card before "…and N more failed". */
+export const CARD_FAILURE_LIMIT = 20;
+const ERROR_CHARS = 150;
+
+/** Button value: the command text the grammar parses, plus `@v<version>` to spot stale cards. */
+export function buttonValue(action: TaskAction, task: Pick<ReleaseTask, 'id' | 'version'>): string {
+  return `${action} ${task.id} @v${task.version}`;
+}
+
+export function parseButtonValue(value: string): { text: string; version?: number } {
+  const m = /^(.*?)\s+@v(\d+)\s*$/.exec(value.trim());
+  if (!m) return { text: value.trim() };
+  return { text: (m[1] ?? '').trim(), version: Number(m[2]) };
+}
+
+/** "web-rollout (rt-7k2f9q)", plain text for dialogs. */
+function plainName(task: ReleaseTask): string {
+  return `${truncate(task.name, 60)} (${task.id})`;
+}
+
+function button(
+  task: ReleaseTask,
+  action: TaskAction,
+  label: string,
+  style?: 'primary' | 'danger',
+  confirm?: { title: string; text: string; ok: string; danger: boolean },
+): Button {
+  const b: Button = {
+    type: 'button',
+    action_id: ACTION_IDS[action],
+    text: { type: 'plain_text', text: label, emoji: true },
+    value: buttonValue(action, task),
+  };
+  if (style) b.style = style;
+  if (confirm) {
+    b.confirm = {
+      title: { type: 'plain_text', text: truncate(confirm.title, 100) },
+      text: { type: 'plain_text', text: truncate(confirm.text, 300) },
+      confirm: { type: 'plain_text', text: truncate(confirm.ok, 30) },
+      deny: { type: 'plain_text', text: 'Cancel' },
+      ...(confirm.danger ? { style: 'danger' as const } : {}),
+    };
+  }
+  return b;
+}
+
+function rollbackButton(task: ReleaseTask): Button {
+  return button(task, 'rollback', 'Rollback', 'danger', {
+    title: 'Roll back release task?',
+    text: `Roll back ${plainName(task)} in ${task.env}: its released components return to their previous images.`,
+    ok: 'Roll back',
+    danger: true,
+  });
+}
+
+/** The buttons that make sense for the task's status (empty: no actions block). */
+export function taskButtons(task: ReleaseTask): Button[] {
+  const upgrade = task.operation === 'Bulk Upgrade';
+  switch (task.status) {
+    case 'To release':
+      return [
+        button(task, 'start', 'Release', 'primary'),
+        button(task, 'delete', 'Delete', 'danger', {
+          title: 'Delete release task?',
+          text: `Delete ${plainName(task)}? Nothing has been released yet; the task and its card go away. This cannot be undone.`,
+          ok: 'Delete',
+          danger: true,
+        }),
+      ];
+    case 'Releasing':
+      return [
+        button(task, 'suspend', 'Suspend', undefined, {
+          title: 'Suspend release task?',
+          text: `Suspend ${plainName(task)} in ${task.env}? Components already releasing finish; the rest wait until you Resume.`,
+          ok: 'Suspend',
+          danger: false,
+        }),
+      ];
+    case 'Suspended':
+      return [button(task, 'resume', 'Resume', 'primary')];
+    case 'Release failed':
+      return upgrade ? [button(task, 'retry', 'Retry', 'primary'), rollbackButton(task)] : [button(task, 'retry', 'Retry', 'primary')];
+    case 'Released':
+      return upgrade ? [rollbackButton(task)] : [];
+    case 'Rollback failed':
+      return [rollbackButton(task)];
+    default:
+      return [];
+  }
+}
+
+/** "Released 7/12 · Failed 1 · Releasing 2 · To release 2" */
+export function progressLine(task: ReleaseTask): string {
+  const counts = new Map<ComponentStatus, number>();
+  for (const c of task.components) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
+  const parts = [`Released ${counts.get('Released') ?? 0}/${task.components.length}`];
+  for (const s of COMPONENT_STATUSES) {
+    const n = counts.get(s) ?? 0;
+    if (s === 'Released' || n === 0) continue;
+    parts.push(`${s === 'Release failed' ? 'Failed' : s} ${n}`);
+  }
+  return parts.join(' · ');
+}
+
+export function fallbackText(task: ReleaseTask): string {
+  const released = task.components.filter((c) => c.status === 'Released').length;
+  return `Release task ${truncate(task.name, 100)} (${task.id}): ${task.status} ${released}/${task.components.length}`;
+}
+
+/** Header, info fields, description, who/when context and progress: shared by card and detail. */
+export function taskInfoBlocks(task: ReleaseTask, now: Date): KnownBlock[] {
+  const env = task.operation === 'Bulk Clone' && task.sourceEnv ? `${esc(task.env)} (from ${esc(task.sourceEnv)})` : esc(task.env);
+  const fields: SectionBlock = {
+    type: 'section',
+    fields: [
+      `*ID*\n${code(task.id)}`,
+      `*Status*\n${statusLabel(task.status)}`,
+      `*Operation Type*\n${task.operation}`,
+      `*Environment*\n${env}`,
+      `*Best Effort Policy*\n${task.bestEffort ? 'On' : 'Off'}`,
+      `*Parallel*\n${task.parallel}`,
+    ].map((text) => ({ type: 'mrkdwn' as const, text: truncate(text, 2000) })),
+  };
+  const blocks: KnownBlock[] = [header(task.name), fields];
+  if (task.description) blocks.push(section(esc(truncate(task.description, 2000))));
+
+  const who = [`Created ${slackDate(task.createdAt)} by ${actor(task.createdBy)}`];
+  if (task.releasedBy) who.push(`Released by ${actor(task.releasedBy)}`);
+  if (task.releasedAt) who.push(`Released ${slackDate(task.releasedAt)}`);
+  const ms = elapsedMs(task.startedAt, isActive(task.status) ? undefined : task.endedAt, now);
+  if (ms !== undefined && isActive(task.status)) who.push(`running for ${shortDuration(ms)}`);
+  else if (ms !== undefined && task.endedAt) who.push(`took ${shortDuration(ms)}`);
+  blocks.push(context(who.join(' · ')));
+  if (task.components.length > 0) blocks.push(context(progressLine(task)));
+  return blocks;
+}
+
+/** "`web` :white_check_mark: Released — registry/web:1.4 · 3 replicas — _error_" */
+export function componentLine(task: ReleaseTask, c: ComponentState): string {
+  let line = `${code(c.name)} ${componentStatusLabel(c.status)}`;
+  if (c.image) line += ` — ${esc(c.image)}`;
+  else if (task.operation === 'Bulk Clone' && task.sourceEnv) line += ` — cloned from ${esc(task.sourceEnv)}`;
+  if (task.operation === 'Bulk Deploy') line += ` · ${c.replicas ?? 1} replica${(c.replicas ?? 1) === 1 ? '' : 's'}`;
+  if (c.error && FAILED_COMPONENT_STATUSES.includes(c.status)) line += ` — _${esc(truncate(c.error.replace(/\s+/g, ' '), ERROR_CHARS))}_`;
+  return line;
+}
+
+function componentBlocks(task: ReleaseTask, budget: number): KnownBlock[] {
+  const comps = task.components;
+  if (comps.length === 0 || budget <= 0) return [];
+  if (comps.length <= CARD_COMPONENT_LIMIT) {
+    return packLines(comps.map((c) => componentLine(task, c)), budget).map(section);
+  }
+  const failed = comps.filter((c) => FAILED_COMPONENT_STATUSES.includes(c.status));
+  const counts = COMPONENT_STATUSES.map((s) => [s, comps.filter((c) => c.status === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${componentStatusLabel(s)} ${n}`);
+  const blocks: KnownBlock[] = [section(`*${comps.length} components* — ${counts.join(' · ')}`)];
+  if (failed.length > 0 && budget > 1) {
+    const shown = failed.slice(0, CARD_FAILURE_LIMIT).map((c) => componentLine(task, c));
+    const more = (n: number) => `…and ${n} more failed — \`/release show ${task.id}\` for details`;
+    const extra = failed.length - shown.length;
+    const lines = extra > 0 ? [...shown, more(extra)] : shown;
+    blocks.push(...packLines(['*Failed*', ...lines], budget - 1, (n) => more(n + extra - (extra > 0 ? 1 : 0))).map(section));
+  }
+  return blocks;
+}
+
+export function taskCard(task: ReleaseTask, now: Date): { text: string; blocks: KnownBlock[] } {
+  const blocks = taskInfoBlocks(task, now);
+  const buttons = taskButtons(task);
+  const reserved = 1 + (buttons.length > 0 ? 1 : 0); // divider + actions
+  const comps = componentBlocks(task, MAX_BLOCKS - blocks.length - reserved);
+  if (comps.length > 0) blocks.push({ type: 'divider' }, ...comps);
+  if (buttons.length > 0) {
+    const actions: ActionsBlock = { type: 'actions', block_id: `task:${task.id}`, elements: buttons };
+    blocks.push(actions);
+  }
+  return { text: fallbackText(task), blocks };
+}

@@ -1,0 +1,12 @@
+import type { Logger } from 'pino';
+import type { Metrics } from '../../http/metrics.js';
+import type { ReleaseOperations } from '../../operations/release-operations.js';
+import type { Notifier } from '../notifier.js';
+
+/** What listeners may use: operations to call, the notifier for private replies, metrics. */
+export interface ListenerDeps {
+  release: ReleaseOperations;
+  notifier: Notifier;
+  metrics: Metrics;
+  log: Logger;
+}

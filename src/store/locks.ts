@@ -1,0 +1,51 @@
+/**
+ * Component locks: a component (environment + name) belongs to at most one active task.
+ * Taking a task's locks is all-or-nothing and idempotent for the task that already holds them.
+ */
+import type { Redis } from 'ioredis';
+import type { Keys } from './redis.js';
+
+const ACQUIRE = `
+for i, key in ipairs(KEYS) do
+  local holder = redis.call('GET', key)
+  if holder and holder ~= ARGV[1] then return {i, holder} end
+end
+for _, key in ipairs(KEYS) do redis.call('SET', key, ARGV[1]) end
+return {0, ''}`;
+
+const RELEASE = `
+local n = 0
+for _, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key); n = n + 1 end
+end
+return n`;
+
+export type LockResult = { ok: true } | { ok: false; component: string; heldBy: string };
+
+export class ComponentLocks {
+  constructor(
+    private readonly redis: Redis,
+    private readonly k: Keys,
+  ) {}
+
+  /** `components` are component keys (env/name). */
+  async acquire(taskId: string, components: string[]): Promise<LockResult> {
+    if (components.length === 0) return { ok: true };
+    const [index, holder] = (await this.redis.eval(
+      ACQUIRE,
+      components.length,
+      ...components.map(this.k.lock),
+      taskId,
+    )) as [number, string];
+    return index === 0 ? { ok: true } : { ok: false, component: components[index - 1]!, heldBy: holder };
+  }
+
+  async release(taskId: string, components: string[]): Promise<void> {
+    if (components.length === 0) return;
+    await this.redis.eval(RELEASE, components.length, ...components.map(this.k.lock), taskId);
+  }
+
+  async holder(component: string): Promise<string | null> {
+    return this.redis.get(this.k.lock(component));
+  }
+}

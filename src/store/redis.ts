@@ -1,0 +1,26 @@
+/** Redis connections. BullMQ workers block on Redis, so they need `maxRetriesPerRequest: null`. */
+import { Redis } from 'ioredis';
+
+export function connectRedis(url: string, opts: { forBullmq?: boolean; name?: string } = {}): Redis {
+  return new Redis(url, {
+    connectionName: opts.name ?? 'switchyard',
+    maxRetriesPerRequest: opts.forBullmq ? null : 3,
+    enableReadyCheck: true,
+  });
+}
+
+/** Every Redis key the store and the simulated platform use, in one place. */
+export function keys(prefix: string) {
+  return {
+    task: (id: string) => `${prefix}:task:${id}`,
+    taskIndex: `${prefix}:tasks`,
+    lock: (componentKey: string) => `${prefix}:lock:${componentKey}`,
+    card: (entityId: string) => `${prefix}:card:${entityId}`,
+    audit: `${prefix}:audit`,
+    simEnv: (env: string) => `${prefix}:sim:env:${env}`,
+    simEnvs: `${prefix}:sim:envs`,
+    simOp: (opId: string) => `${prefix}:sim:op:${opId}`,
+    simApplied: `${prefix}:sim:applied`,
+  };
+}
+export type Keys = ReturnType<typeof keys>;

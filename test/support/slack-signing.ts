@@ -1,0 +1,131 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+/** Slack request-signing headers. */
+export interface SlackSignatureHeaders {
+  'x-slack-signature': string;
+  'x-slack-request-timestamp': string;
+}
+
+/**
+ * Signs a raw request body the way Slack does:
+ * `v0=hex(HMAC-SHA256(secret, "v0:" + ts + ":" + rawBody))`.
+ */
+export function signSlackRequest(
+  secret: string,
+  body: string,
+  timestampSec: number = Math.floor(Date.now() / 1000),
+): SlackSignatureHeaders {
+  const ts = String(timestampSec);
+  const digest = createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex');
+  return { 'x-slack-signature': `v0=${digest}`, 'x-slack-request-timestamp': ts };
+}
+
+/** Fields of a slash-command request; the required ones plus any overrides of the defaults. */
+export interface SlashCommandFields {
+  command: string;
+  text: string;
+  user_id: string;
+  channel_id: string;
+  [field: string]: string;
+}
+
+function triggerId(): string {
+  return `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(16).toString('hex')}`;
+}
+
+/** Builds the form-urlencoded body Slack POSTs for a slash command, with realistic defaults for omitted fields. */
+export function slashCommandBody(fields: SlashCommandFields): string {
+  const all: Record<string, string> = {
+    token: 'verification-token',
+    team_id: 'T0TEST',
+    team_domain: 'switchyard-test',
+    channel_name: 'releases',
+    user_name: `user-${fields.user_id.toLowerCase()}`,
+    api_app_id: 'A0TEST',
+    response_url: 'https://hooks.slack.com/commands/T0TEST/1/response',
+    trigger_id: triggerId(),
+    ...fields,
+  };
+  const order = [
+    'token', 'team_id', 'team_domain', 'channel_id', 'channel_name', 'user_id', 'user_name',
+    'command', 'text', 'api_app_id', 'response_url', 'trigger_id',
+  ];
+  const params = new URLSearchParams();
+  for (const key of order) params.append(key, all[key] ?? '');
+  for (const [key, value] of Object.entries(all)) if (!order.includes(key)) params.append(key, value);
+  return params.toString();
+}
+
+/** Parameters of a `block_actions` button click. */
+export interface BlockActionParams {
+  user_id: string;
+  channel_id: string;
+  message_ts: string;
+  action_id: string;
+  value: string;
+  block_id?: string;
+  response_url?: string;
+}
+
+/** Builds the `payload=<url-encoded JSON>` body Slack POSTs for a button click (`block_actions`). */
+export function blockActionsBody(p: BlockActionParams): string {
+  const teamId = 'T0TEST';
+  const payload = {
+    type: 'block_actions',
+    user: { id: p.user_id, username: `user-${p.user_id.toLowerCase()}`, name: `user-${p.user_id.toLowerCase()}`, team_id: teamId },
+    api_app_id: 'A0TEST',
+    token: 'verification-token',
+    container: { type: 'message', message_ts: p.message_ts, channel_id: p.channel_id, is_ephemeral: false },
+    trigger_id: triggerId(),
+    team: { id: teamId, domain: 'switchyard-test' },
+    channel: { id: p.channel_id, name: 'releases' },
+    message: { type: 'message', ts: p.message_ts, text: '', blocks: [] },
+    response_url: p.response_url ?? 'https://hooks.slack.com/actions/T0TEST/1/response',
+    actions: [
+      {
+        action_id: p.action_id,
+        block_id: p.block_id ?? 'actions',
+        value: p.value,
+        type: 'button',
+        action_ts: (Date.now() / 1000).toFixed(6),
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** Options for {@link postSigned}: signing secret, optional timestamp, or a verbatim (e.g. forged) signature. */
+export interface PostSignedOptions {
+  secret: string;
+  timestampSec?: number;
+  signature?: string;
+}
+
+/** Response of {@link postSigned}; `json` is set when the body parses as JSON. */
+export interface PostSignedResult {
+  status: number;
+  body: string;
+  json?: unknown;
+}
+
+/**
+ * POSTs a form-urlencoded body with Slack signature headers. Without `opts` no signature headers are sent;
+ * `opts.signature` replaces the computed signature (to test rejection).
+ */
+export async function postSigned(url: string, body: string, opts?: PostSignedOptions): Promise<PostSignedResult> {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (opts) {
+    const signed = signSlackRequest(opts.secret, body, opts.timestampSec);
+    headers['x-slack-request-timestamp'] = signed['x-slack-request-timestamp'];
+    headers['x-slack-signature'] = opts.signature ?? signed['x-slack-signature'];
+  }
+  const res = await fetch(url, { method: 'POST', headers, body });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text.length > 0 ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return json === undefined ? { status: res.status, body: text } : { status: res.status, body: text, json };
+}

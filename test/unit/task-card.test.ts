@@ -1,0 +1,229 @@
+import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
+import { describe, expect, it } from 'vitest';
+import {
+  TASK_STATUSES,
+  type ComponentState,
+  type OperationType,
+  type ReleaseTask,
+  type TaskStatus,
+} from '../../src/domain/release-task.js';
+import { ACTION_IDS, parseButtonValue, shortDuration, taskCard } from '../../src/slack/blocks/task-card.js';
+
+const NOW = new Date('2025-03-10T12:00:00Z');
+
+function component(name: string, over: Partial<ComponentState> = {}): ComponentState {
+  return { name, image: `registry/${name}:1.4`, status: 'To release', history: [], ...over };
+}
+
+function makeTask(over: Partial<ReleaseTask> = {}): ReleaseTask {
+  return {
+    id: 'rt-7k2f9q',
+    name: 'web-rollout',
+    status: 'To release',
+    operation: 'Bulk Deploy',
+    bestEffort: true,
+    parallel: 4,
+    env: 'prod',
+    components: [component('web'), component('api', { replicas: 3 })],
+    createdAt: '2025-03-10T10:00:00Z',
+    createdBy: 'U111',
+    channel: 'C123',
+    run: 0,
+    version: 7,
+    ...over,
+  };
+}
+
+function buttons(blocks: KnownBlock[]): Button[] {
+  const actions = blocks.filter((b): b is ActionsBlock => b.type === 'actions');
+  expect(actions.length).toBeLessThanOrEqual(1);
+  return (actions[0]?.elements ?? []) as Button[];
+}
+
+/** Every text string anywhere in the blocks (section text, fields, context elements, …). */
+function texts(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(texts);
+  if (node && typeof node === 'object') {
+    return Object.entries(node).flatMap(([k, v]) => (k === 'text' && typeof v === 'string' ? [v] : texts(v)));
+  }
+  return [];
+}
+
+function sectionTexts(blocks: KnownBlock[]): string[] {
+  return blocks.flatMap((b) => (b.type === 'section' && b.text ? [b.text.text] : []));
+}
+
+function actionIdsFor(status: TaskStatus, operation: OperationType): string[] {
+  return buttons(taskCard(makeTask({ status, operation }), NOW).blocks).map((b) => b.action_id ?? '');
+}
+
+describe('taskCard buttons', () => {
+  const expected: Record<TaskStatus, { deploy: string[]; upgrade: string[] }> = {
+    'To release': { deploy: ['release.start', 'release.delete'], upgrade: ['release.start', 'release.delete'] },
+    Releasing: { deploy: ['release.suspend'], upgrade: ['release.suspend'] },
+    Released: { deploy: [], upgrade: ['release.rollback'] },
+    'Release failed': { deploy: ['release.retry'], upgrade: ['release.retry', 'release.rollback'] },
+    'Rolling back': { deploy: [], upgrade: [] },
+    'Rolled back': { deploy: [], upgrade: [] },
+    'Rollback failed': { deploy: ['release.rollback'], upgrade: ['release.rollback'] },
+    Suspending: { deploy: [], upgrade: [] },
+    Suspended: { deploy: ['release.resume'], upgrade: ['release.resume'] },
+  };
+
+  it.each(TASK_STATUSES)('%s shows the right buttons for deploy and upgrade', (status) => {
+    expect(actionIdsFor(status, 'Bulk Deploy')).toEqual(expected[status].deploy);
+    expect(actionIdsFor(status, 'Bulk Upgrade')).toEqual(expected[status].upgrade);
+    expect(actionIdsFor(status, 'Bulk Clone')).toEqual(expected[status].deploy);
+  });
+
+  it('omits the actions block when nothing applies', () => {
+    const { blocks } = taskCard(makeTask({ status: 'Rolled back' }), NOW);
+    expect(blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+
+  it('styles primary and danger buttons and confirms destructive ones', () => {
+    for (const status of TASK_STATUSES) {
+      for (const b of buttons(taskCard(makeTask({ status, operation: 'Bulk Upgrade' }), NOW).blocks)) {
+        if (b.action_id === ACTION_IDS.start || b.action_id === ACTION_IDS.resume || b.action_id === ACTION_IDS.retry) {
+          expect(b.style).toBe('primary');
+          expect(b.confirm).toBeUndefined();
+        }
+        if (b.action_id === ACTION_IDS.delete || b.action_id === ACTION_IDS.rollback) {
+          expect(b.style).toBe('danger');
+          expect(b.confirm?.style).toBe('danger');
+        }
+        if (b.action_id === ACTION_IDS.suspend) expect(b.confirm).toBeDefined();
+        if (b.confirm) {
+          expect(b.confirm.title?.text).toBeTruthy();
+          expect(b.confirm.text.text).toContain('web-rollout (rt-7k2f9q)');
+          expect(b.confirm.text.text.length).toBeLessThanOrEqual(300);
+          expect(b.confirm.confirm?.text).toBeTruthy();
+          expect(b.confirm.deny?.text).toBe('Cancel');
+        }
+      }
+    }
+  });
+
+  it('button values carry command text and version, and round-trip', () => {
+    const [start, del] = buttons(taskCard(makeTask(), NOW).blocks);
+    expect(start?.value).toBe('start rt-7k2f9q @v7');
+    expect(del?.value).toBe('delete rt-7k2f9q @v7');
+    for (const status of TASK_STATUSES) {
+      for (const b of buttons(taskCard(makeTask({ status, operation: 'Bulk Upgrade', version: 12 }), NOW).blocks)) {
+        const action = Object.entries(ACTION_IDS).find(([, id]) => id === b.action_id)?.[0];
+        expect(parseButtonValue(b.value ?? '')).toEqual({ text: `${action} rt-7k2f9q`, version: 12 });
+      }
+    }
+  });
+
+  it('parseButtonValue accepts values without a version', () => {
+    expect(parseButtonValue('start rt-abc')).toEqual({ text: 'start rt-abc' });
+    expect(parseButtonValue('  rollback rt-abc @v3 ')).toEqual({ text: 'rollback rt-abc', version: 3 });
+  });
+
+  it('ACTION_IDS lists every action', () => {
+    expect(Object.values(ACTION_IDS).sort()).toEqual(
+      ['release.delete', 'release.resume', 'release.retry', 'release.rollback', 'release.start', 'release.suspend'],
+    );
+  });
+});
+
+describe('taskCard content', () => {
+  it('has fallback text with status and progress', () => {
+    const task = makeTask({
+      status: 'Releasing',
+      components: [component('web', { status: 'Released' }), component('api', { status: 'Releasing' }), component('db')],
+    });
+    expect(taskCard(task, NOW).text).toBe('Release task web-rollout (rt-7k2f9q): Releasing 1/3');
+  });
+
+  it('shows header, info fields, date tokens, duration and progress', () => {
+    const task = makeTask({
+      status: 'Release failed',
+      operation: 'Bulk Clone',
+      sourceEnv: 'staging',
+      bestEffort: false,
+      description: 'Spring <rollout>',
+      releasedBy: 'U222',
+      startedAt: '2025-03-10T11:00:00Z',
+      endedAt: '2025-03-10T11:02:13Z',
+      components: [
+        component('web', { status: 'Released', image: undefined }),
+        component('api', { status: 'Release failed', image: undefined, error: 'x'.repeat(400) }),
+      ],
+    });
+    const { blocks } = taskCard(task, NOW);
+    expect(blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'web-rollout', emoji: true } });
+    const all = texts(blocks).join('\n');
+    expect(all).toContain('`rt-7k2f9q`');
+    expect(all).toContain(':x: Release failed');
+    expect(all).toContain('Bulk Clone');
+    expect(all).toContain('prod (from staging)');
+    expect(all).toMatch(/\*Best Effort Policy\*\nOff/);
+    expect(all).toMatch(/\*Parallel\*\n4/);
+    expect(all).toContain('Spring &lt;rollout&gt;');
+    expect(all).toContain('Created <!date^1741600800^{date_short_pretty} {time}|2025-03-10T10:00:00.000Z> by <@U111>');
+    expect(all).toContain('Released by <@U222>');
+    expect(all).toContain('took 2m 13s');
+    expect(all).toContain('Released 1/2 · Failed 1');
+    expect(all).toContain('cloned from staging');
+    const apiLine = all.split('\n').find((l) => l.startsWith('`api`')) ?? '';
+    expect(apiLine).toContain('x'.repeat(100));
+    expect(apiLine).not.toContain('x'.repeat(151));
+  });
+
+  it('lists up to 20 components one per line with image and replicas', () => {
+    const comps = Array.from({ length: 20 }, (_, i) => component(`svc${i}`, { replicas: 2 }));
+    const all = sectionTexts(taskCard(makeTask({ components: comps }), NOW).blocks).join('\n');
+    expect(all).toContain('`svc0` :white_circle: To release — registry/svc0:1.4 · 2 replicas');
+    expect(all).toContain('`svc19`');
+  });
+
+  it('shows running time for an active task', () => {
+    const task = makeTask({ status: 'Releasing', startedAt: '2025-03-10T11:15:00Z' });
+    expect(texts(taskCard(task, NOW).blocks).join('\n')).toContain('running for 45m');
+  });
+
+  it('stays within limits with 200 components and 150 failures, and keeps counts', () => {
+    const comps = Array.from({ length: 200 }, (_, i) =>
+      component(`component-with-a-long-name-${i}`, {
+        status: i < 150 ? 'Release failed' : i < 190 ? 'Released' : 'Releasing',
+        image: `registry.example.com/team/component-with-a-long-name-${i}:2025.03.10-abcdef`,
+        error: i < 150 ? `timeout waiting for rollout: ${'e'.repeat(300)}` : undefined,
+      }),
+    );
+    const task = makeTask({ status: 'Release failed', operation: 'Bulk Upgrade', components: comps, description: 'd'.repeat(5000) });
+    const { text, blocks } = taskCard(task, NOW);
+    expect(text).toContain('Release failed 40/200');
+    expect(blocks.length).toBeLessThanOrEqual(50);
+    for (const t of texts(blocks)) expect(t.length).toBeLessThan(3000);
+    const all = texts(blocks).join('\n');
+    expect(all).toContain('*200 components*');
+    expect(all).toContain(':x: Release failed 150');
+    expect(all).toContain(':white_check_mark: Released 40');
+    expect(all).toContain(':hourglass_flowing_sand: Releasing 10');
+    expect(all).toContain('`component-with-a-long-name-0`');
+    expect(all).not.toContain('`component-with-a-long-name-160`');
+    expect(all).toMatch(/…and \d+ more failed/);
+    const shownFailed = all.split('\n').filter((l) => l.startsWith('`component')).length;
+    const more = Number(/…and (\d+) more failed/.exec(all)?.[1]);
+    expect(shownFailed + more).toBe(150);
+    expect(buttons(blocks).map((b) => b.action_id)).toEqual(['release.retry', 'release.rollback']);
+  });
+});
+
+describe('shortDuration', () => {
+  it.each([
+    [0, '0s'],
+    [-5, '0s'],
+    [999, '0s'],
+    [45_000, '45s'],
+    [133_000, '2m 13s'],
+    [120_000, '2m'],
+    [3_725_000, '1h 2m'],
+    [3_605_000, '1h'],
+    [2 * 86_400_000 + 3 * 3_600_000 + 60_000, '2d 3h'],
+  ])('%d ms -> %s', (ms, out) => {
+    expect(shortDuration(ms)).toBe(out);
+  });
+});

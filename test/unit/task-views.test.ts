@@ -1,0 +1,177 @@
+import type { KnownBlock } from '@slack/types';
+import { describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../../src/domain/audit.js';
+import type { ComponentEvent, ComponentState, ReleaseTask } from '../../src/domain/release-task.js';
+import type { RunningComponent } from '../../src/platform/port.js';
+import { componentsView, messageBlocks, taskDetail, taskList } from '../../src/slack/blocks/task-views.js';
+
+const NOW = new Date('2025-03-10T12:00:00Z');
+
+function component(name: string, over: Partial<ComponentState> = {}): ComponentState {
+  return { name, image: `registry/${name}:1.4`, status: 'To release', history: [], ...over };
+}
+
+function makeTask(over: Partial<ReleaseTask> = {}): ReleaseTask {
+  return {
+    id: 'rt-7k2f9q',
+    name: 'web-rollout',
+    status: 'To release',
+    operation: 'Bulk Upgrade',
+    bestEffort: true,
+    parallel: 4,
+    env: 'prod',
+    components: [component('web'), component('api')],
+    createdAt: '2025-03-10T09:00:00Z',
+    createdBy: 'U111',
+    channel: 'C123',
+    run: 0,
+    version: 3,
+    ...over,
+  };
+}
+
+function audit(i: number, over: Partial<AuditEntry> = {}): AuditEntry {
+  const at = new Date(Date.parse('2025-03-10T10:00:00Z') + i * 60_000).toISOString();
+  return { at, actor: 'U111', action: `action-${i}`, target: 'rt-7k2f9q', env: 'prod', ...over };
+}
+
+function texts(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(texts);
+  if (node && typeof node === 'object') {
+    return Object.entries(node).flatMap(([k, v]) => (k === 'text' && typeof v === 'string' ? [v] : texts(v)));
+  }
+  return [];
+}
+
+function expectWithinLimits(blocks: KnownBlock[]): void {
+  expect(blocks.length).toBeLessThanOrEqual(50);
+  for (const t of texts(blocks)) expect(t.length).toBeLessThan(3000);
+}
+
+describe('taskDetail', () => {
+  const history: ComponentEvent[] = [
+    { run: 1, action: 'release', status: 'Released', startedAt: '2025-03-10T10:00:00Z', endedAt: '2025-03-10T10:02:13Z', previousImage: 'registry/web:1.3', image: 'registry/web:1.4' },
+    { run: 2, action: 'rollback', status: 'Rollback failed', startedAt: '2025-03-10T11:00:00Z', endedAt: '2025-03-10T11:00:45Z', error: 'image <gone>' },
+  ];
+
+  it('shows info, Release Info, Release History newest first and recent audit', () => {
+    const task = makeTask({
+      status: 'Rollback failed',
+      components: [component('web', { status: 'Rollback failed', previousImage: 'registry/web:1.3', history }), component('api')],
+    });
+    const entries = Array.from({ length: 15 }, (_, i) => audit(i));
+    entries.push(audit(20, { actor: 'system', action: 'transition', from: 'Rolling back', to: 'Rollback failed' }));
+    const { text, blocks } = taskDetail(task, entries, NOW);
+    expect(text).toContain('web-rollout (rt-7k2f9q)');
+    expectWithinLimits(blocks);
+    const all = texts(blocks).join('\n');
+    expect(all).toContain('`rt-7k2f9q`');
+    expect(all).toContain('*Release Info*');
+    expect(all).toContain('`web` · image registry/web:1.4 · previous registry/web:1.3');
+    expect(all).toContain('*Release History*');
+    const run2 = all.indexOf('run 2 · rollback');
+    const run1 = all.indexOf('run 1 · release');
+    expect(run2).toBeGreaterThan(-1);
+    expect(run1).toBeGreaterThan(run2);
+    expect(all).toContain('<!date^1741600800^{date_short_pretty} {time}|2025-03-10T10:00:00.000Z>');
+    expect(all).toContain('2m 13s');
+    expect(all).toContain('was registry/web:1.3');
+    expect(all).toContain('image &lt;gone&gt;');
+    expect(all).toContain('*Recent audit*');
+    expect(all).toContain('system transition: Rolling back → Rollback failed');
+    expect(all).toContain('<@U111> action-14');
+    expect(all).not.toContain('action-5'); // only the last 10 entries
+    expect(all.indexOf('system transition')).toBeLessThan(all.indexOf('action-14'));
+  });
+
+  it('shows the source environment for clone', () => {
+    const task = makeTask({ operation: 'Bulk Clone', sourceEnv: 'staging', components: [component('web', { image: undefined })] });
+    expect(texts(taskDetail(task, [], NOW).blocks).join('\n')).toContain('`web` · from staging');
+  });
+
+  it('stays within limits with 200 components, long histories and errors', () => {
+    const long: ComponentEvent[] = Array.from({ length: 8 }, (_, i) => ({
+      run: i + 1,
+      action: 'release',
+      status: 'Release failed',
+      startedAt: '2025-03-10T10:00:00Z',
+      endedAt: '2025-03-10T10:01:00Z',
+      error: 'e'.repeat(1000),
+      previousImage: `registry.example.com/some/very/long/path/component:${'v'.repeat(100)}`,
+    }));
+    const comps = Array.from({ length: 200 }, (_, i) =>
+      component(`component-${i}`, { status: i % 4 === 0 ? 'Release failed' : 'Released', history: long, error: 'boom' }),
+    );
+    const task = makeTask({ status: 'Release failed', components: comps, description: 'd'.repeat(4000) });
+    const { blocks } = taskDetail(task, Array.from({ length: 50 }, (_, i) => audit(i, { detail: 'x'.repeat(500) })), NOW);
+    expectWithinLimits(blocks);
+    const all = texts(blocks).join('\n');
+    expect(all).toContain('showing 20 of 200 components');
+    expect(all).toContain('`component-0`');
+    expect(all).toContain('`component-76`'); // the 20th failure: failures come first
+    expect(all).not.toContain('`component-1`');
+    expect(all).toContain('*Recent audit*');
+    expect(all).toContain('Released 150/200 · Failed 50');
+  });
+});
+
+describe('taskList', () => {
+  it('shows one line per task with relative creation time', () => {
+    const tasks = [makeTask(), makeTask({ id: 'rt-b', name: 'api', status: 'Released', operation: 'Bulk Deploy', env: 'staging', createdAt: '2025-03-09T12:00:00Z' })];
+    const { text, blocks } = taskList(tasks, NOW, { env: 'prod' });
+    expect(text).toBe('2 release tasks');
+    const all = texts(blocks).join('\n');
+    expect(all).toContain('`rt-7k2f9q` *web-rollout* · :white_circle: To release · Bulk Upgrade · prod · 3h ago');
+    expect(all).toContain('`rt-b` *api* · :white_check_mark: Released · Bulk Deploy · staging · 1d ago');
+    expect(all).toContain('env *prod*');
+  });
+
+  it('says nothing matches and shows the filter', () => {
+    const { text, blocks } = taskList([], NOW, { status: 'Released', env: 'prod' });
+    expect(text).toContain('No release tasks match');
+    expect(texts(blocks).join('\n')).toContain('status *Released*, env *prod*');
+  });
+
+  it('caps at 40 tasks', () => {
+    const tasks = Array.from({ length: 55 }, (_, i) => makeTask({ id: `rt-${i}`, name: 'n'.repeat(200) }));
+    const { blocks } = taskList(tasks, NOW, {});
+    expectWithinLimits(blocks);
+    const all = texts(blocks).join('\n');
+    expect(all).toContain('`rt-39`');
+    expect(all).not.toContain('`rt-40`');
+    expect(all).toContain('…and 15 more');
+  });
+});
+
+describe('componentsView', () => {
+  const running: RunningComponent[] = [
+    { env: 'prod', name: 'web', image: 'registry/web:1.4', replicas: 3, updatedAt: '2025-03-10T11:55:00Z' },
+    { env: 'prod', name: 'api', image: 'registry/api:2.0', replicas: 1, updatedAt: '2025-03-08T12:00:00Z' },
+  ];
+
+  it('lists components with image, replicas and relative update time', () => {
+    const { text, blocks } = componentsView('prod', running, NOW);
+    expect(text).toBe('2 components in prod');
+    const all = texts(blocks).join('\n');
+    expect(all).toContain('`web` registry/web:1.4 · 3 replicas · updated 5m ago');
+    expect(all).toContain('`api` registry/api:2.0 · 1 replica · updated 2d ago');
+  });
+
+  it('explains an empty environment', () => {
+    const { text } = componentsView('qa', [], NOW);
+    expect(text).toContain('No components in qa yet. Deploy some with `/release create');
+  });
+
+  it('stays within limits for many components', () => {
+    const many = Array.from({ length: 500 }, (_, i) => ({ ...running[0]!, name: `c${i}`, image: 'i'.repeat(300) }));
+    const { blocks } = componentsView('prod', many, NOW);
+    expectWithinLimits(blocks);
+    expect(texts(blocks).join('\n')).toMatch(/…and \d+ more/);
+  });
+});
+
+describe('messageBlocks', () => {
+  it('wraps text in a mrkdwn section', () => {
+    expect(messageBlocks('hello *there*')).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: 'hello *there*' } }]);
+  });
+});
