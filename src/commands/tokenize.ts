@@ -1,7 +1,9 @@
 /**
- * Shell-like word splitting for slash-command text, shared by every command grammar.
- * Slack clients rewrite what people type (smart quotes, em dashes for `--`, NBSP), so this
- * accepts those spellings too rather than failing on text that looks right on screen.
+ * The lexical layer shared by every slash-command grammar (/release, /bluegreen): shell-like
+ * word splitting, flag recognition and flag/positional scanning, plus the small helpers that
+ * keep error messages readable. Slack clients rewrite what people type (smart quotes, em
+ * dashes for `--`, NBSP), so those spellings are accepted rather than failing on text that
+ * looks right on screen.
  */
 
 /** What is wrong with a command's text, in words a Slack user can act on. */
@@ -96,4 +98,77 @@ export function parseFlag(word: string): Flag | undefined {
   if (!m) return undefined;
   const name = (m[1] as string).toLowerCase();
   return m[2] === undefined ? { name } : { name, value: m[2] };
+}
+
+/** User text quoted in an error: Slack inline code that cannot break its backticks or flood the reply. */
+export function quoteWord(text: string): string {
+  const chars = Array.from(text.replace(/`/g, "'").replace(/\s+/g, ' '));
+  if (chars.length === 0) return '`""`';
+  return '`' + (chars.length > 60 ? `${chars.slice(0, 59).join('')}…` : chars.join('')) + '`';
+}
+
+/** " (did you mean X?)" when `word` is within two edits of an option, else "". */
+export function didYouMean(word: string, options: readonly string[]): string {
+  const a = word.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const b of options) {
+    if (Math.abs(a.length - b.length) >= bestDistance) continue; // also keeps long junk cheap
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const cur = [i];
+      for (let j = 1; j <= b.length; j++) {
+        cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      }
+      prev = cur;
+    }
+    if (prev[b.length]! < bestDistance) [best, bestDistance] = [b, prev[b.length]!];
+  }
+  return best ? ` (did you mean ${best}?)` : '';
+}
+
+export interface ScannedWords {
+  /** Value flags by name; `at` is the index of the last word consumed (the value's own word). */
+  values: Map<string, { value: string; at: number }>;
+  switches: Set<string>;
+  positionals: { word: string; at: number }[];
+}
+
+/**
+ * Split words into flags (any order, `--name value` or `--name=value`) and positionals.
+ * `spec` maps each flag name to its value placeholder for messages (`'<env>'`), or null for
+ * a switch. `command` names the command in messages, e.g. "/release create".
+ * @throws GrammarError for an unknown flag, a repeated flag, a missing value or a switch given a value.
+ */
+export function scanWords(words: readonly string[], command: string, spec: Record<string, string | null>): ScannedWords {
+  const out: ScannedWords = { values: new Map(), switches: new Set(), positionals: [] };
+  const known = Object.keys(spec).map((k) => `--${k}`);
+  const takes = known.length ? `takes ${known.join(', ')}` : 'takes no flags';
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const flag = parseFlag(word);
+    if (!flag || !Object.hasOwn(spec, flag.name)) {
+      // `-1` stays a positional so a grammar can say "must be from 1 to 32" instead.
+      if (!flag && !/^[-\u2013\u2014]\D/.test(word)) {
+        out.positionals.push({ word, at: i });
+        continue;
+      }
+      const guess = didYouMean(`--${flag?.name ?? word.replace(/^\W+/, '')}`, known);
+      throw new GrammarError(`unknown flag ${quoteWord(word)}${guess}: ${command} ${takes}`);
+    }
+    const placeholder = spec[flag.name];
+    if (out.values.has(flag.name) || out.switches.has(flag.name)) {
+      throw new GrammarError(`\`--${flag.name}\` is given twice: give it once`);
+    }
+    if (placeholder === null || placeholder === undefined) {
+      if (flag.value !== undefined) throw new GrammarError(`\`--${flag.name}\` takes no value: write just --${flag.name}`);
+      out.switches.add(flag.name);
+      continue;
+    }
+    let value = flag.value;
+    if (value === undefined && i + 1 < words.length && !parseFlag(words[i + 1]!)) value = words[++i];
+    if (value === undefined) throw new GrammarError(`\`--${flag.name}\` needs a value: write --${flag.name} ${placeholder}`);
+    out.values.set(flag.name, { value, at: i });
+  }
+  return out;
 }

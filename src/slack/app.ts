@@ -2,15 +2,13 @@
  * The Bolt app: HTTP mode (POST /slack/events, signatures checked, stale timestamps refused with
  * 401) or Socket Mode when SLACK_APP_TOKEN is set. Listeners are registered per kind.
  */
-import bolt from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, type LogLevel } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Route } from '../http/routes.js';
 import type { ListenerDeps } from './listeners/deps.js';
 import * as actions from './listeners/actions/index.js';
 import * as commands from './listeners/commands/index.js';
-
-const { App, HTTPReceiver, SocketModeReceiver, LogLevel } = bolt;
 
 export interface SlackIdentity {
   botId: string;
@@ -46,13 +44,13 @@ export function createSlackApp(config: Config, identity: SlackIdentity, routes: 
 /** Bolt logs through pino, so there is one log stream. */
 function boltLogger(log: Logger) {
   const child = log.child({ component: 'bolt' });
-  let level = LogLevel.INFO;
+  let level = 'info' as LogLevel;
   return {
     debug: (...m: unknown[]) => child.debug(m.map(String).join(' ')),
     info: (...m: unknown[]) => child.info(m.map(String).join(' ')),
     warn: (...m: unknown[]) => child.warn(m.map(String).join(' ')),
     error: (...m: unknown[]) => child.error(m.map(String).join(' ')),
-    setLevel: (l: bolt.LogLevel) => void (level = l),
+    setLevel: (l: LogLevel) => void (level = l),
     getLevel: () => level,
     setName: () => undefined,
   };

@@ -1,0 +1,313 @@
+/**
+ * `/release` text → ReleaseCommand. Status-card buttons send the same text, so this is the
+ * single gate for user input: it never throws, and every refusal names what is wrong in
+ * words plus the usage line to show next to it.
+ */
+import { z } from 'zod';
+import type { ParseResult, ReleaseCommand, TaskAction } from './release-command.js';
+import {
+  DEFAULT_PARALLEL,
+  OPERATION_KEYWORDS,
+  TASK_STATUSES,
+  type ComponentSpec,
+  type TaskStatus,
+} from '../domain/release-task.js';
+import { GrammarError, didYouMean, parseFlag, quoteWord as code, scanWords, tokenize } from './tokenize.js';
+
+type Command<K extends ReleaseCommand['kind']> = Extract<ReleaseCommand, { kind: K }>;
+type Keyword = keyof typeof OPERATION_KEYWORDS;
+
+const ACTIONS: readonly TaskAction[] = ['start', 'suspend', 'resume', 'retry', 'rollback', 'delete'];
+const KEYWORDS = Object.keys(OPERATION_KEYWORDS) as Keyword[];
+const SUBCOMMANDS = ['help', 'create', ...ACTIONS, 'show', 'list', 'components'];
+const HELP_WORDS = new Set(['help', '--help', '-h', '?']);
+const MAX_COMPONENTS = 200;
+const OPTIONS = '[--best-effort] [--parallel N] [--desc "text"]';
+
+const DEPLOY = `/release create <name> deploy --env <env> <component>=<image>[x<replicas>] … ${OPTIONS}`;
+const UPGRADE = `/release create <name> upgrade --env <env> <component>=<image> … ${OPTIONS}`;
+const CLONE = `/release create <name> clone --from <env> --env <env> <component> … ${OPTIONS}`;
+
+/** Usage per subcommand; `deploy`/`upgrade`/`clone` are the single lines of `create`. */
+export const RELEASE_USAGE = {
+  help: '/release help',
+  create: [DEPLOY, UPGRADE, CLONE].join('\n'),
+  deploy: DEPLOY,
+  upgrade: UPGRADE,
+  clone: CLONE,
+  start: '/release start <task-id>',
+  suspend: '/release suspend <task-id>',
+  resume: '/release resume <task-id>',
+  retry: '/release retry <task-id>',
+  rollback: '/release rollback <task-id>',
+  delete: '/release delete <task-id>',
+  show: '/release show <task-id>',
+  list: '/release list [--status "<label>"] [--env <env>]',
+  components: '/release components <env>',
+} as const;
+export type ReleaseUsageKey = keyof typeof RELEASE_USAGE;
+
+/** Every form on one line each: the usage shown when the subcommand itself is unknown. */
+export const RELEASE_USAGE_SUMMARY = [
+  RELEASE_USAGE.help,
+  RELEASE_USAGE.create,
+  `/release ${ACTIONS.join('|')} <task-id>`,
+  RELEASE_USAGE.show,
+  RELEASE_USAGE.list,
+  RELEASE_USAGE.components,
+].join('\n');
+
+export const RELEASE_HELP = [
+  '*`/release`: batch release tasks*',
+  `• \`${RELEASE_USAGE.deploy}\`: deploy components (replicas default to 1)`,
+  '   e.g. `/release create web-1.27 deploy --env staging web=registry.example.com/team/web:1.27x3 worker=worker:1.27`',
+  `• \`${RELEASE_USAGE.upgrade}\`: change the image of running components`,
+  '   e.g. `/release create api-2.0 upgrade --env prod api=api:2.0 cron=api:2.0 --best-effort --parallel 2`',
+  `• \`${RELEASE_USAGE.clone}\`: copy components' images from one environment to another`,
+  '   e.g. `/release create sync-prod clone --from staging --env prod web api --desc "Friday sync"`',
+  `• \`${RELEASE_USAGE.start}\`: start releasing a task that is To release   e.g. \`/release start rt-7k2f9q\``,
+  `• \`${RELEASE_USAGE.suspend}\`: pause a releasing task   e.g. \`/release suspend rt-7k2f9q\``,
+  `• \`${RELEASE_USAGE.resume}\`: continue a suspended task   e.g. \`/release resume rt-7k2f9q\``,
+  `• \`${RELEASE_USAGE.retry}\`: release the failed components again   e.g. \`/release retry rt-7k2f9q\``,
+  `• \`${RELEASE_USAGE.rollback}\`: return an upgrade to the previous images   e.g. \`/release rollback rt-7k2f9q\``,
+  `• \`${RELEASE_USAGE.delete}\`: delete a task that is not running   e.g. \`/release delete rt-7k2f9q\``,
+  `• \`${RELEASE_USAGE.show}\`: a task's Release Info and History   e.g. \`/release show rt-7k2f9q\``,
+  `• \`${RELEASE_USAGE.list}\`: tasks, optionally filtered   e.g. \`/release list --status "Release failed" --env prod\``,
+  `• \`${RELEASE_USAGE.components}\`: components of an environment   e.g. \`/release components staging\``,
+  `• \`${RELEASE_USAGE.help}\`: this message`,
+  `*Create options* (any order after the operation; \`--opt=value\` works too): \`--best-effort\` keeps releasing the other components when one fails; \`--parallel N\` releases N components at once (1–32, default ${DEFAULT_PARALLEL}); \`--desc "text"\` up to 500 characters.`,
+  `*Statuses*: ${TASK_STATUSES.join(', ')}. Task IDs look like \`rt-7k2f9q\`.`,
+].join('\n');
+
+function fail(message: string): never {
+  throw new GrammarError(message);
+}
+
+const says = (message: (input: string) => string) => ({ error: (iss: { input?: unknown }) => message(String(iss.input)) });
+
+const TaskIdSchema = z
+  .string()
+  .regex(/^rt-[0-9a-z]{6}$/i, says((v) => `${code(v)} is not a task ID: task IDs look like rt-7k2f9q`))
+  .transform((v) => v.toLowerCase());
+
+const TaskNameSchema = z
+  .string()
+  .min(1, says(() => 'the task name is empty'))
+  .max(80, says((v) => `the task name ${code(v)} is ${v.length} characters long: at most 80`))
+  .regex(/^[A-Za-z0-9._-]+$/, says((v) => `the task name ${code(v)} may contain only letters, digits, ".", "_" and "-"`));
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+function labelSchema(what: 'environment' | 'component') {
+  return z
+    .string()
+    .min(1, says(() => `the ${what} name is empty`))
+    .max(63, { ...says((v) => `the ${what} name ${code(v)} is longer than 63 characters`), abort: true })
+    .refine((v) => v === v.toLowerCase() || !DNS_LABEL.test(v.toLowerCase()), {
+      ...says((v) => `${what} names are lower case: write ${code(v.toLowerCase())}, not ${code(v)}`),
+      abort: true,
+    })
+    .regex(/^[a-z0-9-]*$/, says((v) => `the ${what} name ${code(v)} may contain only lower-case letters, digits and "-"`))
+    .regex(DNS_LABEL, says((v) => `the ${what} name ${code(v)} must start and end with a letter or digit`));
+}
+const EnvSchema = labelSchema('environment');
+const ComponentSchema = labelSchema('component');
+
+// Docker's reference grammar, slightly simplified: [host[:port]/]path[:tag][@algo:hex].
+const HOST_PART = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+const PATH_PART = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const IMAGE_REF = new RegExp(
+  `^(?:${HOST_PART}(?:\\.${HOST_PART})*(?::\\d+)?/)?${PATH_PART}(?:/${PATH_PART})*` +
+    '(?::\\w[\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$',
+);
+/** A `:` after the last `/` is a tag; one before it is a registry port. */
+const hasTagOrDigest = (image: string) => image.includes('@') || /:[^/]*$/.test(image);
+
+function imageSchema(word: string, component: string) {
+  return z
+    .string()
+    .min(1, says(() => `${code(word)} has no image: write ${component}=<image>, e.g. ${component}=nginx:1.27`))
+    .max(255, { ...says((v) => `the image in ${code(word)} is ${v.length} characters long: at most 255`), abort: true })
+    .refine((v) => !/\s/.test(v), { ...says(() => `the image in ${code(word)} contains a space`), abort: true })
+    .refine(hasTagOrDigest, {
+      ...says((v) => `${code(word)} has no tag: write ${component}=${v}:1.27 (any tag), or pin a digest with @sha256:…`),
+      abort: true,
+    })
+    .regex(
+      IMAGE_REF,
+      says((v) =>
+        /[A-Z]/.test(v.split('@')[0]!.replace(/:[^/]*$/, '').replace(/^[^/]*[.:][^/]*\//, ''))
+          ? `the image in ${code(word)} must be lower case (only the tag may have capitals)`
+          : `${code(word)} is not a valid image reference: expected e.g. ${component}=registry.example.com/team/${component}:1.2.3 or ${component}=${component}@sha256:<digest>`,
+      ),
+    );
+}
+
+const inRange = (v: string, max: number) => /^\d{1,3}$/.test(v) && Number(v) >= 1 && Number(v) <= max;
+const replicasSchema = (word: string) =>
+  z
+    .string()
+    .refine((v) => inRange(v, 100), says((v) => `${code(word)}: replicas must be from 1 to 100 (got x${v})`))
+    .transform(Number);
+const ParallelSchema = z
+  .string()
+  .refine((v) => inRange(v, 32), says((v) => `\`--parallel\` must be a whole number from 1 to 32 (got ${code(v)})`))
+  .transform(Number);
+const DescriptionSchema = z
+  .string()
+  .trim()
+  .max(500, says((v) => `the description is ${v.length} characters long: at most 500`));
+
+const statusKey = (s: string) => s.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+const findStatus = (s: string) => TASK_STATUSES.find((t) => statusKey(t) === statusKey(s));
+const StatusSchema = z.string().transform((v, ctx): TaskStatus => {
+  const found = findStatus(v);
+  if (found) return found;
+  const valid = TASK_STATUSES.map((t) => `"${t}"`).join(', ');
+  ctx.addIssue({ code: 'custom', input: v, message: `unknown status ${code(v)}: use one of ${valid}` });
+  return z.NEVER;
+});
+
+function check<S extends z.ZodType>(schema: S, value: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) fail(result.error.issues[0]?.message ?? `${code(value)} is not valid here`);
+  return result.data;
+}
+
+function component(word: string, keyword: Keyword): ComponentSpec {
+  const eq = word.indexOf('=');
+  if (keyword === 'clone') {
+    if (eq >= 0) fail(`${code(word)}: clone copies each image from \`--from\`, so list bare component names, e.g. ${word.slice(0, eq) || 'web'}`);
+    return { name: check(ComponentSchema, word) };
+  }
+  if (eq < 0) fail(`${code(word)} has no image: write ${word}=<image>, e.g. ${word}=nginx:1.27`);
+  if (eq === 0) fail(`${code(word)} has no component name before "=": write <component>=<image>, e.g. web${word}`);
+  const name = check(ComponentSchema, word.slice(0, eq));
+  let image = word.slice(eq + 1);
+  const suffix = image.length <= 300 ? /^(.*[A-Za-z0-9])x(\d+)$/.exec(image) : null;
+  if (suffix && hasTagOrDigest(suffix[1]!)) {
+    if (keyword === 'upgrade') {
+      fail(`${code(word)}: replicas (x${suffix[2]}) can only be set on deploy; upgrade keeps each component's replicas, so write ${name}=${suffix[1]}`);
+    }
+    image = suffix[1]!;
+    return { name, image: check(imageSchema(word, name), image), replicas: check(replicasSchema(word), suffix[2]!) };
+  }
+  image = check(imageSchema(word, name), image);
+  return keyword === 'deploy' ? { name, image, replicas: 1 } : { name, image };
+}
+
+const CREATE_FLAGS = { env: '<env>', from: '<env>', 'best-effort': null, parallel: 'N', desc: '"text"' };
+const EXAMPLES: Record<Keyword, string> = { deploy: 'web=nginx:1.27x2', upgrade: 'web=nginx:1.27', clone: 'web' };
+
+function parseCreate(words: readonly string[], ctx: { usage: string }): Command<'create'> {
+  const [nameWord, opWord, ...rest] = words;
+  const isKeyword = (w: string | undefined): w is string => w !== undefined && Object.hasOwn(OPERATION_KEYWORDS, w.toLowerCase());
+  if (nameWord === undefined || parseFlag(nameWord) || (isKeyword(nameWord) && !isKeyword(opWord))) {
+    fail('the task name is missing: write /release create <name> deploy|upgrade|clone …');
+  }
+  const name = check(TaskNameSchema, nameWord);
+  if (opWord === undefined) fail(`the operation is missing: write /release create ${name} deploy, upgrade or clone, then the options`);
+  if (!isKeyword(opWord)) fail(`unknown operation ${code(opWord)}${didYouMean(opWord, KEYWORDS)}: right after the task name write deploy, upgrade or clone`);
+  const keyword = opWord.toLowerCase() as Keyword;
+  ctx.usage = RELEASE_USAGE[keyword];
+
+  const s = scanWords(rest, '/release create', CREATE_FLAGS);
+  const envFlag = s.values.get('env');
+  if (!envFlag) fail('`--env <env>` is missing: which environment the task releases to');
+  const env = check(EnvSchema, envFlag.value);
+  const fromFlag = s.values.get('from');
+  let sourceEnv: string | undefined;
+  if (keyword !== 'clone') {
+    if (fromFlag) fail(`\`--from\` is only for clone: ${keyword} takes each image from <component>=<image>`);
+  } else {
+    if (!fromFlag) fail('`--from <env>` is missing: clone copies images from that environment into `--env`');
+    sourceEnv = check(EnvSchema, fromFlag.value);
+    if (sourceEnv === env) fail(`\`--from\` and \`--env\` are both ${code(env)}: clone copies between two different environments`);
+  }
+  const components = s.positionals.map((p) => component(p.word, keyword));
+  if (components.length === 0) fail(`no components: list at least one, e.g. ${EXAMPLES[keyword]}`);
+  if (components.length > MAX_COMPONENTS) fail(`${components.length} components: a task takes at most ${MAX_COMPONENTS}`);
+  const seen = new Set<string>();
+  for (const c of components) {
+    if (seen.has(c.name)) fail(`component ${code(c.name)} is listed twice: list each component once`);
+    seen.add(c.name);
+  }
+  const parallelFlag = s.values.get('parallel');
+  const descFlag = s.values.get('desc');
+  const description = descFlag ? check(DescriptionSchema, descFlag.value) : '';
+  return {
+    kind: 'create',
+    name,
+    operation: OPERATION_KEYWORDS[keyword],
+    env,
+    ...(sourceEnv === undefined ? {} : { sourceEnv }),
+    components,
+    bestEffort: s.switches.has('best-effort'),
+    parallel: parallelFlag ? check(ParallelSchema, parallelFlag.value) : DEFAULT_PARALLEL,
+    ...(description ? { description } : {}),
+  };
+}
+
+function parseList(words: readonly string[]): Command<'list'> {
+  const s = scanWords(words, '/release list', { status: '"<label>"', env: '<env>' });
+  let positionals = s.positionals;
+  const statusFlag = s.values.get('status');
+  let status: TaskStatus | undefined;
+  if (statusFlag) {
+    // Two-word statuses typed without quotes (`--status rolled back`) are unambiguous: accept them.
+    const next = positionals[0];
+    const joined = next && next.at === statusFlag.at + 1 ? `${statusFlag.value} ${next.word}` : undefined;
+    if (!findStatus(statusFlag.value) && joined !== undefined && findStatus(joined)) {
+      statusFlag.value = joined;
+      positionals = positionals.slice(1);
+    }
+    status = check(StatusSchema, statusFlag.value);
+  }
+  const envFlag = s.values.get('env');
+  const env = envFlag ? check(EnvSchema, envFlag.value) : undefined;
+  const extra = positionals[0];
+  if (extra) fail(`unexpected ${code(extra.word)}: /release list takes only --status "<label>" and --env <env>`);
+  return { kind: 'list', ...(status ? { status } : {}), ...(env ? { env } : {}) };
+}
+
+/** The one positional argument of a subcommand (task ID, environment). */
+function single(words: readonly string[], sub: string, what: string, example: string): string {
+  const s = scanWords(words, `/release ${sub}`, {});
+  const [first, extra] = s.positionals;
+  if (!first) fail(`which ${what}? write /release ${sub} <${what}>, e.g. /release ${sub} ${example}`);
+  if (extra) fail(`unexpected ${code(extra.word)}: /release ${sub} takes one ${what}`);
+  return first.word;
+}
+
+function usageFor(word: string): string {
+  const w = word.toLowerCase();
+  if (HELP_WORDS.has(w)) return RELEASE_USAGE.help;
+  return Object.hasOwn(RELEASE_USAGE, w) && !Object.hasOwn(OPERATION_KEYWORDS, w)
+    ? RELEASE_USAGE[w as ReleaseUsageKey]
+    : RELEASE_USAGE_SUMMARY;
+}
+
+/** Parse `/release` text. Never throws; empty text is `help`. */
+export function parseReleaseCommand(text: string): ParseResult<ReleaseCommand> {
+  const ctx = { usage: RELEASE_USAGE_SUMMARY };
+  try {
+    const raw = typeof text === 'string' ? text : '';
+    ctx.usage = usageFor(raw.trim().split(/\s+/)[0] ?? ''); // before tokenizing, so quote errors get it too
+    const [first, ...rest] = tokenize(raw);
+    const sub = (first ?? 'help').toLowerCase();
+    const ok = (command: ReleaseCommand): ParseResult<ReleaseCommand> => ({ ok: true, command });
+    if (HELP_WORDS.has(sub)) return ok({ kind: 'help' });
+    if (sub === 'create') return ok(parseCreate(rest, ctx));
+    if ((ACTIONS as readonly string[]).includes(sub)) {
+      const taskId = check(TaskIdSchema, single(rest, sub, 'task-id', 'rt-7k2f9q'));
+      return ok({ kind: 'action', action: sub as TaskAction, taskId });
+    }
+    if (sub === 'show') return ok({ kind: 'show', taskId: check(TaskIdSchema, single(rest, sub, 'task-id', 'rt-7k2f9q')) });
+    if (sub === 'list') return ok(parseList(rest));
+    if (sub === 'components') return ok({ kind: 'components', env: check(EnvSchema, single(rest, sub, 'env', 'staging')) });
+    const asTask = /^rt-[0-9a-z]{6}$/i.test(sub) ? ` (to see that task write /release show ${sub})` : didYouMean(sub, SUBCOMMANDS);
+    fail(`unknown subcommand ${code(first ?? '')}${asTask}: use ${SUBCOMMANDS.join(', ')}`);
+  } catch (err) {
+    const error = err instanceof GrammarError ? err.message : `could not read the command (${String(err)})`;
+    return { ok: false, error, usage: ctx.usage };
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The whole bot in HTTP mode, in this process, against the tests' redis-server and a fake Slack
+ * Web API: what end-to-end tests drive with real signed requests.
+ */
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { ReleaseTask } from '../../src/domain/release-task.js';
+import { start, type Running } from '../../src/main.js';
+import { SimulatedPlatform } from '../../src/platform/simulated/simulated-platform.js';
+import { CardStore } from '../../src/store/card-store.js';
+import { keys } from '../../src/store/redis.js';
+import { TaskStore } from '../../src/store/task-store.js';
+import { startFakeSlack, type FakeSlack, type FakeMessage } from './fake-slack.js';
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from './redis.js';
+import { blockActionsBody, postSigned, slashCommandBody, type PostSignedResult } from './slack-signing.js';
+
+export const SECRET = 'test-signing-secret';
+export const CHANNEL = 'C0RELEASES';
+
+export interface TestBot {
+  url: string;
+  config: Config;
+  fake: FakeSlack;
+  redis: Redis;
+  tasks: TaskStore;
+  cards: CardStore;
+  platform: SimulatedPlatform;
+  running: Running;
+  /** POST a signed slash command; returns the HTTP response (the ack). */
+  command(text: string, opts?: { user?: string; channel?: string; command?: string }): Promise<PostSignedResult>;
+  /** The ephemeral text of an ack. */
+  ackText(res: PostSignedResult): string;
+  /** Click a button on a task's card, as Slack would send it. */
+  click(taskId: string, actionId: string, opts?: { user?: string; value?: string }): Promise<PostSignedResult>;
+  /** Create a task with a command and return its ID (from the ack). */
+  create(text: string, user?: string): Promise<string>;
+  waitForTask(id: string, until: (t: ReleaseTask) => boolean, timeoutMs?: number): Promise<ReleaseTask>;
+  /** The task's card message as the fake Slack holds it now. */
+  card(taskId: string): Promise<FakeMessage | undefined>;
+  threadTexts(taskId: string): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+export async function startTestBot(env: Record<string, string> = {}, name = 'e2e'): Promise<TestBot> {
+  const fake = await startFakeSlack();
+  const prefix = uniquePrefix(name);
+  const redisUrl = testRedisUrl();
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: fake.url,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: prefix,
+    PORT: '0',
+    SIM_LATENCY_MS: '20',
+    CARD_COALESCE_MS: '50',
+    SLACK_CALLS_PER_SEC: '100',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const running = await start(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  const url = `http://127.0.0.1:${running.port}`;
+  const redis = new Redis(redisUrl);
+  const k = keys(prefix);
+  const tasks = new TaskStore(redis, k);
+  const cards = new CardStore(redis, k);
+  const platform = new SimulatedPlatform(redis, k, { latencyMs: 0, failComponents: [] });
+
+  const bot: TestBot = {
+    url,
+    config,
+    fake,
+    redis,
+    tasks,
+    cards,
+    platform,
+    running,
+    command: (text, o = {}) =>
+      postSigned(
+        `${url}/slack/events`,
+        slashCommandBody({ command: o.command ?? '/release', text, user_id: o.user ?? 'U0ALICE', channel_id: o.channel ?? CHANNEL }),
+        { secret: SECRET },
+      ),
+    ackText: (res) => {
+      const body = res.json as { text?: string } | undefined;
+      return body?.text ?? res.body;
+    },
+    async click(taskId, actionId, o = {}) {
+      const task = await tasks.get(taskId);
+      const ref = await cards.get(taskId);
+      const verb = actionId.split('.')[1];
+      const value = o.value ?? `${verb} ${taskId} @v${task?.version ?? 0}`;
+      return postSigned(
+        `${url}/slack/events`,
+        blockActionsBody({ user_id: o.user ?? 'U0ALICE', channel_id: ref?.channel ?? CHANNEL, message_ts: ref?.ts ?? '0', action_id: actionId, value }),
+        { secret: SECRET },
+      );
+    },
+    async create(text, user) {
+      const res = await bot.command(`create ${text}`, user ? { user } : {});
+      const id = /`(rt-[0-9a-z]{6})`/.exec(bot.ackText(res))?.[1];
+      if (!id) throw new Error(`create did not return an ID: ${res.status} ${bot.ackText(res)}`);
+      return id;
+    },
+    async waitForTask(id, until, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: ReleaseTask | undefined;
+      while (Date.now() < deadline) {
+        last = await tasks.get(id);
+        if (last && until(last)) return last;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`task ${id} never reached the expected state; last: ${last?.status} ${JSON.stringify(last?.components.map((c) => [c.name, c.status]))}`);
+    },
+    async card(taskId) {
+      const ref = await cards.get(taskId);
+      return ref && fake.messages(ref.channel).find((m) => m.ts === ref.ts);
+    },
+    async threadTexts(taskId) {
+      const ref = await cards.get(taskId);
+      return ref ? fake.thread(ref.channel, ref.ts).map((m) => m.text ?? '') : [];
+    },
+    async stop() {
+      await running.stop();
+      await fake.close();
+      await cleanupPrefix(redisUrl, prefix);
+      redis.disconnect();
+    },
+  };
+  return bot;
+}
+
+/** Poll until `check` returns a truthy value. */
+export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
