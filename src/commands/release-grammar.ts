@@ -5,13 +5,8 @@
  */
 import { z } from 'zod';
 import type { ParseResult, ReleaseCommand, TaskAction } from './release-command.js';
-import {
-  DEFAULT_PARALLEL,
-  OPERATION_KEYWORDS,
-  TASK_STATUSES,
-  type ComponentSpec,
-  type TaskStatus,
-} from '../domain/release-task.js';
+import { DEFAULT_PARALLEL, OPERATION_KEYWORDS, TASK_STATUSES } from '../domain/release-task.js';
+import type { ComponentSpec, TaskStatus } from '../domain/release-task.js';
 import { GrammarError, didYouMean, parseFlag, quoteWord as code, scanWords, tokenize } from './tokenize.js';
 
 type Command<K extends ReleaseCommand['kind']> = Extract<ReleaseCommand, { kind: K }>;
@@ -47,15 +42,10 @@ export const RELEASE_USAGE = {
 } as const;
 export type ReleaseUsageKey = keyof typeof RELEASE_USAGE;
 
-/** Every form on one line each: the usage shown when the subcommand itself is unknown. */
-export const RELEASE_USAGE_SUMMARY = [
-  RELEASE_USAGE.help,
-  RELEASE_USAGE.create,
-  `/release ${ACTIONS.join('|')} <task-id>`,
-  RELEASE_USAGE.show,
-  RELEASE_USAGE.list,
-  RELEASE_USAGE.components,
-].join('\n');
+/** Every form, one per line: the usage shown when the subcommand itself is unknown. */
+export const RELEASE_USAGE_SUMMARY = [RELEASE_USAGE.help, RELEASE_USAGE.create, `/release ${ACTIONS.join('|')} <task-id>`]
+  .concat([RELEASE_USAGE.show, RELEASE_USAGE.list, RELEASE_USAGE.components])
+  .join('\n');
 
 export const RELEASE_HELP = [
   '*`/release`: batch release tasks*',
@@ -68,7 +58,7 @@ export const RELEASE_HELP = [
   `• \`${RELEASE_USAGE.start}\`: start releasing a task that is To release   e.g. \`/release start rt-7k2f9q\``,
   `• \`${RELEASE_USAGE.suspend}\`: pause a releasing task   e.g. \`/release suspend rt-7k2f9q\``,
   `• \`${RELEASE_USAGE.resume}\`: continue a suspended task   e.g. \`/release resume rt-7k2f9q\``,
-  `• \`${RELEASE_USAGE.retry}\`: release the failed components again   e.g. \`/release retry rt-7k2f9q\``,
+  `• \`${RELEASE_USAGE.retry}\`: release the failed and never-started components again   e.g. \`/release retry rt-7k2f9q\``,
   `• \`${RELEASE_USAGE.rollback}\`: return an upgrade to the previous images   e.g. \`/release rollback rt-7k2f9q\``,
   `• \`${RELEASE_USAGE.delete}\`: delete a task that is not running   e.g. \`/release delete rt-7k2f9q\``,
   `• \`${RELEASE_USAGE.show}\`: a task's Release Info and History   e.g. \`/release show rt-7k2f9q\``,
@@ -83,88 +73,67 @@ function fail(message: string): never {
   throw new GrammarError(message);
 }
 
+// Zod messages are built from the offending input so each one can quote it back.
 const says = (message: (input: string) => string) => ({ error: (iss: { input?: unknown }) => message(String(iss.input)) });
+const firstOnly = (message: (input: string) => string) => ({ ...says(message), abort: true });
 
-const TaskIdSchema = z
-  .string()
+const TaskIdSchema = z.string()
   .regex(/^rt-[0-9a-z]{6}$/i, says((v) => `${code(v)} is not a task ID: task IDs look like rt-7k2f9q`))
   .transform((v) => v.toLowerCase());
 
-const TaskNameSchema = z
-  .string()
+const TaskNameSchema = z.string()
   .min(1, says(() => 'the task name is empty'))
-  .max(80, says((v) => `the task name ${code(v)} is ${v.length} characters long: at most 80`))
+  .max(80, firstOnly((v) => `the task name ${code(v)} is ${v.length} characters long: at most 80`))
   .regex(/^[A-Za-z0-9._-]+$/, says((v) => `the task name ${code(v)} may contain only letters, digits, ".", "_" and "-"`));
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-function labelSchema(what: 'environment' | 'component') {
-  return z
-    .string()
-    .min(1, says(() => `the ${what} name is empty`))
-    .max(63, { ...says((v) => `the ${what} name ${code(v)} is longer than 63 characters`), abort: true })
-    .refine((v) => v === v.toLowerCase() || !DNS_LABEL.test(v.toLowerCase()), {
-      ...says((v) => `${what} names are lower case: write ${code(v.toLowerCase())}, not ${code(v)}`),
-      abort: true,
-    })
-    .regex(/^[a-z0-9-]*$/, says((v) => `the ${what} name ${code(v)} may contain only lower-case letters, digits and "-"`))
-    .regex(DNS_LABEL, says((v) => `the ${what} name ${code(v)} must start and end with a letter or digit`));
-}
+const labelSchema = (what: 'environment' | 'component') => z.string()
+  .min(1, says(() => `the ${what} name is empty`))
+  .max(63, firstOnly((v) => `the ${what} name ${code(v)} is longer than 63 characters`))
+  .refine((v) => v === v.toLowerCase() || !DNS_LABEL.test(v.toLowerCase()),
+    firstOnly((v) => `${what} names are lower case: write ${code(v.toLowerCase())}, not ${code(v)}`))
+  .regex(/^[a-z0-9-]*$/, says((v) => `the ${what} name ${code(v)} may contain only lower-case letters, digits and "-"`))
+  .regex(DNS_LABEL, says((v) => `the ${what} name ${code(v)} must start and end with a letter or digit`));
 const EnvSchema = labelSchema('environment');
 const ComponentSchema = labelSchema('component');
 
 // Docker's reference grammar, slightly simplified: [host[:port]/]path[:tag][@algo:hex].
-const HOST_PART = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
-const PATH_PART = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const IMAGE_REF = new RegExp(
-  `^(?:${HOST_PART}(?:\\.${HOST_PART})*(?::\\d+)?/)?${PATH_PART}(?:/${PATH_PART})*` +
-    '(?::\\w[\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$',
-);
+const HOST = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+const PATH = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const IMAGE_REF = new RegExp(`^(?:${HOST}(?:\\.${HOST})*(?::\\d+)?/)?${PATH}(?:/${PATH})*` +
+  '(?::\\w[\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$');
 /** A `:` after the last `/` is a tag; one before it is a registry port. */
 const hasTagOrDigest = (image: string) => image.includes('@') || /:[^/]*$/.test(image);
+/** Capitals in the repository path (registry host and tag may have them). */
+const upperPath = (v: string) => /[A-Z]/.test(v.split('@')[0]!.replace(/:[^/]*$/, '').replace(/^[^/]*[.:][^/]*\//, ''));
 
-function imageSchema(word: string, component: string) {
-  return z
-    .string()
-    .min(1, says(() => `${code(word)} has no image: write ${component}=<image>, e.g. ${component}=nginx:1.27`))
-    .max(255, { ...says((v) => `the image in ${code(word)} is ${v.length} characters long: at most 255`), abort: true })
-    .refine((v) => !/\s/.test(v), { ...says(() => `the image in ${code(word)} contains a space`), abort: true })
-    .refine(hasTagOrDigest, {
-      ...says((v) => `${code(word)} has no tag: write ${component}=${v}:1.27 (any tag), or pin a digest with @sha256:…`),
-      abort: true,
-    })
-    .regex(
-      IMAGE_REF,
-      says((v) =>
-        /[A-Z]/.test(v.split('@')[0]!.replace(/:[^/]*$/, '').replace(/^[^/]*[.:][^/]*\//, ''))
-          ? `the image in ${code(word)} must be lower case (only the tag may have capitals)`
-          : `${code(word)} is not a valid image reference: expected e.g. ${component}=registry.example.com/team/${component}:1.2.3 or ${component}=${component}@sha256:<digest>`,
-      ),
-    );
-}
+const imageSchema = (word: string, component: string) => z.string()
+  .min(1, says(() => `${code(word)} has no image: write ${component}=<image>, e.g. ${component}=nginx:1.27`))
+  .max(255, firstOnly((v) => `the image in ${code(word)} is ${v.length} characters long: at most 255`))
+  .refine((v) => !/\s/.test(v), firstOnly(() => `the image in ${code(word)} contains a space`))
+  .refine(hasTagOrDigest, firstOnly((v) =>
+    `${code(word)} has no tag: write ${component}=${v}:1.27 (any tag), or pin a digest with @sha256:…`))
+  .regex(IMAGE_REF, says((v) => upperPath(v)
+    ? `the image in ${code(word)} must be lower case (only the tag may have capitals)`
+    : `${code(word)} is not a valid image reference: expected e.g. ${component}=registry.example.com/team/${component}:1.2.3`));
 
 const inRange = (v: string, max: number) => /^\d{1,3}$/.test(v) && Number(v) >= 1 && Number(v) <= max;
-const replicasSchema = (word: string) =>
-  z
-    .string()
-    .refine((v) => inRange(v, 100), says((v) => `${code(word)}: replicas must be from 1 to 100 (got x${v})`))
-    .transform(Number);
-const ParallelSchema = z
-  .string()
+const replicasSchema = (word: string) => z.string()
+  .refine((v) => inRange(v, 100), says((v) => `${code(word)}: replicas must be from 1 to 100 (got x${v})`))
+  .transform(Number);
+const ParallelSchema = z.string()
   .refine((v) => inRange(v, 32), says((v) => `\`--parallel\` must be a whole number from 1 to 32 (got ${code(v)})`))
   .transform(Number);
-const DescriptionSchema = z
-  .string()
-  .trim()
+const DescriptionSchema = z.string().trim()
   .max(500, says((v) => `the description is ${v.length} characters long: at most 500`));
 
 const statusKey = (s: string) => s.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
 const findStatus = (s: string) => TASK_STATUSES.find((t) => statusKey(t) === statusKey(s));
 const StatusSchema = z.string().transform((v, ctx): TaskStatus => {
-  const found = findStatus(v);
-  if (found) return found;
   const valid = TASK_STATUSES.map((t) => `"${t}"`).join(', ');
-  ctx.addIssue({ code: 'custom', input: v, message: `unknown status ${code(v)}: use one of ${valid}` });
-  return z.NEVER;
+  const found = findStatus(v);
+  if (!found) ctx.addIssue({ code: 'custom', input: v, message: `unknown status ${code(v)}: use one of ${valid}` });
+  return found ?? z.NEVER;
 });
 
 function check<S extends z.ZodType>(schema: S, value: string): z.output<S> {
@@ -176,23 +145,24 @@ function check<S extends z.ZodType>(schema: S, value: string): z.output<S> {
 function component(word: string, keyword: Keyword): ComponentSpec {
   const eq = word.indexOf('=');
   if (keyword === 'clone') {
-    if (eq >= 0) fail(`${code(word)}: clone copies each image from \`--from\`, so list bare component names, e.g. ${word.slice(0, eq) || 'web'}`);
+    if (eq >= 0) fail(`${code(word)}: clone copies each image from \`--from\`, so write just the component name: ${word.slice(0, eq) || 'web'}`);
     return { name: check(ComponentSchema, word) };
   }
   if (eq < 0) fail(`${code(word)} has no image: write ${word}=<image>, e.g. ${word}=nginx:1.27`);
   if (eq === 0) fail(`${code(word)} has no component name before "=": write <component>=<image>, e.g. web${word}`);
   const name = check(ComponentSchema, word.slice(0, eq));
-  let image = word.slice(eq + 1);
+  const image = word.slice(eq + 1);
+  // `xN` counts as replicas only right after a tag or digest character, so tags such as
+  // `linux-x86` survive; the length cap keeps the backtracking regex cheap on junk.
   const suffix = image.length <= 300 ? /^(.*[A-Za-z0-9])x(\d+)$/.exec(image) : null;
   if (suffix && hasTagOrDigest(suffix[1]!)) {
     if (keyword === 'upgrade') {
       fail(`${code(word)}: replicas (x${suffix[2]}) can only be set on deploy; upgrade keeps each component's replicas, so write ${name}=${suffix[1]}`);
     }
-    image = suffix[1]!;
-    return { name, image: check(imageSchema(word, name), image), replicas: check(replicasSchema(word), suffix[2]!) };
+    return { name, image: check(imageSchema(word, name), suffix[1]!), replicas: check(replicasSchema(word), suffix[2]!) };
   }
-  image = check(imageSchema(word, name), image);
-  return keyword === 'deploy' ? { name, image, replicas: 1 } : { name, image };
+  const checked = check(imageSchema(word, name), image);
+  return keyword === 'deploy' ? { name, image: checked, replicas: 1 } : { name, image: checked };
 }
 
 const CREATE_FLAGS = { env: '<env>', from: '<env>', 'best-effort': null, parallel: 'N', desc: '"text"' };
@@ -215,78 +185,66 @@ function parseCreate(words: readonly string[], ctx: { usage: string }): Command<
   if (!envFlag) fail('`--env <env>` is missing: which environment the task releases to');
   const env = check(EnvSchema, envFlag.value);
   const fromFlag = s.values.get('from');
-  let sourceEnv: string | undefined;
-  if (keyword !== 'clone') {
-    if (fromFlag) fail(`\`--from\` is only for clone: ${keyword} takes each image from <component>=<image>`);
-  } else {
-    if (!fromFlag) fail('`--from <env>` is missing: clone copies images from that environment into `--env`');
-    sourceEnv = check(EnvSchema, fromFlag.value);
-    if (sourceEnv === env) fail(`\`--from\` and \`--env\` are both ${code(env)}: clone copies between two different environments`);
-  }
+  if (keyword !== 'clone' && fromFlag) fail(`\`--from\` is only for clone: ${keyword} takes each image from <component>=<image>`);
+  if (keyword === 'clone' && !fromFlag) fail('`--from <env>` is missing: clone copies images from that environment into `--env`');
+  const sourceEnv = fromFlag && check(EnvSchema, fromFlag.value);
+  if (sourceEnv === env) fail(`\`--from\` and \`--env\` are both ${code(env)}: clone copies between two different environments`);
+
   const components = s.positionals.map((p) => component(p.word, keyword));
   if (components.length === 0) fail(`no components: list at least one, e.g. ${EXAMPLES[keyword]}`);
   if (components.length > MAX_COMPONENTS) fail(`${components.length} components: a task takes at most ${MAX_COMPONENTS}`);
   const seen = new Set<string>();
-  for (const c of components) {
-    if (seen.has(c.name)) fail(`component ${code(c.name)} is listed twice: list each component once`);
-    seen.add(c.name);
+  for (const { name: c } of components) {
+    if (seen.has(c)) fail(`component ${code(c)} is listed twice: list each component once`);
+    seen.add(c);
   }
-  const parallelFlag = s.values.get('parallel');
-  const descFlag = s.values.get('desc');
-  const description = descFlag ? check(DescriptionSchema, descFlag.value) : '';
+  const parallel = s.values.get('parallel');
+  const desc = s.values.get('desc');
+  const description = desc ? check(DescriptionSchema, desc.value) : ''; // empty means none
   return {
-    kind: 'create',
-    name,
-    operation: OPERATION_KEYWORDS[keyword],
-    env,
-    ...(sourceEnv === undefined ? {} : { sourceEnv }),
-    components,
+    kind: 'create', name, operation: OPERATION_KEYWORDS[keyword], env, ...(sourceEnv ? { sourceEnv } : {}), components,
     bestEffort: s.switches.has('best-effort'),
-    parallel: parallelFlag ? check(ParallelSchema, parallelFlag.value) : DEFAULT_PARALLEL,
+    parallel: parallel ? check(ParallelSchema, parallel.value) : DEFAULT_PARALLEL,
     ...(description ? { description } : {}),
   };
 }
 
 function parseList(words: readonly string[]): Command<'list'> {
   const s = scanWords(words, '/release list', { status: '"<label>"', env: '<env>' });
-  let positionals = s.positionals;
+  let extra = s.positionals;
   const statusFlag = s.values.get('status');
-  let status: TaskStatus | undefined;
-  if (statusFlag) {
+  if (statusFlag && !findStatus(statusFlag.value) && extra[0]?.at === statusFlag.at + 1) {
     // Two-word statuses typed without quotes (`--status rolled back`) are unambiguous: accept them.
-    const next = positionals[0];
-    const joined = next && next.at === statusFlag.at + 1 ? `${statusFlag.value} ${next.word}` : undefined;
-    if (!findStatus(statusFlag.value) && joined !== undefined && findStatus(joined)) {
-      statusFlag.value = joined;
-      positionals = positionals.slice(1);
-    }
-    status = check(StatusSchema, statusFlag.value);
+    const joined = `${statusFlag.value} ${extra[0].word}`;
+    if (findStatus(joined)) [statusFlag.value, extra] = [joined, extra.slice(1)];
   }
+  const status = statusFlag && check(StatusSchema, statusFlag.value);
   const envFlag = s.values.get('env');
-  const env = envFlag ? check(EnvSchema, envFlag.value) : undefined;
-  const extra = positionals[0];
-  if (extra) fail(`unexpected ${code(extra.word)}: /release list takes only --status "<label>" and --env <env>`);
+  const env = envFlag && check(EnvSchema, envFlag.value);
+  if (extra[0]) {
+    const asEnv = EnvSchema.safeParse(extra[0].word).success ? ` (to filter by environment write --env ${extra[0].word})` : '';
+    fail(`unexpected ${code(extra[0].word)}${asEnv}: /release list takes only --status "<label>" and --env <env>`);
+  }
   return { kind: 'list', ...(status ? { status } : {}), ...(env ? { env } : {}) };
 }
 
-/** The one positional argument of a subcommand (task ID, environment). */
-function single(words: readonly string[], sub: string, what: string, example: string): string {
-  const s = scanWords(words, `/release ${sub}`, {});
-  const [first, extra] = s.positionals;
-  if (!first) fail(`which ${what}? write /release ${sub} <${what}>, e.g. /release ${sub} ${example}`);
+/** The one positional argument of a subcommand (a task ID, an environment). */
+function single(words: readonly string[], sub: string, what: string, placeholder: string, example: string): string {
+  const [first, extra] = scanWords(words, `/release ${sub}`, {}).positionals;
+  if (!first) fail(`which ${what}? write /release ${sub} ${placeholder}, e.g. /release ${sub} ${example}`);
   if (extra) fail(`unexpected ${code(extra.word)}: /release ${sub} takes one ${what}`);
   return first.word;
 }
+const taskId = (words: readonly string[], sub: string) => check(TaskIdSchema, single(words, sub, 'task ID', '<task-id>', 'rt-7k2f9q'));
 
 function usageFor(word: string): string {
   const w = word.toLowerCase();
   if (HELP_WORDS.has(w)) return RELEASE_USAGE.help;
-  return Object.hasOwn(RELEASE_USAGE, w) && !Object.hasOwn(OPERATION_KEYWORDS, w)
-    ? RELEASE_USAGE[w as ReleaseUsageKey]
-    : RELEASE_USAGE_SUMMARY;
+  const known = Object.hasOwn(RELEASE_USAGE, w) && !Object.hasOwn(OPERATION_KEYWORDS, w);
+  return known ? RELEASE_USAGE[w as ReleaseUsageKey] : RELEASE_USAGE_SUMMARY;
 }
 
-/** Parse `/release` text. Never throws; empty text is `help`. */
+/** Parse `/release` text (empty text is `help`). Never throws, whatever the input. */
 export function parseReleaseCommand(text: string): ParseResult<ReleaseCommand> {
   const ctx = { usage: RELEASE_USAGE_SUMMARY };
   try {
@@ -297,15 +255,12 @@ export function parseReleaseCommand(text: string): ParseResult<ReleaseCommand> {
     const ok = (command: ReleaseCommand): ParseResult<ReleaseCommand> => ({ ok: true, command });
     if (HELP_WORDS.has(sub)) return ok({ kind: 'help' });
     if (sub === 'create') return ok(parseCreate(rest, ctx));
-    if ((ACTIONS as readonly string[]).includes(sub)) {
-      const taskId = check(TaskIdSchema, single(rest, sub, 'task-id', 'rt-7k2f9q'));
-      return ok({ kind: 'action', action: sub as TaskAction, taskId });
-    }
-    if (sub === 'show') return ok({ kind: 'show', taskId: check(TaskIdSchema, single(rest, sub, 'task-id', 'rt-7k2f9q')) });
+    if (ACTIONS.includes(sub as TaskAction)) return ok({ kind: 'action', action: sub as TaskAction, taskId: taskId(rest, sub) });
+    if (sub === 'show') return ok({ kind: 'show', taskId: taskId(rest, sub) });
     if (sub === 'list') return ok(parseList(rest));
-    if (sub === 'components') return ok({ kind: 'components', env: check(EnvSchema, single(rest, sub, 'env', 'staging')) });
-    const asTask = /^rt-[0-9a-z]{6}$/i.test(sub) ? ` (to see that task write /release show ${sub})` : didYouMean(sub, SUBCOMMANDS);
-    fail(`unknown subcommand ${code(first ?? '')}${asTask}: use ${SUBCOMMANDS.join(', ')}`);
+    if (sub === 'components') return ok({ kind: 'components', env: check(EnvSchema, single(rest, sub, 'environment', '<env>', 'staging')) });
+    const guess = /^rt-[0-9a-z]{6}$/i.test(sub) ? ` (to see that task write /release show ${sub})` : didYouMean(sub, SUBCOMMANDS);
+    fail(`unknown subcommand ${code(first ?? '')}${guess}: use ${SUBCOMMANDS.join(', ')}`);
   } catch (err) {
     const error = err instanceof GrammarError ? err.message : `could not read the command (${String(err)})`;
     return { ok: false, error, usage: ctx.usage };
