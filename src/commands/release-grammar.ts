@@ -104,18 +104,20 @@ const IMAGE_REF = new RegExp(`^(?:${HOST}(?:\\.${HOST})*(?::\\d+)?/)?${PATH}(?:/
   '(?::\\w[\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$');
 /** A `:` after the last `/` is a tag; one before it is a registry port. */
 const hasTagOrDigest = (image: string) => image.includes('@') || /:[^/]*$/.test(image);
-/** Capitals in the repository path (registry host and tag may have them). */
+/** Capitals in the repository path (the registry host and the tag may have them). */
 const upperPath = (v: string) => /[A-Z]/.test(v.split('@')[0]!.replace(/:[^/]*$/, '').replace(/^[^/]*[.:][^/]*\//, ''));
 
 const imageSchema = (word: string, component: string) => z.string()
   .min(1, says(() => `${code(word)} has no image: write ${component}=<image>, e.g. ${component}=nginx:1.27`))
   .max(255, firstOnly((v) => `the image in ${code(word)} is ${v.length} characters long: at most 255`))
   .refine((v) => !/\s/.test(v), firstOnly(() => `the image in ${code(word)} contains a space`))
-  .refine(hasTagOrDigest, firstOnly((v) =>
-    `${code(word)} has no tag: write ${component}=${v}:1.27 (any tag), or pin a digest with @sha256:…`))
-  .regex(IMAGE_REF, says((v) => upperPath(v)
-    ? `the image in ${code(word)} must be lower case (only the tag may have capitals)`
-    : `${code(word)} is not a valid image reference: expected e.g. ${component}=registry.example.com/team/${component}:1.2.3`));
+  .refine((v) => hasTagOrDigest(v) && IMAGE_REF.test(v), says((v) => {
+    if (!hasTagOrDigest(v) && IMAGE_REF.test(`${v}:1.27`)) {
+      return `${code(word)} has no tag: write ${component}=${v}:1.27 (any tag), or pin a digest with @sha256:…`;
+    }
+    if (upperPath(v)) return `the image in ${code(word)} must be lower case (only the tag may have capitals)`;
+    return `${code(word)} is not a valid image reference: expected e.g. ${component}=registry.example.com/team/${component}:1.2.3`;
+  }));
 
 const inRange = (v: string, max: number) => /^\d{1,3}$/.test(v) && Number(v) >= 1 && Number(v) <= max;
 const replicasSchema = (word: string) => z.string()
@@ -144,22 +146,25 @@ function check<S extends z.ZodType>(schema: S, value: string): z.output<S> {
 
 function component(word: string, keyword: Keyword): ComponentSpec {
   const eq = word.indexOf('=');
+  const example = (name: string) => (ComponentSchema.safeParse(name).success ? name : 'web');
   if (keyword === 'clone') {
-    if (eq >= 0) fail(`${code(word)}: clone copies each image from \`--from\`, so write just the component name: ${word.slice(0, eq) || 'web'}`);
+    if (eq >= 0) fail(`${code(word)}: clone copies each image from \`--from\`, so write just the component name, e.g. ${example(word.slice(0, eq))}`);
     return { name: check(ComponentSchema, word) };
   }
-  if (eq < 0) fail(`${code(word)} has no image: write ${word}=<image>, e.g. ${word}=nginx:1.27`);
-  if (eq === 0) fail(`${code(word)} has no component name before "=": write <component>=<image>, e.g. web${word}`);
+  if (eq < 0 && example(word) === word) fail(`${code(word)} has no image: write ${word}=<image>, e.g. ${word}=nginx:1.27`);
+  if (eq < 0) fail(`${code(word)} is not <component>=<image>: write e.g. web=nginx:1.27`);
+  if (eq === 0) fail(`${code(word)} has no component name before "=": write <component>=<image>, e.g. web=nginx:1.27`);
   const name = check(ComponentSchema, word.slice(0, eq));
   const image = word.slice(eq + 1);
   // `xN` counts as replicas only right after a tag or digest character, so tags such as
   // `linux-x86` survive; the length cap keeps the backtracking regex cheap on junk.
   const suffix = image.length <= 300 ? /^(.*[A-Za-z0-9])x(\d+)$/.exec(image) : null;
   if (suffix && hasTagOrDigest(suffix[1]!)) {
+    const base = check(imageSchema(word, name), suffix[1]!);
     if (keyword === 'upgrade') {
-      fail(`${code(word)}: replicas (x${suffix[2]}) can only be set on deploy; upgrade keeps each component's replicas, so write ${name}=${suffix[1]}`);
+      fail(`${code(word)}: replicas (x${suffix[2]}) can only be set on deploy; upgrade keeps each component's replicas, so write ${name}=${base}`);
     }
-    return { name, image: check(imageSchema(word, name), suffix[1]!), replicas: check(replicasSchema(word), suffix[2]!) };
+    return { name, image: base, replicas: check(replicasSchema(word), suffix[2]!) };
   }
   const checked = check(imageSchema(word, name), image);
   return keyword === 'deploy' ? { name, image: checked, replicas: 1 } : { name, image: checked };
