@@ -18,6 +18,7 @@ import { ReleaseOperations } from './operations/release-operations.js';
 import { SimulatedPlatform } from './platform/simulated/simulated-platform.js';
 import { createSlackApp, type SlackIdentity } from './slack/app.js';
 import { deliveryHandlers } from './slack/delivery.js';
+import { slackLogger } from './slack/logger.js';
 import { QueueNotifier } from './slack/notifier.js';
 import { AuditLog } from './store/audit-log.js';
 import { CardStore } from './store/card-store.js';
@@ -52,6 +53,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
     timeout: 10_000,
+    logger: slackLogger(log, 'slack-web-api'),
   });
 
   let workers: WorkerHost | undefined;
@@ -103,7 +105,10 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
 /** Who we are on Slack. A wrong token stops the bot; an unreachable Slack does not. */
 async function slackIdentity(client: WebClient, log: Logger): Promise<SlackIdentity> {
   try {
-    const me = await client.auth.test();
+    const me = await Promise.race([
+      client.auth.test(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('auth.test timed out after 3 s')), 3000).unref()),
+    ]);
     log.info({ team: me.team, user: me.user }, 'connected to Slack');
     return { botId: me.bot_id ?? 'unknown', botUserId: me.user_id ?? 'unknown' };
   } catch (err) {

@@ -104,8 +104,6 @@ const IMAGE_REF = new RegExp(`^(?:${HOST}(?:\\.${HOST})*(?::\\d+)?/)?${PATH}(?:/
   '(?::\\w[\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$');
 /** A `:` after the last `/` is a tag; one before it is a registry port. */
 const hasTagOrDigest = (image: string) => image.includes('@') || /:[^/]*$/.test(image);
-/** Capitals in the repository path (the registry host and the tag may have them). */
-const upperPath = (v: string) => /[A-Z]/.test(v.split('@')[0]!.replace(/:[^/]*$/, '').replace(/^[^/]*[.:][^/]*\//, ''));
 
 const imageSchema = (word: string, component: string) => z.string()
   .min(1, says(() => `${code(word)} has no image: write ${component}=<image>, e.g. ${component}=nginx:1.27`))
@@ -115,7 +113,8 @@ const imageSchema = (word: string, component: string) => z.string()
     if (!hasTagOrDigest(v) && IMAGE_REF.test(`${v}:1.27`)) {
       return `${code(word)} has no tag: write ${component}=${v}:1.27 (any tag), or pin a digest with @sha256:…`;
     }
-    if (upperPath(v)) return `the image in ${code(word)} must be lower case (only the tag may have capitals)`;
+    // Lower-casing fixes only the repository path: the registry host and the tag may have capitals.
+    if (IMAGE_REF.test(v.toLowerCase())) return `the image in ${code(word)} must be lower case (only the tag may have capitals)`;
     return `${code(word)} is not a valid image reference: expected e.g. ${component}=registry.example.com/team/${component}:1.2.3`;
   }));
 

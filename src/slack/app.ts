@@ -2,13 +2,14 @@
  * The Bolt app: HTTP mode (POST /slack/events, signatures checked, stale timestamps refused with
  * 401) or Socket Mode when SLACK_APP_TOKEN is set. Listeners are registered per kind.
  */
-import { App, HTTPReceiver, SocketModeReceiver, type LogLevel } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Route } from '../http/routes.js';
 import type { ListenerDeps } from './listeners/deps.js';
 import * as actions from './listeners/actions/index.js';
 import * as commands from './listeners/commands/index.js';
+import { slackLogger } from './logger.js';
 
 export interface SlackIdentity {
   botId: string;
@@ -16,7 +17,7 @@ export interface SlackIdentity {
 }
 
 export function createSlackApp(config: Config, identity: SlackIdentity, routes: Route[], deps: ListenerDeps, log: Logger) {
-  const logger = boltLogger(log);
+  const logger = slackLogger(log, 'bolt');
   const receiver = config.SLACK_APP_TOKEN
     ? new SocketModeReceiver({ appToken: config.SLACK_APP_TOKEN, customRoutes: routes, installerOptions: { port: config.PORT }, logger })
     : new HTTPReceiver({
@@ -39,19 +40,4 @@ export function createSlackApp(config: Config, identity: SlackIdentity, routes: 
   actions.register(app, deps);
   app.error(async (err) => log.error({ err: err.message }, 'slack listener error'));
   return { app, receiver };
-}
-
-/** Bolt logs through pino, so there is one log stream. */
-function boltLogger(log: Logger) {
-  const child = log.child({ component: 'bolt' });
-  let level = 'info' as LogLevel;
-  return {
-    debug: (...m: unknown[]) => child.debug(m.map(String).join(' ')),
-    info: (...m: unknown[]) => child.info(m.map(String).join(' ')),
-    warn: (...m: unknown[]) => child.warn(m.map(String).join(' ')),
-    error: (...m: unknown[]) => child.error(m.map(String).join(' ')),
-    setLevel: (l: LogLevel) => void (level = l),
-    getLevel: () => level,
-    setName: () => undefined,
-  };
 }

@@ -1,11 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { z } from 'zod';
-import {
-  RELEASE_HELP,
-  RELEASE_USAGE,
-  RELEASE_USAGE_SUMMARY,
-  parseReleaseCommand,
-} from '../../src/commands/release-grammar.js';
+import { RELEASE_HELP, RELEASE_USAGE, RELEASE_USAGE_SUMMARY, parseReleaseCommand } from '../../src/commands/release-grammar.js';
 import type { ReleaseCommand } from '../../src/commands/release-command.js';
 import { DEFAULT_PARALLEL, OPERATION_TYPES, TASK_STATUSES } from '../../src/domain/release-task.js';
 
@@ -30,16 +25,12 @@ describe('parseReleaseCommand: valid forms', () => {
 
   it('create deploy, with replicas, defaults and a registry host', () => {
     expect(ok('create web-1.27 deploy --env staging web=registry.example.com:5000/team/web:1.27x3 api=api:2.0')).toEqual({
-      kind: 'create',
-      name: 'web-1.27',
-      operation: 'Bulk Deploy',
-      env: 'staging',
+      kind: 'create', name: 'web-1.27', operation: 'Bulk Deploy', env: 'staging',
       components: [
         { name: 'web', image: 'registry.example.com:5000/team/web:1.27', replicas: 3 },
         { name: 'api', image: 'api:2.0', replicas: 1 },
       ],
-      bestEffort: false,
-      parallel: DEFAULT_PARALLEL,
+      bestEffort: false, parallel: DEFAULT_PARALLEL,
     });
   });
 
@@ -47,46 +38,28 @@ describe('parseReleaseCommand: valid forms', () => {
     expect(
       ok(`Create R_1.x Deploy --best-effort --parallel 8 web=nginx@${DIGEST}x2 --desc "Q3 launch" --env prod db=pg:16-alpine`),
     ).toEqual({
-      kind: 'create',
-      name: 'R_1.x',
-      operation: 'Bulk Deploy',
-      env: 'prod',
+      kind: 'create', name: 'R_1.x', operation: 'Bulk Deploy', env: 'prod',
       components: [
         { name: 'web', image: `nginx@${DIGEST}`, replicas: 2 },
         { name: 'db', image: 'pg:16-alpine', replicas: 1 },
       ],
-      bestEffort: true,
-      parallel: 8,
-      description: 'Q3 launch',
+      bestEffort: true, parallel: 8, description: 'Q3 launch',
     });
   });
 
   it('create upgrade', () => {
     expect(ok('create api-2.0 upgrade --env prod api=api:2.0 cron=web:2.0-broken --parallel=2')).toEqual({
-      kind: 'create',
-      name: 'api-2.0',
-      operation: 'Bulk Upgrade',
-      env: 'prod',
-      components: [
-        { name: 'api', image: 'api:2.0' },
-        { name: 'cron', image: 'web:2.0-broken' },
-      ],
-      bestEffort: false,
-      parallel: 2,
+      kind: 'create', name: 'api-2.0', operation: 'Bulk Upgrade', env: 'prod',
+      components: [{ name: 'api', image: 'api:2.0' }, { name: 'cron', image: 'web:2.0-broken' }],
+      bestEffort: false, parallel: 2,
     });
   });
 
   it('create clone, with --opt=value and smart quotes', () => {
     expect(ok('create sync clone --from=staging --env=prod web api --desc=“Friday sync” --best-effort')).toEqual({
-      kind: 'create',
-      name: 'sync',
-      operation: 'Bulk Clone',
-      env: 'prod',
-      sourceEnv: 'staging',
+      kind: 'create', name: 'sync', operation: 'Bulk Clone', env: 'prod', sourceEnv: 'staging',
       components: [{ name: 'web' }, { name: 'api' }],
-      bestEffort: true,
-      parallel: DEFAULT_PARALLEL,
-      description: 'Friday sync',
+      bestEffort: true, parallel: DEFAULT_PARALLEL, description: 'Friday sync',
     });
   });
 
@@ -166,7 +139,9 @@ describe('parseReleaseCommand: errors', () => {
     ['create r upgrade --env qa --from prod web=a:1', '`--from` is only for clone', upgrade],
     ['create r clone --env prod web', '`--from <env>` is missing', clone],
     ['create r clone --from prod --env prod web', '`--from` and `--env` are both `prod`', clone],
-    ['create r clone --from qa --env prod web=a:1', 'clone copies each image from `--from`, so write just the component name: web', clone],
+    ['create r clone --from qa --env prod web=a:1', 'clone copies each image from `--from`, so write just the component name, e.g. web', clone],
+    ['create r deploy --env prod nginx:1.27', '`nginx:1.27` is not <component>=<image>: write e.g. web=nginx:1.27', deploy],
+    ['create r upgrade --env prod web=Ngi!nx', '`web=Ngi!nx` is not a valid image reference', upgrade],
     ['create r deplyo --env prod', 'unknown operation `deplyo` (did you mean deploy?)', create],
     ['create r --env prod deploy web=a:1', 'unknown operation `--env`: right after the task name', create],
     ['create r', 'the operation is missing', create],
@@ -254,14 +229,9 @@ describe('fuzz: never throws, always well-formed', () => {
       operation: z.enum(OPERATION_TYPES),
       env: label,
       sourceEnv: label.optional(),
-      components: z
-        .array(z.strictObject({
-          name: label,
-          image: z.string().regex(/^\S{1,255}$/).optional(),
-          replicas: z.number().int().min(1).max(100).optional(),
-        }))
-        .min(1)
-        .max(200),
+      components: z.array(z.strictObject({
+        name: label, image: z.string().regex(/^\S{1,255}$/).optional(), replicas: z.number().int().min(1).max(100).optional(),
+      })).min(1).max(200),
       bestEffort: z.boolean(),
       parallel: z.number().int().min(1).max(32),
       description: z.string().min(1).max(500).optional(),
@@ -333,10 +303,7 @@ describe('fuzz: never throws, always well-formed', () => {
   it('2000 random and mutated inputs', () => {
     let parsed = 0;
     for (let i = 0; i < 2000; i++) {
-      const text =
-        i % 2 === 0
-          ? Array.from({ length: Math.floor(random() * 40) }, () => pick(ALPHABET)).join('')
-          : mutate(pick(VALID));
+      const text = i % 2 ? mutate(pick(VALID)) : Array.from({ length: Math.floor(random() * 40) }, () => pick(ALPHABET)).join('');
       assertWellFormed(text);
       if (parseReleaseCommand(text).ok) parsed++;
     }
