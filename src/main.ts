@@ -24,7 +24,7 @@ import { AuditLog } from './store/audit-log.js';
 import { CardStore } from './store/card-store.js';
 import { ComponentLocks } from './store/locks.js';
 import { connectRedis, keys } from './store/redis.js';
-import { TaskStore } from './store/task-store.js';
+import { TaskStore } from './store/versioned-store.js';
 
 export interface Running {
   port: number;

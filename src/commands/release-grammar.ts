@@ -113,7 +113,7 @@ const imageSchema = (word: string, component: string) => z.string()
     if (!hasTagOrDigest(v) && IMAGE_REF.test(`${v}:1.27`)) {
       return `${code(word)} has no tag: write ${component}=${v}:1.27 (any tag), or pin a digest with @sha256:…`;
     }
-    // Lower-casing fixes only the repository path: the registry host and the tag may have capitals.
+    // Capitals are legal in the host and the tag, so if lower-casing helps they were in the path.
     if (IMAGE_REF.test(v.toLowerCase())) return `the image in ${code(word)} must be lower case (only the tag may have capitals)`;
     return `${code(word)} is not a valid image reference: expected e.g. ${component}=registry.example.com/team/${component}:1.2.3`;
   }));

@@ -17,7 +17,7 @@ import { componentsView, taskDetail, taskList } from '../slack/blocks/task-views
 import type { Notifier } from '../slack/notifier.js';
 import type { AuditLog } from '../store/audit-log.js';
 import type { ComponentLocks } from '../store/locks.js';
-import { Refusal, type TaskStore } from '../store/task-store.js';
+import { Refusal, type TaskStore } from '../store/versioned-store.js';
 
 /** What the requester sees, privately. `changed` is false when nothing was done. */
 export interface Reply {

@@ -42,7 +42,42 @@ export interface CloneRequest {
   name: string;
 }
 
-export interface Platform {
+export type Slot = 'blue' | 'green';
+
+/** One slot of a blue-green workload as the platform sees it. */
+export interface SlotObservation {
+  slot: Slot;
+  image: string;
+  replicas: number;
+  ready: boolean;
+  createdAt: string;
+}
+
+/** A blue-green workload: up to two slots and the one its service sends traffic to. */
+export interface BlueGreenObservation {
+  env: string;
+  workload: string;
+  serving?: Slot;
+  slots: Partial<Record<Slot, SlotObservation>>;
+}
+
+export interface DeploySlotRequest {
+  opId: string;
+  env: string;
+  workload: string;
+  slot: Slot;
+  image: string;
+  replicas: number;
+}
+
+export interface SlotRequest {
+  env: string;
+  workload: string;
+  slot: Slot;
+}
+
+/** Batch release operations: deploy, upgrade and clone components. */
+export interface ReleasePlatform {
   /** Create a component that does not exist yet. */
   deploy(req: DeployRequest): Promise<StepOutcome>;
   /** Change a component's image; the outcome carries the image it had before. */
@@ -53,3 +88,19 @@ export interface Platform {
   list(env: string): Promise<RunningComponent[]>;
   get(env: string, name: string): Promise<RunningComponent | undefined>;
 }
+
+/**
+ * Blue-green operations. Each is safe to repeat: a re-delivered switch or delete does no harm,
+ * which is what lets a job resume after its worker died between the two.
+ */
+export interface BlueGreenPlatform {
+  bgInspect(env: string, workload: string): Promise<BlueGreenObservation | undefined>;
+  /** Bring `slot` up with `image`; resolves once it is ready, or with the reason it never will be. */
+  bgDeploySlot(req: DeploySlotRequest): Promise<{ ok: true } | { ok: false; error: string }>;
+  /** Send the workload's traffic to `slot` in one atomic step. Refused if the slot is not ready. */
+  bgSwitch(req: SlotRequest): Promise<void>;
+  /** Delete `slot`; a missing slot is fine, the serving slot is refused. */
+  bgDeleteSlot(req: SlotRequest): Promise<void>;
+}
+
+export interface Platform extends ReleasePlatform, BlueGreenPlatform {}

@@ -7,7 +7,7 @@ import { ErrorCode, type WebClient } from '@slack/web-api';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { CardStore } from '../store/card-store.js';
-import type { TaskStore } from '../store/task-store.js';
+import type { TaskStore } from '../store/versioned-store.js';
 import type { JobHandlers } from '../jobs/worker-host.js';
 import { taskCard } from './blocks/task-card.js';
 import type { Notifier } from './notifier.js';

@@ -14,6 +14,8 @@ export function keys(prefix: string) {
   return {
     task: (id: string) => `${prefix}:task:${id}`,
     taskIndex: `${prefix}:tasks`,
+    bgJob: (name: string) => `${prefix}:bgjob:${name}`,
+    bgJobIndex: `${prefix}:bgjobs`,
     lock: (componentKey: string) => `${prefix}:lock:${componentKey}`,
     card: (entityId: string) => `${prefix}:card:${entityId}`,
     audit: `${prefix}:audit`,
@@ -21,6 +23,9 @@ export function keys(prefix: string) {
     simEnvs: `${prefix}:sim:envs`,
     simOp: (opId: string) => `${prefix}:sim:op:${opId}`,
     simApplied: `${prefix}:sim:applied`,
+    simBg: (env: string, workload: string) => `${prefix}:sim:bg:${env}/${workload}`,
+    /** Count of traffic switches that changed the serving slot, per env/workload. */
+    simBgSwitches: `${prefix}:sim:bg-switches`,
   };
 }
 export type Keys = ReturnType<typeof keys>;

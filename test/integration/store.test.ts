@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseTask } from '../../src/domain/release-task.js';
 import { ComponentLocks } from '../../src/store/locks.js';
 import { keys } from '../../src/store/redis.js';
-import { Refusal, TaskStore } from '../../src/store/task-store.js';
+import { Refusal, TaskStore } from '../../src/store/versioned-store.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../support/redis.js';
 
 let redis: Redis;

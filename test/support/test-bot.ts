@@ -10,7 +10,7 @@ import { start, type Running } from '../../src/main.js';
 import { SimulatedPlatform } from '../../src/platform/simulated/simulated-platform.js';
 import { CardStore } from '../../src/store/card-store.js';
 import { keys } from '../../src/store/redis.js';
-import { TaskStore } from '../../src/store/task-store.js';
+import { TaskStore } from '../../src/store/versioned-store.js';
 import { startFakeSlack, type FakeSlack, type FakeMessage } from './fake-slack.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from './redis.js';
 import { blockActionsBody, postSigned, slashCommandBody, type PostSignedResult } from './slack-signing.js';

@@ -24,7 +24,7 @@ import type { Platform } from '../../platform/port.js';
 import type { Notifier } from '../../slack/notifier.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import type { ComponentLocks } from '../../store/locks.js';
-import { Refusal, type TaskStore } from '../../store/task-store.js';
+import { Refusal, type TaskStore } from '../../store/versioned-store.js';
 import type { Metrics } from '../../http/metrics.js';
 import type { JobContext } from '../worker-host.js';
 import type { TaskRunPayload } from '../catalogue.js';

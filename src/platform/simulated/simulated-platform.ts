@@ -9,13 +9,18 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../store/redis.js';
 import type {
+  BlueGreenObservation,
   CloneRequest,
   DeployRequest,
+  DeploySlotRequest,
   Platform,
   RunningComponent,
+  SlotRequest,
   StepOutcome,
   UpgradeRequest,
 } from '../port.js';
+import { isBrokenImage } from './failures.js';
+import { SimulatedBlueGreen } from './simulated-bluegreen.js';
 
 const COMMIT = `
 local done = redis.call('GET', KEYS[1])
@@ -41,6 +46,8 @@ export interface SimulatedOptions {
 export class SimulatedPlatform implements Platform {
   private readonly now: () => Date;
   private readonly sleep: (ms: number) => Promise<void>;
+  /** Blue-green workloads; the Platform methods below delegate to it. */
+  readonly blueGreen: SimulatedBlueGreen;
 
   constructor(
     private readonly redis: Redis,
@@ -48,7 +55,29 @@ export class SimulatedPlatform implements Platform {
     private readonly opts: SimulatedOptions,
   ) {
     this.now = opts.clock ?? (() => new Date());
-    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.sleep = opts.sleep ?? ((ms) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve()));
+    this.blueGreen = new SimulatedBlueGreen(redis, k, () => this.latency(), this.sleep, this.now);
+  }
+
+  bgInspect(env: string, workload: string): Promise<BlueGreenObservation | undefined> {
+    return this.blueGreen.bgInspect(env, workload);
+  }
+
+  bgDeploySlot(req: DeploySlotRequest) {
+    return this.blueGreen.bgDeploySlot(req);
+  }
+
+  bgSwitch(req: SlotRequest): Promise<void> {
+    return this.blueGreen.bgSwitch(req);
+  }
+
+  bgDeleteSlot(req: SlotRequest): Promise<void> {
+    return this.blueGreen.bgDeleteSlot(req);
+  }
+
+  /** SIM_LATENCY_MS with ±20% jitter. */
+  private latency(): number {
+    return this.opts.latencyMs * (0.8 + Math.random() * 0.4);
   }
 
   deploy(req: DeployRequest): Promise<StepOutcome> {
@@ -107,8 +136,7 @@ export class SimulatedPlatform implements Platform {
   ): Promise<StepOutcome> {
     const done = await this.redis.get(this.k.simOp(opId));
     if (done) return JSON.parse(done) as StepOutcome;
-    const jitter = this.opts.latencyMs * (0.8 + Math.random() * 0.4);
-    if (jitter > 0) await this.sleep(jitter);
+    await this.sleep(this.latency());
     for (;;) {
       const raw = (await this.redis.hget(this.k.simEnv(env), name)) ?? '';
       let outcome = decide(raw ? (JSON.parse(raw) as RunningComponent) : undefined);
@@ -126,7 +154,7 @@ export class SimulatedPlatform implements Platform {
     if (this.opts.failComponents.includes(name) || this.opts.failComponents.includes(`${env}/${name}`)) {
       return `${name} failed to start in ${env} (simulated failure: listed in SIM_FAIL_COMPONENTS)`;
     }
-    if (image && /-broken$/.test(image.split(/[:@]/).at(-1) ?? '')) {
+    if (image && isBrokenImage(image)) {
       return `${image} never became ready (readiness probe failing; progress deadline exceeded)`;
     }
     return undefined;

@@ -17,10 +17,10 @@ export function register(app: App, d: ListenerDeps): void {
       await ack({ response_type: 'ephemeral', text: reply.text, ...(reply.blocks ? { blocks: reply.blocks } : {}) });
       d.metrics.observeAck(performance.now() - t0);
     };
-    const parsed = parseReleaseCommand(command.text);
+    const parsed = parseReleaseCommand(unescapeSlack(command.text));
     if (!parsed.ok) {
       d.metrics.operation('command', 'invalid');
-      return acked({ text: `${parsed.error}\nUsage: ${parsed.usage}` });
+      return acked({ text: `${parsed.error}\nUsage:\n\`\`\`${parsed.usage}\`\`\`` });
     }
     if (parsed.command.kind === 'help') return acked({ text: RELEASE_HELP });
     const work = d.release.handle(parsed.command, { user: command.user_id, channel: command.channel_id }).catch((err: Error) => {
@@ -32,6 +32,11 @@ export function register(app: App, d: ListenerDeps): void {
     await acked({ text: 'Working on it…' });
     await followUp(respond, await work);
   });
+}
+
+/** Slack HTML-escapes &, < and > in command text; the grammar wants what the user typed. */
+export function unescapeSlack(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
 function delay(ms: number): Promise<undefined> {

@@ -1,0 +1,93 @@
+/**
+ * Blue-green release jobs, in the words of the blue-green manual (shared/seeds/004_…): basic
+ * information (name, status, release type, release object), main versions (blue and green,
+ * labelled Active and Stable) and historical versions. Pure types and helpers only.
+ */
+import type { SlackUserId } from './release-task.js';
+
+export const JOB_STATUSES = ['Healthy', 'Progressing', 'Paused', 'Promoting', 'Terminating', 'Degraded'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** While one of these runs, the job takes no other operation. */
+export const BUSY_JOB_STATUSES: readonly JobStatus[] = ['Progressing', 'Promoting', 'Terminating'];
+
+export type Slot = 'blue' | 'green';
+export const otherSlot = (s: Slot): Slot => (s === 'blue' ? 'green' : 'blue');
+
+/** One of the two main versions. */
+export interface MainVersion {
+  slot: Slot;
+  revision: number;
+  image: string;
+  replicas: number;
+  createdAt: string;
+}
+
+/** How a historical version's run ended. */
+export type VersionOutcome = 'released' | 'terminated' | 'failed';
+
+export interface HistoricalVersion {
+  revision: number;
+  image: string;
+  /** When it was released, terminated or failed. */
+  at: string;
+  by: SlackUserId;
+  outcome: VersionOutcome;
+  /** Set when the version was started by a rollback to an earlier revision. */
+  rollbackOf?: number;
+}
+
+/** The new version a running or paused process brings up beside the stable one. */
+export interface PendingVersion {
+  slot: Slot;
+  revision: number;
+  image: string;
+  by: SlackUserId;
+  rollbackOf?: number;
+}
+
+export interface BlueGreenJob {
+  /** The job's name is its ID: `/bluegreen release web`. */
+  id: string;
+  name: string;
+  status: JobStatus;
+  releaseType: 'Blue-Green';
+  /** Release object: environment + workload. */
+  env: string;
+  workload: string;
+  description?: string;
+  replicas: number;
+  /** Main versions by slot; two of them only while a new version is up. */
+  versions: Partial<Record<Slot, MainVersion>>;
+  /** Slot that receives traffic. */
+  active: Slot;
+  /** Slot last promoted (released). */
+  stable: Slot;
+  pending?: PendingVersion;
+  /** Why the new version failed (Degraded). */
+  degradedReason?: string;
+  /** Newest last. */
+  history: HistoricalVersion[];
+  nextRevision: number;
+  createdAt: string;
+  createdBy: SlackUserId;
+  updatedAt: string;
+  /** Increments each time a worker run is queued. */
+  run: number;
+  /** Compare-and-set version; buttons carry it so a click on an outdated card is refused. */
+  version: number;
+  channel: string;
+}
+
+export function isBusy(status: JobStatus): boolean {
+  return BUSY_JOB_STATUSES.includes(status);
+}
+
+/** Revisions a Rollback may go to: released ones other than the one serving now. */
+export function rollbackTargets(job: BlueGreenJob): HistoricalVersion[] {
+  const serving = job.versions[job.stable]?.revision;
+  const seen = new Set<number>();
+  return [...job.history]
+    .reverse()
+    .filter((h) => h.outcome === 'released' && h.revision !== serving && !seen.has(h.revision) && seen.add(h.revision));
+}

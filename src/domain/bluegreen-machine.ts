@@ -1,0 +1,47 @@
+/**
+ * The blue-green job state machine, pure. Update Version: Healthy -> Progressing -> Paused (or
+ * Degraded when the new version never becomes ready). Release: Paused -> Promoting -> Healthy.
+ * Terminate Release: Paused or Degraded -> Terminating -> Healthy. Rollback: Healthy ->
+ * Progressing with a historical revision's image -> Paused. One operation at a time.
+ */
+import type { BlueGreenJob, JobStatus } from './bluegreen-job.js';
+
+export type JobAction = 'update' | 'release' | 'terminate' | 'rollback';
+export type JobEvent = 'ready' | 'not-ready' | 'promoted' | 'terminated';
+
+export type JobTransition = { ok: true; to: JobStatus } | { ok: false; reason: string };
+
+const RULES: Record<JobAction, { from: readonly JobStatus[]; to: JobStatus; what: string }> = {
+  update: { from: ['Healthy'], to: 'Progressing', what: 'updated' },
+  release: { from: ['Paused'], to: 'Promoting', what: 'released' },
+  terminate: { from: ['Paused', 'Degraded'], to: 'Terminating', what: 'terminated' },
+  rollback: { from: ['Healthy'], to: 'Progressing', what: 'rolled back' },
+};
+
+const HINTS: Record<JobStatus, string> = {
+  Healthy: 'update it first',
+  Progressing: 'wait until the new version is ready (Paused) or fails (Degraded)',
+  Paused: 'Release or Terminate the new version first',
+  Promoting: 'wait for the release to finish',
+  Terminating: 'wait for the termination to finish',
+  Degraded: 'Terminate the failed version first',
+};
+
+export function jobTransition(job: Pick<BlueGreenJob, 'name' | 'status'>, action: JobAction): JobTransition {
+  const rule = RULES[action];
+  if (rule.from.includes(job.status)) return { ok: true, to: rule.to };
+  const when = rule.from.join(' or ');
+  return { ok: false, reason: `${job.name} is ${job.status}; it can be ${rule.what} only when ${when} (${HINTS[job.status]})` };
+}
+
+/** Where a worker-reported event takes the job. `hasStable`: a first version is serving. */
+export function jobEvent(job: Pick<BlueGreenJob, 'name' | 'status'>, event: JobEvent, hasStable = true): JobTransition {
+  const expect: Record<JobEvent, [JobStatus, JobStatus]> = {
+    ready: ['Progressing', hasStable ? 'Paused' : 'Healthy'],
+    'not-ready': ['Progressing', 'Degraded'],
+    promoted: ['Promoting', 'Healthy'],
+    terminated: ['Terminating', 'Healthy'],
+  };
+  const [from, to] = expect[event];
+  return job.status === from ? { ok: true, to } : { ok: false, reason: `${job.name} is ${job.status}, not ${from}` };
+}

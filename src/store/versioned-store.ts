@@ -1,0 +1,110 @@
+/**
+ * Versioned entities in Redis (release tasks, blue-green jobs): one hash per entity
+ * ({v: version, json}) and a sorted index by creation. Writes are compare-and-set on the version,
+ * so two clicks, a command and a worker can race on one entity and exactly one of each
+ * conflicting pair wins.
+ */
+import type { Redis } from 'ioredis';
+import type { BlueGreenJob } from '../domain/bluegreen-job.js';
+import type { ReleaseTask } from '../domain/release-task.js';
+import type { Keys } from './redis.js';
+
+interface Versioned {
+  id: string;
+  version: number;
+  createdAt: string;
+}
+
+const CAS = `
+local v = redis.call('HGET', KEYS[1], 'v')
+if not v then return -1 end
+if v ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'json', ARGV[3])
+return 1`;
+
+const CREATE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'json', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 1`;
+
+/** Returned by an update function to leave the task as it is and say why. */
+export class Refusal {
+  constructor(readonly reason: string) {}
+}
+
+export type UpdateResult<T = ReleaseTask> = { ok: true; task: T; before: T } | { ok: false; reason: string; task?: T };
+
+export class VersionedStore<T extends Versioned> {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyOf: (id: string) => string,
+    private readonly indexKey: string,
+    /** What users call it, for "No release task rt-…". */
+    private readonly what: string,
+  ) {}
+
+  /** Store a new task; false if the ID is taken. */
+  async create(task: T): Promise<boolean> {
+    const r = await this.redis.eval(
+      CREATE,
+      2,
+      this.keyOf(task.id),
+      this.indexKey,
+      String(task.version),
+      JSON.stringify(task),
+      String(Date.parse(task.createdAt)),
+      task.id,
+    );
+    return r === 1;
+  }
+
+  async get(id: string): Promise<T | undefined> {
+    const json = await this.redis.hget(this.keyOf(id), 'json');
+    return json ? (JSON.parse(json) as T) : undefined;
+  }
+
+  /** Newest first. */
+  async list(limit = 500): Promise<T[]> {
+    const ids = await this.redis.zrevrange(this.indexKey, 0, limit - 1);
+    if (ids.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hget(this.keyOf(id), 'json');
+    const rows = (await pipe.exec()) ?? [];
+    return rows.flatMap(([, json]) => (typeof json === 'string' ? [JSON.parse(json) as T] : []));
+  }
+
+  /**
+   * Apply `change` to the current task and write it if nobody wrote in between; on a conflict,
+   * re-read and apply again. `change` returns a Refusal to leave the task alone.
+   */
+  async update(id: string, change: (entity: T) => T | Refusal): Promise<UpdateResult<T>> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const before = await this.get(id);
+      if (!before) return { ok: false, reason: `No ${this.what} ${id}` };
+      const next = change(before);
+      if (next instanceof Refusal) return { ok: false, reason: next.reason, task: before };
+      const task = { ...next, version: before.version + 1 };
+      const r = await this.redis.eval(CAS, 1, this.keyOf(id), String(before.version), String(task.version), JSON.stringify(task));
+      if (r === 1) return { ok: true, task, before };
+      if (r === -1) return { ok: false, reason: `No ${this.what} ${id}` };
+    }
+    throw new Error(`${this.what} ${id}: too many concurrent writes`);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.redis.multi().del(this.keyOf(id)).zrem(this.indexKey, id).exec();
+  }
+}
+
+export class TaskStore extends VersionedStore<ReleaseTask> {
+  constructor(redis: Redis, k: Keys) {
+    super(redis, k.task, k.taskIndex, 'release task');
+  }
+}
+
+export class JobStore extends VersionedStore<BlueGreenJob> {
+  constructor(redis: Redis, k: Keys) {
+    super(redis, k.bgJob, k.bgJobIndex, 'blue-green job');
+  }
+}
