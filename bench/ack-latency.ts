@@ -84,6 +84,7 @@ export const ackLatency: Scenario = {
       await fire('bare', WARMUP);
 
       const samples: Record<Target, number[]> = { switchyard: [], bare: [] };
+      const newConnections: Record<Target, number> = { switchyard: 0, bare: 0 };
       const perRound: Array<Record<Target, { p50: number; p99: number }>> = [];
       for (let r = 1; r <= rounds; r++) {
         const row = {} as Record<Target, { p50: number; p99: number }>;
@@ -91,6 +92,7 @@ export const ackLatency: Scenario = {
           await sleep(GAP_MS);
           const reply = await fire(target, CONCURRENCY);
           samples[target].push(...reply.samples);
+          newConnections[target] += reply.newConnections;
           const s = summarize(reply.samples);
           row[target] = { p50: s.p50, p99: s.p99 };
         }
@@ -120,6 +122,8 @@ export const ackLatency: Scenario = {
           bare: bb,
           ratio,
           perRound,
+          /** Measured requests that opened a TCP connection rather than reusing a keep-alive one. */
+          newConnections,
           cardsPostedDuringRun: cardsPosted,
           samples: { switchyard: samples.switchyard.map((x) => round(x)), bare: samples.bare.map((x) => round(x)) },
         },
@@ -127,6 +131,9 @@ export const ackLatency: Scenario = {
           title: `ack-latency: ${COMMAND} create, ${CONCURRENCY} concurrent x ${rounds} rounds (ms, client-side wall time)`,
           headers: ['target', 'n', 'p50', 'p90', 'p99', 'max'],
           rows: [row('switchyard', sy), row('bare bolt', bb), ['ratio sy/bare', '', `${ratio.p50.toFixed(2)}x`, '', `${ratio.p99.toFixed(2)}x`, '']],
+          notes: [
+            `every switchyard ack said "${EXPECT_CREATED}"; new TCP connections while measuring: switchyard ${newConnections.switchyard}, bare ${newConnections.bare}`,
+          ],
         },
       };
     } finally {

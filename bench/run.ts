@@ -8,6 +8,7 @@
  * with every scenario of this run and a description of the machine.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchRedis, deletePrefix, uniquePrefix, type BenchRedis } from './lib/redis.js';
@@ -64,10 +65,20 @@ async function main(): Promise<number> {
   log(`node ${host.node}, ${host.cpuModel}, ${host.cores} cores`);
 
   let redis: BenchRedis | undefined;
+  let currentPrefix: string | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: stopping`);
-    redis?.kill();
-    process.exit(130);
+    const r = redis;
+    if (!r || r.owned || !currentPrefix) {
+      r?.kill();
+      process.exit(130);
+    }
+    // A shared Redis (REDIS_URL) outlives us: try to take this scenario's keys with us.
+    const quit = setTimeout(() => process.exit(130), 3_000);
+    void deletePrefix(r.url, currentPrefix).finally(() => {
+      clearTimeout(quit);
+      process.exit(130);
+    });
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -81,6 +92,7 @@ async function main(): Promise<number> {
 
     for (const scenario of selected) {
       const prefix = uniquePrefix(scenario.name);
+      currentPrefix = prefix;
       const ctx: BenchContext = { redisUrl: redis.url, prefix, rounds: opts.rounds, log: (m) => log(`${scenario.name}: ${m}`) };
       log(`${scenario.name}: ${scenario.description}`);
       const t0 = performance.now();
@@ -90,7 +102,7 @@ async function main(): Promise<number> {
         const at = new Date();
         const file = `${scenario.name}-${fileStamp(at)}.json`;
         const record = { scenario: scenario.name, description: scenario.description, machine: { ...host, date: at.toISOString() }, durationMs, ...result };
-        await writeFile(new URL(file, `file://${RESULTS_DIR}`), `${JSON.stringify(record, null, 2)}\n`);
+        await writeFile(join(RESULTS_DIR, file), `${JSON.stringify(record, null, 2)}\n`);
         done[scenario.name] = { description: scenario.description, durationMs, file: `bench/results/${file}`, ...result };
         console.log(`${formatTable(result.table)}\n`);
         log(`${scenario.name}: done in ${(durationMs / 1000).toFixed(1)} s, wrote bench/results/${file}`);
@@ -108,7 +120,7 @@ async function main(): Promise<number> {
 
     if (Object.keys(done).length > 0) {
       const latest = { ...host, date: startedAt.toISOString(), scenarios: done };
-      await writeFile(new URL('latest.json', `file://${RESULTS_DIR}`), `${JSON.stringify(latest, null, 2)}\n`);
+      await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(latest, null, 2)}\n`);
       log('wrote bench/results/latest.json');
     }
   } catch (err) {

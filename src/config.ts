@@ -40,31 +40,34 @@ const schema = z
     CARD_COALESCE_MS: intFrom(0, 60_000).default(1000),
     /** Slack Web API calls per second across this worker's notifications. */
     SLACK_CALLS_PER_SEC: intFrom(1, 100).default(4),
-  })
-  .superRefine((c, ctx) => {
-    if (c.ROLE !== 'worker' && !c.SLACK_APP_TOKEN && !c.SLACK_SIGNING_SECRET) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SLACK_SIGNING_SECRET'],
-        message: 'required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
-      });
-    }
   });
 
 export type Config = z.infer<typeof schema>;
+
+/** Values never repeated in an error: tokens, secrets, and URLs that may hold a password. */
+const SECRET = /^SLACK_|^REDIS_URL$/;
 
 export class ConfigError extends Error {}
 
 /** Parse and validate; throws ConfigError naming each bad variable (secrets are never echoed). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  // Treat empty strings as unset: docker-compose passes `${VAR:-}` through as "".
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // Treat empty and blank strings as unset: docker-compose passes `${VAR:-}` through as "".
+  const cleaned = Object.fromEntries(
+    Object.entries(env).flatMap(([k, v]) => (v === undefined || v.trim() === '' ? [] : [[k, v.trim()]])),
+  );
   const parsed = schema.safeParse(cleaned);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => {
-    const name = String(i.path[0] ?? 'config');
-    const expected = i.code === 'invalid_type' && cleaned[name] === undefined ? 'is required' : `expects ${i.message}`;
-    return `${name} ${expected}${cleaned[name] !== undefined && !name.startsWith('SLACK_') ? ` (got "${String(cleaned[name]).slice(0, 40)}")` : ''}`;
-  });
+  const lines = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => {
+        const name = String(i.path[0] ?? 'config');
+        const value = cleaned[name];
+        if (value === undefined) return `${name} is required`;
+        return `${name} expects ${i.message}${SECRET.test(name) ? '' : ` (got "${value.slice(0, 40)}")`}`;
+      });
+  // Checked on the raw env so it is reported together with any other problem.
+  if ((cleaned.ROLE ?? 'all') !== 'worker' && !cleaned.SLACK_APP_TOKEN && !cleaned.SLACK_SIGNING_SECRET) {
+    lines.push('SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  if (parsed.success && lines.length === 0) return parsed.data;
   throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
 }

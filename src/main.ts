@@ -9,14 +9,17 @@ import { pathToFileURL } from 'node:url';
 import { WebClient } from '@slack/web-api';
 import { pino, type Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { runBlueGreenHandler } from './jobs/handlers/run-bluegreen.js';
 import { runTaskHandler } from './jobs/handlers/run-task.js';
 import { JobQueues } from './jobs/queues.js';
 import { WorkerHost, type JobHandlers } from './jobs/worker-host.js';
 import { Metrics } from './http/metrics.js';
 import { probeRoutes, type Route } from './http/routes.js';
+import { BlueGreenOperations } from './operations/bluegreen-operations.js';
 import { ReleaseOperations } from './operations/release-operations.js';
 import { SimulatedPlatform } from './platform/simulated/simulated-platform.js';
 import { createSlackApp, type SlackIdentity } from './slack/app.js';
+import { cardSources } from './slack/card-sources.js';
 import { deliveryHandlers } from './slack/delivery.js';
 import { slackLogger } from './slack/logger.js';
 import { QueueNotifier } from './slack/notifier.js';
@@ -24,7 +27,7 @@ import { AuditLog } from './store/audit-log.js';
 import { CardStore } from './store/card-store.js';
 import { ComponentLocks } from './store/locks.js';
 import { connectRedis, keys } from './store/redis.js';
-import { TaskStore } from './store/versioned-store.js';
+import { JobStore, TaskStore } from './store/versioned-store.js';
 
 export interface Running {
   port: number;
@@ -37,6 +40,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   const redis = connectRedis(config.REDIS_URL, { name: 'switchyard-store' });
   const k = keys(config.REDIS_PREFIX);
   const tasks = new TaskStore(redis, k);
+  const jobs = new JobStore(redis, k);
   const locks = new ComponentLocks(redis, k);
   const audit = new AuditLog(redis, k);
   const cards = new CardStore(redis, k);
@@ -45,7 +49,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
     failComponents: config.SIM_FAIL_COMPONENTS,
   });
   const queues = new JobQueues(redis, config.REDIS_PREFIX);
-  const notifier = new QueueNotifier(queues, config.CARD_COALESCE_MS);
+  const notifier = new QueueNotifier(queues, cards, config.CARD_COALESCE_MS);
   const metrics = new Metrics();
   const client = new WebClient(config.SLACK_BOT_TOKEN, {
     slackApiUrl: config.SLACK_API_URL,
@@ -60,7 +64,8 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   if (config.ROLE !== 'web') {
     const handlers: JobHandlers = {
       'task.run': runTaskHandler({ tasks, locks, platform, notifier, audit, metrics, clock }),
-      ...deliveryHandlers({ client, tasks, cards, notifier, log, clock }),
+      'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, audit, metrics, clock }),
+      ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock }) }),
     };
     workers = new WorkerHost(handlers, {
       redisUrl: config.REDIS_URL,
@@ -80,7 +85,8 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   if (config.ROLE !== 'worker') {
     const identity = await slackIdentity(client, log);
     const release = new ReleaseOperations({ tasks, locks, audit, queues, notifier, platform, metrics, clock });
-    const { app } = createSlackApp(config, identity, routes, { release, notifier, metrics, log }, log);
+    const bluegreen = new BlueGreenOperations({ jobs, audit, queues, notifier, platform, metrics, clock });
+    const { app } = createSlackApp(config, identity, routes, { release, bluegreen, notifier, metrics, log }, log);
     server = (await app.start(config.PORT)) as Server;
     stopWeb = () => app.stop().then(() => undefined);
   } else {

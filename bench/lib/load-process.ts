@@ -19,6 +19,7 @@ function send(msg: FromLoad): void {
 
 interface Outcome {
   ms: number;
+  reused: boolean;
   status: number | string;
   body: string;
 }
@@ -32,11 +33,11 @@ function post(url: URL, body: string, headers: Record<string, string>): Promise<
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', (err) => resolve({ ms: Number.NaN, status: err.message, body: '' }));
+        res.on('end', () => resolve({ ms: performance.now() - t0, reused: req.reusedSocket, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (err) => resolve({ ms: Number.NaN, reused: req.reusedSocket, status: err.message, body: '' }));
       },
     );
-    req.on('error', (err) => resolve({ ms: Number.NaN, status: (err as NodeJS.ErrnoException).code ?? err.message, body: '' }));
+    req.on('error', (err) => resolve({ ms: Number.NaN, reused: req.reusedSocket, status: (err as NodeJS.ErrnoException).code ?? err.message, body: '' }));
     req.end(body);
   });
 }
@@ -50,9 +51,10 @@ async function burst(r: BurstRequest): Promise<BurstReply> {
     return { text, body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...signed } };
   });
   const outcomes = await Promise.all(prepared.map((p) => post(url, p.body, p.headers)));
-  const reply: BurstReply = { type: 'burst', id: r.id, samples: [], ok: 0, failed: 0, failures: [] };
+  const reply: BurstReply = { type: 'burst', id: r.id, samples: [], ok: 0, newConnections: 0, failed: 0, failures: [] };
   outcomes.forEach((o, i) => {
     reply.samples.push(o.ms);
+    if (!o.reused) reply.newConnections++;
     const good = o.status === 200 && (r.expectBody === undefined || o.body.includes(r.expectBody));
     if (good) {
       reply.ok++;
@@ -71,7 +73,7 @@ process.on('message', (msg: ToLoad) => {
     return;
   }
   burst(msg).then(send, (err: Error) =>
-    send({ type: 'burst', id: msg.id, samples: [], ok: 0, failed: msg.texts.length, failures: [{ text: '', status: err.message, body: '' }] }),
+    send({ type: 'burst', id: msg.id, samples: [], ok: 0, newConnections: 0, failed: msg.texts.length, failures: [{ text: '', status: err.message, body: '' }] }),
   );
 });
 // The parent went away (crash, Ctrl-C): go too.

@@ -19,6 +19,8 @@ export interface BurstReply {
   /** Client-side wall time per request in ms, in the order the texts were given. NaN for transport errors. */
   samples: number[];
   ok: number;
+  /** Requests that had to open a TCP connection (not reused from the keep-alive pool). */
+  newConnections: number;
   /** The first few failures, for the error message. */
   failures: Array<{ text: string; status: number | string; body: string }>;
   failed: number;

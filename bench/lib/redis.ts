@@ -42,7 +42,9 @@ export async function benchRedis(env: NodeJS.ProcessEnv = process.env): Promise<
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
-      await Promise.race([exited, sleep(5_000).then(() => child.kill('SIGKILL'))]);
+      const escalate = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(escalate);
     },
   };
 }

@@ -8,6 +8,7 @@ import type { ParseResult, ReleaseCommand, TaskAction } from './release-command.
 import { DEFAULT_PARALLEL, OPERATION_KEYWORDS, TASK_STATUSES } from '../domain/release-task.js';
 import type { ComponentSpec, TaskStatus } from '../domain/release-task.js';
 import { GrammarError, didYouMean, parseFlag, quoteWord as code, scanWords, tokenize } from './tokenize.js';
+import { ComponentSchema, DescriptionSchema, EnvSchema, check, fail, firstOnly, hasTagOrDigest, imageSchema, inRange, replicasSchema, says } from './values.js';
 
 type Command<K extends ReleaseCommand['kind']> = Extract<ReleaseCommand, { kind: K }>;
 type Keyword = keyof typeof OPERATION_KEYWORDS;
@@ -69,14 +70,6 @@ export const RELEASE_HELP = [
   `*Statuses*: ${TASK_STATUSES.join(', ')}. Task IDs look like \`rt-7k2f9q\`.`,
 ].join('\n');
 
-function fail(message: string): never {
-  throw new GrammarError(message);
-}
-
-// Zod messages are built from the offending input so each one can quote it back.
-const says = (message: (input: string) => string) => ({ error: (iss: { input?: unknown }) => message(String(iss.input)) });
-const firstOnly = (message: (input: string) => string) => ({ ...says(message), abort: true });
-
 const TaskIdSchema = z.string()
   .regex(/^rt-[0-9a-z]{6}$/i, says((v) => `${code(v)} is not a task ID: task IDs look like rt-7k2f9q`))
   .transform((v) => v.toLowerCase());
@@ -86,48 +79,9 @@ const TaskNameSchema = z.string()
   .max(80, firstOnly((v) => `the task name ${code(v)} is ${v.length} characters long: at most 80`))
   .regex(/^[A-Za-z0-9._-]+$/, says((v) => `the task name ${code(v)} may contain only letters, digits, ".", "_" and "-"`));
 
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const labelSchema = (what: 'environment' | 'component') => z.string()
-  .min(1, says(() => `the ${what} name is empty`))
-  .max(63, firstOnly((v) => `the ${what} name ${code(v)} is longer than 63 characters`))
-  .refine((v) => v === v.toLowerCase() || !DNS_LABEL.test(v.toLowerCase()),
-    firstOnly((v) => `${what} names are lower case: write ${code(v.toLowerCase())}, not ${code(v)}`))
-  .regex(/^[a-z0-9-]*$/, says((v) => `the ${what} name ${code(v)} may contain only lower-case letters, digits and "-"`))
-  .regex(DNS_LABEL, says((v) => `the ${what} name ${code(v)} must start and end with a letter or digit`));
-const EnvSchema = labelSchema('environment');
-const ComponentSchema = labelSchema('component');
-
-// Docker's reference grammar, slightly simplified: [host[:port]/]path[:tag][@algo:hex].
-const HOST = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
-const PATH = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const IMAGE_REF = new RegExp(`^(?:${HOST}(?:\\.${HOST})*(?::\\d+)?/)?${PATH}(?:/${PATH})*` +
-  '(?::\\w[\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$');
-/** A `:` after the last `/` is a tag; one before it is a registry port. */
-const hasTagOrDigest = (image: string) => image.includes('@') || /:[^/]*$/.test(image);
-
-const imageSchema = (word: string, component: string) => z.string()
-  .min(1, says(() => `${code(word)} has no image: write ${component}=<image>, e.g. ${component}=nginx:1.27`))
-  .max(255, firstOnly((v) => `the image in ${code(word)} is ${v.length} characters long: at most 255`))
-  .refine((v) => !/\s/.test(v), firstOnly(() => `the image in ${code(word)} contains a space`))
-  .refine((v) => hasTagOrDigest(v) && IMAGE_REF.test(v), says((v) => {
-    if (!hasTagOrDigest(v) && IMAGE_REF.test(`${v}:1.27`)) {
-      return `${code(word)} has no tag: write ${component}=${v}:1.27 (any tag), or pin a digest with @sha256:…`;
-    }
-    // Capitals are legal in the host and the tag, so if lower-casing helps they were in the path.
-    if (IMAGE_REF.test(v.toLowerCase())) return `the image in ${code(word)} must be lower case (only the tag may have capitals)`;
-    return `${code(word)} is not a valid image reference: expected e.g. ${component}=registry.example.com/team/${component}:1.2.3`;
-  }));
-
-const inRange = (v: string, max: number) => /^\d{1,3}$/.test(v) && Number(v) >= 1 && Number(v) <= max;
-const replicasSchema = (word: string) => z.string()
-  .refine((v) => inRange(v, 100), says((v) => `${code(word)}: replicas must be from 1 to 100 (got x${v})`))
-  .transform(Number);
 const ParallelSchema = z.string()
   .refine((v) => inRange(v, 32), says((v) => `\`--parallel\` must be a whole number from 1 to 32 (got ${code(v)})`))
   .transform(Number);
-const DescriptionSchema = z.string().trim()
-  .max(500, says((v) => `the description is ${v.length} characters long: at most 500`));
-
 const statusKey = (s: string) => s.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
 const findStatus = (s: string) => TASK_STATUSES.find((t) => statusKey(t) === statusKey(s));
 const StatusSchema = z.string().transform((v, ctx): TaskStatus => {
@@ -137,11 +91,6 @@ const StatusSchema = z.string().transform((v, ctx): TaskStatus => {
   return found ?? z.NEVER;
 });
 
-function check<S extends z.ZodType>(schema: S, value: string): z.output<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) fail(result.error.issues[0]?.message ?? `${code(value)} is not valid here`);
-  return result.data;
-}
 
 function component(word: string, keyword: Keyword): ComponentSpec {
   const eq = word.indexOf('=');

@@ -4,12 +4,18 @@
  */
 
 export const QUEUES = {
-  /** Release work: one orchestrator job per task run. */
+  /** Release work: one orchestrator job per task run or blue-green operation. */
   releases: 'releases',
   /** Slack Web API calls, rate limited and retried apart from release work. */
   slack: 'slack',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** What a status card belongs to: a release task (by ID) or a blue-green job (by name). */
+export interface EntityRef {
+  kind: 'task' | 'bluegreen';
+  id: string;
+}
 
 /** Runs (or resumes after a crash) run number `run` of a release task. */
 export interface TaskRunPayload {
@@ -17,24 +23,31 @@ export interface TaskRunPayload {
   run: number;
 }
 
-/** Post or edit the status card of a task from its current state. */
+/** Carries out (or resumes) the operation a blue-green job is in: Progressing, Promoting, Terminating. */
+export interface BlueGreenRunPayload {
+  jobId: string;
+  run: number;
+}
+
+/** Post or edit a status card from its entity's current state. */
 export interface CardPayload {
-  taskId: string;
+  ref: EntityRef;
   /** Only the job queued at creation posts the card; the others edit it. */
   post?: boolean;
 }
 
-/** The task was deleted: strike the card through and drop its buttons. */
-export interface CardDeletedPayload {
-  taskId: string;
-  name: string;
-  by: string;
+/** The entity is gone (deleted, or never came to be): the card says so, loses its buttons, and a thread reply tells why. */
+export interface CardClosedPayload {
+  ref: EntityRef;
+  /** Where to say it if the card was never posted. */
+  channel: string;
+  text: string;
+  thread: string;
 }
 
-/** One reply in the card's thread. */
+/** Post the replies waiting in the card's outbox, oldest first. */
 export interface ThreadPayload {
-  taskId: string;
-  text: string;
+  ref: EntityRef;
 }
 
 /** A message only `user` sees. */
@@ -46,8 +59,9 @@ export interface EphemeralPayload {
 
 export interface JobPayloads {
   'task.run': TaskRunPayload;
+  'bluegreen.run': BlueGreenRunPayload;
   'slack.card': CardPayload;
-  'slack.card-deleted': CardDeletedPayload;
+  'slack.card-closed': CardClosedPayload;
   'slack.thread': ThreadPayload;
   'slack.ephemeral': EphemeralPayload;
 }
@@ -55,10 +69,9 @@ export type JobName = keyof JobPayloads;
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
   'task.run': QUEUES.releases,
+  'bluegreen.run': QUEUES.releases,
   'slack.card': QUEUES.slack,
-  'slack.card-deleted': QUEUES.slack,
+  'slack.card-closed': QUEUES.slack,
   'slack.thread': QUEUES.slack,
   'slack.ephemeral': QUEUES.slack,
 };
-
-export type JobsOf<Q extends QueueName> = { [K in JobName]: (typeof JOB_QUEUE)[K] extends Q ? K : never }[JobName];

@@ -10,6 +10,8 @@ import { JOB_QUEUE, QUEUES, type JobName, type JobPayloads, type QueueName } fro
 
 export interface JobContext {
   job: Job;
+  /** The worker's lock token for the job (for job.moveToDelayed). */
+  token: string | undefined;
   /** Aborted when the worker shuts down: handlers stop starting new work and let the job resume elsewhere. */
   signal: AbortSignal;
 }
@@ -66,12 +68,12 @@ export class WorkerHost {
     this.connections.push(connection);
     const worker: Worker = new Worker(
       queue,
-      async (job: Job) => {
+      async (job: Job, token?: string) => {
         const name = job.name as JobName;
         if (JOB_QUEUE[name] !== queue) throw new Error(`unknown job ${job.name} on queue ${queue}`);
         const handler = this.handlers[name] as (p: unknown, ctx: JobContext) => Promise<void>;
         try {
-          await handler(job.data, { job, signal: this.shutdown.signal });
+          await handler(job.data, { job, token, signal: this.shutdown.signal });
         } catch (err) {
           if (err instanceof SlackRateLimited) {
             await worker.rateLimit(err.retryAfterMs);

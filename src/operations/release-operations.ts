@@ -14,7 +14,7 @@ import type { Metrics } from '../http/metrics.js';
 import type { JobQueues } from '../jobs/queues.js';
 import type { Platform } from '../platform/port.js';
 import { componentsView, taskDetail, taskList } from '../slack/blocks/task-views.js';
-import type { Notifier } from '../slack/notifier.js';
+import { taskRef, type Notifier } from '../slack/notifier.js';
 import type { AuditLog } from '../store/audit-log.js';
 import type { ComponentLocks } from '../store/locks.js';
 import { Refusal, type TaskStore } from '../store/versioned-store.js';
@@ -96,7 +96,7 @@ export class ReleaseOperations {
     };
     while (!(await this.d.tasks.create(task))) task.id = newTaskId();
     await this.d.audit.record({ at: task.createdAt, actor: actor.user, action: 'create', target: task.id, env: task.env, to: task.status });
-    await this.d.notifier.cardCreated(task.id);
+    await this.d.notifier.cardCreated(taskRef(task.id));
     this.d.metrics.operation('create', 'To release');
     return say(
       `Created release task *${task.name}* (\`${task.id}\`): ${task.operation} of ${task.components.length} component(s) ` +
@@ -155,28 +155,35 @@ export class ReleaseOperations {
       await this.d.queues.enqueue('task.run', { taskId: t.id, run: t.run }, { ...RUN_ATTEMPTS, jobId: `run-${t.id}-${t.run}` });
     }
     await this.d.audit.record({ at: this.d.clock().toISOString(), actor: actor.user, action, target: t.id, env: t.env, from: r.before.status, to: t.status });
-    await this.d.notifier.cardChanged(t.id);
-    await this.d.notifier.thread(t.id, startedText(action, t, actor.user));
+    await this.d.notifier.cardChanged(taskRef(t.id));
+    await this.d.notifier.thread(taskRef(t.id), startedText(action, t, actor.user));
     return say(`${t.id} is now ${t.status}.`, true);
   }
 
   private async remove(task: ReleaseTask, actor: Actor): Promise<Reply> {
-    // Re-check at a known version so a start racing the delete wins or loses cleanly.
-    const r = await this.d.tasks.update(task.id, (t) => {
-      const tr = userTransition(t, 'delete');
-      return tr.ok ? t : new Refusal(tr.reason);
-    });
-    if (!r.ok) return r.task ? this.refuse(r.task, r.reason, actor) : say(r.reason);
-    await this.d.tasks.delete(task.id);
-    await this.d.audit.record({ at: this.d.clock().toISOString(), actor: actor.user, action: 'delete', target: task.id, env: task.env, from: r.task.status });
-    await this.d.notifier.cardDeleted(task.id, task.name, actor.user);
+    // Delete at the version we checked, so a start racing the delete wins or loses cleanly.
+    for (let current = task; ; ) {
+      const check = userTransition(current, 'delete');
+      if (!check.ok) return this.refuse(current, check.reason, actor);
+      if (await this.d.tasks.deleteAt(current.id, current.version)) break;
+      const again = await this.d.tasks.get(task.id);
+      if (!again) return notFound(task.id);
+      current = again;
+    }
+    await this.d.audit.record({ at: this.d.clock().toISOString(), actor: actor.user, action: 'delete', target: task.id, env: task.env, from: task.status });
+    await this.d.notifier.cardClosed(
+      taskRef(task.id),
+      task.channel,
+      `~Release task ${task.name} (\`${task.id}\`)~ was deleted by <@${actor.user}>.`,
+      `Deleted by <@${actor.user}>`,
+    );
     return say(`Deleted ${task.id} (${task.name}).`, true);
   }
 
   /** A refused click may come from an outdated card: refresh it so it shows what is true now. */
   private async refuse(task: ReleaseTask, reason: string, actor: Actor): Promise<Reply> {
     if (actor.cardVersion !== undefined && actor.cardVersion !== task.version) {
-      await this.d.notifier.cardChanged(task.id);
+      await this.d.notifier.cardChanged(taskRef(task.id));
       return say(`That card was out of date: ${reason}. The card has been refreshed.`);
     }
     return say(reason);

@@ -4,21 +4,28 @@
  * a permanent error (channel_not_found, not_in_channel, invalid_auth …) is logged and dropped.
  */
 import { ErrorCode, type WebClient } from '@slack/web-api';
-import { UnrecoverableError } from 'bullmq';
+import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
-import type { CardStore } from '../store/card-store.js';
-import type { TaskStore } from '../store/versioned-store.js';
+import type { KnownBlock } from '@slack/types';
+import type { EntityRef } from '../jobs/catalogue.js';
 import type { JobHandlers } from '../jobs/worker-host.js';
-import { taskCard } from './blocks/task-card.js';
-import type { Notifier } from './notifier.js';
+import type { CardStore } from '../store/card-store.js';
+import { cardKey, type Notifier } from './notifier.js';
+
+/** How the card of one kind of entity is rendered from its current state. */
+export interface CardSource {
+  /** Undefined when the entity no longer exists. */
+  load(id: string): Promise<{ version: number; channel: string; text: string; blocks: KnownBlock[] } | undefined>;
+}
 
 export interface DeliveryDeps {
   client: WebClient;
-  tasks: TaskStore;
+  /** At most one edit per card per this many ms. */
+  coalesceMs: number;
+  sources: Record<EntityRef['kind'], CardSource>;
   cards: CardStore;
   notifier: Notifier;
   log: Logger;
-  clock: () => Date;
 }
 
 /** Thrown when Slack says 429; the worker host turns it into a queue-wide pause. */
@@ -57,42 +64,62 @@ async function slack<T>(call: () => Promise<T>): Promise<T> {
 
 export function deliveryHandlers(d: DeliveryDeps): Pick<JobHandlers, `slack.${string}` & keyof JobHandlers> {
   return {
-    'slack.card': async ({ taskId, post }) => {
-      const task = await d.tasks.get(taskId);
-      if (!task) return; // deleted since: slack.card-deleted takes care of the card
-      const ref = await d.cards.get(taskId);
-      const { text, blocks } = taskCard(task, d.clock());
-      if (!ref) {
-        // Only the creation job posts, so a retried or racing edit can never post a second card.
-        if (!post) throw new Error(`card of ${taskId} is not posted yet`);
-        const res = await slack(() => d.client.chat.postMessage({ channel: task.channel, text, blocks }));
-        await d.cards.set(taskId, { channel: res.channel ?? task.channel, ts: res.ts! });
-      } else {
-        await slack(() => d.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks }));
+    'slack.card': async ({ ref, post }, ctx) => {
+      const source = d.sources[ref.kind];
+      const key = cardKey(ref);
+      const stored = await d.cards.get(key);
+      // Edited too recently (a retry after a 429 can bunch edits up): come back when it is time.
+      const wait = stored ? (await d.cards.lastEdit(key)) + d.coalesceMs - Date.now() : 0;
+      if (wait > 0) {
+        await ctx.job.moveToDelayed(Date.now() + wait, ctx.token);
+        throw new DelayedError();
       }
+      const card = await source.load(ref.id);
+      if (!card) return; // gone since: slack.card-closed takes care of the card
+      const { text, blocks } = card;
+      if (!stored) {
+        // Only the creation job posts, so a retried or racing edit can never post a second card.
+        if (!post) throw new Error(`card of ${key} is not posted yet`);
+        const res = await slack(() => d.client.chat.postMessage({ channel: card.channel, text, blocks }));
+        await d.cards.set(key, { channel: res.channel ?? card.channel, ts: res.ts! });
+      } else {
+        await slack(() => d.client.chat.update({ channel: stored.channel, ts: stored.ts, text, blocks }));
+      }
+      await d.cards.edited(key, Date.now());
       // A change that landed while we rendered would otherwise wait for the next one.
-      const latest = await d.tasks.get(taskId);
-      if (latest && latest.version !== task.version) await d.notifier.cardChanged(taskId);
+      const latest = await source.load(ref.id);
+      if (latest && latest.version !== card.version) await d.notifier.cardChanged(ref);
     },
-    'slack.card-deleted': async ({ taskId, name, by }) => {
-      const ref = await d.cards.get(taskId);
-      if (!ref) return;
-      const text = `~Release task ${name} (\`${taskId}\`)~ was deleted by <@${by}>.`;
-      await slack(() =>
-        d.client.chat.update({
-          channel: ref.channel,
-          ts: ref.ts,
-          text,
-          blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
-        }),
-      );
-      await slack(() => d.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: `Deleted by <@${by}>` }));
-      await d.cards.delete(taskId);
+    'slack.card-closed': async ({ ref, channel, text, thread }) => {
+      const key = cardKey(ref);
+      const stored = await d.cards.get(key);
+      const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
+      // Never posted (it went fast, or Slack was down): say it in a message of its own.
+      if (!stored) return void (await slack(() => d.client.chat.postMessage({ channel, text: `${text}\n${thread}`, blocks })));
+      await slack(() => d.client.chat.update({ channel: stored.channel, ts: stored.ts, text, blocks }));
+      await slack(() => d.client.chat.postMessage({ channel: stored.channel, thread_ts: stored.ts, text: thread }));
+      await d.cards.delete(key);
     },
-    'slack.thread': async ({ taskId, text }) => {
-      const ref = await d.cards.get(taskId);
-      if (!ref) throw new Error(`card of ${taskId} is not posted yet`);
-      await slack(() => d.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text }));
+    'slack.thread': async ({ ref }, ctx) => {
+      // Every reply job drains the card's outbox from its head, one poster at a time, so replies
+      // keep their order even when Slack fails and jobs retry out of order.
+      const key = cardKey(ref);
+      const owner = ctx.job.id ?? String(Math.random());
+      for (;;) {
+        if (!(await d.cards.claimOutbox(key, owner, 30_000))) return; // the holder drains it
+        try {
+          for (let text = await d.cards.nextReply(key); text !== null; text = await d.cards.nextReply(key)) {
+            const stored = await d.cards.get(key);
+            if (!stored) throw new Error(`card of ${key} is not posted yet`);
+            await slack(() => d.client.chat.postMessage({ channel: stored.channel, thread_ts: stored.ts, text }));
+            await d.cards.replyPosted(key);
+          }
+        } finally {
+          await d.cards.releaseOutbox(key, owner);
+        }
+        // A reply pushed while we held the lease found it taken and left it to us: look again.
+        if ((await d.cards.nextReply(key)) === null) return;
+      }
     },
     'slack.ephemeral': async ({ channel, user, text }) => {
       await slack(() => d.client.chat.postEphemeral({ channel, user, text }));

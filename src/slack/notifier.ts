@@ -2,47 +2,61 @@
  * The notifier: how the rest of the bot asks for Slack messages. It only queues jobs; the slack
  * queue's worker (slack/delivery.ts) makes the calls, so a Slack outage never blocks a release.
  */
+import type { EntityRef } from '../jobs/catalogue.js';
 import type { JobQueues } from '../jobs/queues.js';
+import type { CardStore } from '../store/card-store.js';
 
 export interface Notifier {
-  /** Post the card of a newly created task. */
-  cardCreated(taskId: string): Promise<void>;
-  /** The task changed: edit its card (coalesced to one edit per card per CARD_COALESCE_MS). */
-  cardChanged(taskId: string): Promise<void>;
-  cardDeleted(taskId: string, name: string, by: string): Promise<void>;
+  /** Post the card of a newly created task or job. */
+  cardCreated(ref: EntityRef): Promise<void>;
+  /** It changed: edit its card (coalesced to one edit per card per CARD_COALESCE_MS). */
+  cardChanged(ref: EntityRef): Promise<void>;
+  /** It is gone: the card shows `text` without buttons, and `thread` is replied under it. */
+  cardClosed(ref: EntityRef, channel: string, text: string, thread: string): Promise<void>;
   /** One reply in the card's thread. */
-  thread(taskId: string, text: string): Promise<void>;
+  thread(ref: EntityRef, text: string): Promise<void>;
   /** A message only `user` sees, in `channel`. */
   ephemeral(channel: string, user: string, text: string): Promise<void>;
 }
 
-/** Slack errors that are not rate limits are retried with backoff for ~15 minutes. */
-const RETRY = { attempts: 10, backoff: { type: 'exponential', delay: 1000 } } as const;
+/** Where a card's channel and ts are kept: the task ID, or `bg:<job name>`. */
+export function cardKey(ref: EntityRef): string {
+  return ref.kind === 'task' ? ref.id : `bg:${ref.id}`;
+}
+
+export const taskRef = (id: string): EntityRef => ({ kind: 'task', id });
+export const jobRef = (id: string): EntityRef => ({ kind: 'bluegreen', id });
+
+/** Slack errors that are not rate limits are retried with backoff: 1 s doubling, ~17 minutes in all. */
+const RETRY = { attempts: 11, backoff: { type: 'exponential', delay: 1000 } } as const;
 
 export class QueueNotifier implements Notifier {
   constructor(
     private readonly queues: JobQueues,
+    private readonly cards: CardStore,
     private readonly coalesceMs: number,
   ) {}
 
-  async cardCreated(taskId: string): Promise<void> {
-    await this.queues.enqueue('slack.card', { taskId, post: true }, { ...RETRY, jobId: `card-post-${taskId}` });
+  async cardCreated(ref: EntityRef): Promise<void> {
+    await this.queues.enqueue('slack.card', { ref, post: true }, RETRY);
   }
 
-  async cardChanged(taskId: string): Promise<void> {
-    // The edit waits out the window and renders the task as it is then, so every change made
+  async cardChanged(ref: EntityRef): Promise<void> {
+    // The edit waits out the window and renders the entity as it is then, so every change made
     // within the window (deduplicated into this one job) is on the card.
     const coalesce =
-      this.coalesceMs > 0 ? { delay: this.coalesceMs, deduplication: { id: `card-${taskId}`, ttl: this.coalesceMs } } : {};
-    await this.queues.enqueue('slack.card', { taskId }, { ...RETRY, ...coalesce });
+      this.coalesceMs > 0 ? { delay: this.coalesceMs, deduplication: { id: `card-${cardKey(ref)}`, ttl: this.coalesceMs } } : {};
+    await this.queues.enqueue('slack.card', { ref }, { ...RETRY, ...coalesce });
   }
 
-  async cardDeleted(taskId: string, name: string, by: string): Promise<void> {
-    await this.queues.enqueue('slack.card-deleted', { taskId, name, by }, RETRY);
+  async cardClosed(ref: EntityRef, channel: string, text: string, thread: string): Promise<void> {
+    await this.queues.enqueue('slack.card-closed', { ref, channel, text, thread }, RETRY);
   }
 
-  async thread(taskId: string, text: string): Promise<void> {
-    await this.queues.enqueue('slack.thread', { taskId, text }, RETRY);
+  async thread(ref: EntityRef, text: string): Promise<void> {
+    // Replies wait in an ordered outbox, so a retried one never overtakes the next.
+    await this.cards.pushReply(cardKey(ref), text);
+    await this.queues.enqueue('slack.thread', { ref }, RETRY);
   }
 
   async ephemeral(channel: string, user: string, text: string): Promise<void> {

@@ -1,6 +1,7 @@
 /**
- * Where each status card lives in Slack (channel + ts). Kept apart from the task so posting a
- * card does not bump the task's version, and kept in Redis so a restarted bot edits the same card.
+ * Where each status card lives in Slack (channel + ts), when it was last edited, and the thread
+ * replies waiting to be posted under it. Kept apart from the task so posting a card does not bump
+ * the task's version, and kept in Redis so a restarted bot edits the same card.
  */
 import type { Redis } from 'ioredis';
 import type { Keys } from './redis.js';
@@ -21,11 +22,42 @@ export class CardStore {
     return h.channel && h.ts ? { channel: h.channel, ts: h.ts } : undefined;
   }
 
+  /** When the card was last posted or edited (ms since epoch), 0 if never. */
+  async lastEdit(entityId: string): Promise<number> {
+    return Number((await this.redis.hget(this.k.card(entityId), 'editedAt')) ?? 0);
+  }
+
+  async edited(entityId: string, at: number): Promise<void> {
+    await this.redis.hset(this.k.card(entityId), 'editedAt', String(at));
+  }
+
+  /** Queue a thread reply; replies are posted strictly in this order (see slack/delivery.ts). */
+  async pushReply(entityId: string, text: string): Promise<void> {
+    await this.redis.rpush(this.k.outbox(entityId), text);
+  }
+
+  async nextReply(entityId: string): Promise<string | null> {
+    return this.redis.lindex(this.k.outbox(entityId), 0);
+  }
+
+  async replyPosted(entityId: string): Promise<void> {
+    await this.redis.lpop(this.k.outbox(entityId));
+  }
+
+  /** One poster per card at a time; the lease outlives a crashed poster by `ms`. */
+  async claimOutbox(entityId: string, owner: string, ms: number): Promise<boolean> {
+    return (await this.redis.set(this.k.outboxLease(entityId), owner, 'PX', ms, 'NX')) === 'OK';
+  }
+
+  async releaseOutbox(entityId: string, owner: string): Promise<void> {
+    await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, this.k.outboxLease(entityId), owner);
+  }
+
   async set(entityId: string, ref: CardRef): Promise<void> {
     await this.redis.hset(this.k.card(entityId), ref);
   }
 
   async delete(entityId: string): Promise<void> {
-    await this.redis.del(this.k.card(entityId));
+    await this.redis.del(this.k.card(entityId), this.k.outbox(entityId));
   }
 }

@@ -18,6 +18,8 @@ export function keys(prefix: string) {
     bgJobIndex: `${prefix}:bgjobs`,
     lock: (componentKey: string) => `${prefix}:lock:${componentKey}`,
     card: (entityId: string) => `${prefix}:card:${entityId}`,
+    outbox: (entityId: string) => `${prefix}:card:${entityId}:outbox`,
+    outboxLease: (entityId: string) => `${prefix}:card:${entityId}:outbox-lease`,
     audit: `${prefix}:audit`,
     simEnv: (env: string) => `${prefix}:sim:env:${env}`,
     simEnvs: `${prefix}:sim:envs`,

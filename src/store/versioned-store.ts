@@ -22,6 +22,12 @@ if v ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 'json', ARGV[3])
 return 1`;
 
+const DELETE_AT = `
+if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+return 1`;
+
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'json', ARGV[2])
@@ -90,6 +96,11 @@ export class VersionedStore<T extends Versioned> {
       if (r === -1) return { ok: false, reason: `No ${this.what} ${id}` };
     }
     throw new Error(`${this.what} ${id}: too many concurrent writes`);
+  }
+
+  /** Delete only if nobody wrote since `version` was read; false if somebody did. */
+  async deleteAt(id: string, version: number): Promise<boolean> {
+    return (await this.redis.eval(DELETE_AT, 2, this.keyOf(id), this.indexKey, String(version), id)) === 1;
   }
 
   async delete(id: string): Promise<void> {

@@ -8,6 +8,8 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { start, type Running } from '../../src/main.js';
+import { keys } from '../../src/store/redis.js';
+import { JobStore } from '../../src/store/versioned-store.js';
 import { eventually, startTestBot, type TestBot } from '../support/test-bot.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,9 +22,12 @@ afterEach(async () => {
   child?.kill('SIGKILL');
   await second?.stop();
   await web?.stop();
+  child = undefined;
+  second = undefined;
+  web = undefined;
 });
 
-function workerEnv(bot: TestBot): Record<string, string> {
+function workerEnv(bot: TestBot, latencyMs = 300): Record<string, string> {
   return {
     SLACK_BOT_TOKEN: 'xoxb-test',
     SLACK_API_URL: bot.config.SLACK_API_URL,
@@ -30,7 +35,7 @@ function workerEnv(bot: TestBot): Record<string, string> {
     REDIS_PREFIX: bot.config.REDIS_PREFIX,
     ROLE: 'worker',
     PORT: '0',
-    SIM_LATENCY_MS: '300',
+    SIM_LATENCY_MS: String(latencyMs),
     CARD_COALESCE_MS: '50',
     ...LOCK,
   };
@@ -81,5 +86,41 @@ describe('a worker killed mid-release', () => {
       return t.some((s) => s.startsWith('Released in')) ? t : undefined;
     }, 5000, 'summary');
     expect(thread.filter((s) => s.startsWith('Released in'))).toEqual([expect.stringMatching(/: 6\/6 components$/)]);
+  });
+});
+
+describe('a worker killed between the traffic switch and the old version\'s delete', () => {
+  it('leaves the job to another worker, which ends it Healthy with one version', async () => {
+    web = await startTestBot({ ROLE: 'web', ...LOCK }, 'crash-bg');
+    const env = workerEnv(web, 400); // a switch takes 40 ms, a delete 400 ms: the kill lands between
+    child = await spawnWorker(env);
+    const jobs = new JobStore(web.redis, keys(web.config.REDIS_PREFIX));
+    const bg = (text: string) => web!.command(text, { command: '/bluegreen' });
+    const status = (s: string) => async () => (await jobs.get('web'))?.status === s;
+
+    await bg('create web --env prod --workload web --image web:1.0');
+    await eventually(status('Healthy'), 10_000, 'Healthy');
+    await bg('update web web:2.0');
+    await eventually(status('Paused'), 10_000, 'Paused');
+    await bg('release web');
+
+    // Traffic is on green, blue not yet deleted: kill the worker now.
+    await eventually(async () => {
+      const obs = await web!.platform.bgInspect('prod', 'web');
+      return obs?.serving === 'green' && !!obs.slots.blue;
+    }, 10_000, 'switched but not deleted');
+    child.kill('SIGKILL');
+    await eventually(() => child!.exitCode !== null || child!.signalCode !== null, 5000, 'worker to die');
+    expect((await jobs.get('web'))!.status).toBe('Promoting');
+
+    second = await start(loadConfig(env), pino({ level: 'silent' }));
+    await eventually(status('Healthy'), 20_000, 'Healthy after the crash');
+    const job = (await jobs.get('web'))!;
+    expect(Object.keys(job.versions)).toEqual(['green']);
+    expect(job.active).toBe('green');
+    const obs = await web.platform.bgInspect('prod', 'web');
+    expect(obs).toMatchObject({ serving: 'green', slots: { green: { image: 'web:2.0' } } });
+    expect(obs!.slots.blue).toBeUndefined();
+    expect(await web.platform.blueGreen.switchCounts()).toEqual({ 'prod/web': 2 });
   });
 });

@@ -27,7 +27,7 @@ async function boot(env: Record<string, string> = {}, name = 'edge'): Promise<Te
   return bot;
 }
 
-const ALL_JOB_TYPES: JobType[] = ['active', 'waiting', 'delayed', 'prioritized', 'paused', 'waiting-children', 'completed', 'failed'];
+const ALL_JOB_TYPES: JobType[] = ['active', 'waiting', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'];
 
 /** Runs `fn` with a BullMQ view of one of the bot's queues. */
 async function withQueue<T>(b: TestBot, name: 'releases' | 'slack', fn: (q: Queue) => Promise<T>): Promise<T> {
@@ -75,7 +75,7 @@ async function auditActions(b: TestBot, target?: string): Promise<string[]> {
 /** Nothing waiting, delayed or running on the slack queue. */
 async function slackIdle(b: TestBot): Promise<void> {
   await eventually(async () => {
-    const c = await withQueue(b, 'slack', (q) => q.getJobCounts('active', 'waiting', 'delayed', 'prioritized', 'paused'));
+    const c = await withQueue(b, 'slack', (q) => q.getJobCounts('active', 'waiting', 'delayed', 'prioritized'));
     return Object.values(c).every((n) => n === 0);
   }, 10_000, 'slack queue idle');
 }
@@ -470,7 +470,7 @@ describe('restart', () => {
     const ref = await cardPosted(b, id);
     const posted = b.fake.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts);
     expect(posted).toHaveLength(1);
-    expect(await b.redis.hgetall(`${b.config.REDIS_PREFIX}:card:${id}`)).toEqual({ channel: CHANNEL, ts: ref.ts });
+    expect(await b.redis.hgetall(`${b.config.REDIS_PREFIX}:card:${id}`)).toMatchObject({ channel: CHANNEL, ts: ref.ts });
     await slackIdle(b);
 
     // startTestBot always makes a fresh prefix and a fresh fake Slack, so restart by hand:

@@ -21,7 +21,7 @@ import {
 } from '../../domain/task-run.js';
 import { systemTransition, type SystemEvent } from '../../domain/task-machine.js';
 import type { Platform } from '../../platform/port.js';
-import type { Notifier } from '../../slack/notifier.js';
+import { taskRef, type Notifier } from '../../slack/notifier.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import type { ComponentLocks } from '../../store/locks.js';
 import { Refusal, type TaskStore } from '../../store/versioned-store.js';
@@ -59,9 +59,9 @@ export function runTaskHandler(d: RunTaskDeps) {
       );
       if (!result.ok) {
         if (!began.task.bestEffort && runKind(began.task) === 'release') stopped = true;
-        await d.notifier.thread(taskId, `\`${c.name}\` failed: ${result.error}`);
+        await d.notifier.thread(taskRef(taskId), `\`${c.name}\` failed: ${result.error}`);
       }
-      if (done.ok) await d.notifier.cardChanged(taskId);
+      if (done.ok) await d.notifier.cardChanged(taskRef(taskId));
     };
 
     for (;;) {
@@ -130,15 +130,18 @@ async function settle(d: RunTaskDeps, task: ReleaseTask, stopped: boolean): Prom
   await d.locks.release(t.id, t.components.map((c) => componentKey(t.env, c.name)));
   await d.audit.record({ at: now.toISOString(), actor: 'system', action: event.type, target: t.id, env: t.env, from: r.before.status, to: t.status });
   d.metrics.operation(kind, t.status);
-  await d.notifier.cardChanged(t.id);
-  await d.notifier.thread(t.id, summary(t, now));
+  await d.notifier.cardChanged(taskRef(t.id));
+  await d.notifier.thread(taskRef(t.id), summary(t, now));
 }
 
 function summary(t: ReleaseTask, now: Date): string {
   const took = t.startedAt ? shortDuration(now.getTime() - Date.parse(t.startedAt)) : undefined;
   const total = t.components.length;
   const count = (s: string) => t.components.filter((c) => c.status === s).length;
-  const failed = failures(t).map((c) => `\`${c.name}\``);
+  // A rollback names only what failed to go back, not components whose release failed earlier.
+  const failed = failures(t)
+    .filter((c) => t.status !== 'Rollback failed' || c.status === 'Rollback failed')
+    .map((c) => `\`${c.name}\``);
   switch (t.status) {
     case 'Released':
       return `Released in ${took}: ${count('Released')}/${total} components`;

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../../http/metrics.js';
+import type { BlueGreenOperations } from '../../operations/bluegreen-operations.js';
 import type { ReleaseOperations } from '../../operations/release-operations.js';
 import type { Notifier } from '../notifier.js';
 
 /** What listeners may use: operations to call, the notifier for private replies, metrics. */
 export interface ListenerDeps {
   release: ReleaseOperations;
+  bluegreen: BlueGreenOperations;
   notifier: Notifier;
   metrics: Metrics;
   log: Logger;

@@ -1,0 +1,22 @@
+/** Renders each kind of status card from the entity's current state in Redis. */
+import type { CardSource } from './delivery.js';
+import type { JobStore, TaskStore } from '../store/versioned-store.js';
+import { jobCard } from './blocks/job-card.js';
+import { taskCard } from './blocks/task-card.js';
+
+export function cardSources(d: { tasks: TaskStore; jobs: JobStore; clock: () => Date }): Record<'task' | 'bluegreen', CardSource> {
+  return {
+    task: {
+      async load(id) {
+        const t = await d.tasks.get(id);
+        return t && { version: t.version, channel: t.channel, ...taskCard(t, d.clock()) };
+      },
+    },
+    bluegreen: {
+      async load(id) {
+        const j = await d.jobs.get(id);
+        return j && { version: j.version, channel: j.channel, ...jobCard(j, d.clock()) };
+      },
+    },
+  };
+}

@@ -1,0 +1,409 @@
+import type { ActionsBlock, Button, KnownBlock, StaticSelect } from '@slack/types';
+import { describe, expect, it } from 'vitest';
+import { parseBlueGreenCommand } from '../../src/commands/bluegreen-grammar.js';
+import { JOB_STATUSES, type BlueGreenJob, type HistoricalVersion, type JobStatus } from '../../src/domain/bluegreen-job.js';
+import { MAX_BLOCKS, MAX_SECTION_TEXT } from '../../src/slack/blocks/format.js';
+import { JOB_ACTION_IDS, jobButtonValue, jobCard, rollbackOptionText } from '../../src/slack/blocks/job-card.js';
+import { jobDetail, jobHistory, jobList } from '../../src/slack/blocks/job-views.js';
+import { parseButtonValue } from '../../src/slack/blocks/task-card.js';
+
+const NOW = new Date('2025-03-10T12:00:00Z');
+const DAY = 86_400_000;
+const daysAgo = (n: number) => new Date(NOW.getTime() - n * DAY).toISOString();
+
+function released(revision: number, image: string, at: string, over: Partial<HistoricalVersion> = {}): HistoricalVersion {
+  return { revision, image, at, by: 'U0ALICE', outcome: 'released', ...over };
+}
+
+/**
+ * Healthy job web in prod/web: rev 1 web:1.0 and rev 2 web:1.1 released, rev 3 web:2.0 terminated,
+ * rev 4 web:1.2 released and serving from green.
+ */
+function healthy(over: Partial<BlueGreenJob> = {}): BlueGreenJob {
+  return {
+    id: 'web',
+    name: 'web',
+    status: 'Healthy',
+    releaseType: 'Blue-Green',
+    env: 'prod',
+    workload: 'web',
+    description: 'Storefront',
+    replicas: 3,
+    versions: { green: { slot: 'green', revision: 4, image: 'web:1.2', replicas: 3, createdAt: daysAgo(1) } },
+    active: 'green',
+    stable: 'green',
+    history: [
+      released(1, 'web:1.0', daysAgo(9)),
+      released(2, 'web:1.1', daysAgo(5)),
+      { revision: 3, image: 'web:2.0', at: daysAgo(3), by: 'U0BOB', outcome: 'terminated' },
+      released(4, 'web:1.2', daysAgo(1)),
+    ],
+    nextRevision: 5,
+    createdAt: daysAgo(10),
+    createdBy: 'U0ALICE',
+    updatedAt: daysAgo(1),
+    run: 4,
+    version: 17,
+    channel: 'C123',
+    ...over,
+  };
+}
+
+/** After `update web web:3.0`: rev 5 in blue beside the stable green. */
+function withNew(status: JobStatus, over: Partial<BlueGreenJob> = {}): BlueGreenJob {
+  const base = healthy();
+  const inBlue = status === 'Paused' || status === 'Promoting' || status === 'Terminating';
+  return healthy({
+    status,
+    pending: { slot: 'blue', revision: 5, image: 'web:3.0', by: 'U0CAROL' },
+    nextRevision: 6,
+    versions: inBlue ? { ...base.versions, blue: { slot: 'blue', revision: 5, image: 'web:3.0', replicas: 3, createdAt: daysAgo(0.1) } } : base.versions,
+    ...(status === 'Degraded' ? { degradedReason: 'readiness probe failed: HTTP 503 on /healthz' } : {}),
+    ...over,
+  });
+}
+
+function jobIn(status: JobStatus): BlueGreenJob {
+  return status === 'Healthy' ? healthy() : withNew(status);
+}
+
+function actions(blocks: KnownBlock[]): ActionsBlock | undefined {
+  const found = blocks.filter((b): b is ActionsBlock => b.type === 'actions');
+  expect(found.length).toBeLessThanOrEqual(1);
+  return found[0];
+}
+
+function controls(job: BlueGreenJob): (Button | StaticSelect)[] {
+  return (actions(jobCard(job, NOW).blocks)?.elements ?? []) as (Button | StaticSelect)[];
+}
+
+/** Every text string anywhere in the blocks (section text, fields, context elements, …). */
+function texts(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(texts);
+  if (node && typeof node === 'object') {
+    return Object.entries(node).flatMap(([k, v]) => (k === 'text' && typeof v === 'string' ? [v] : texts(v)));
+  }
+  return [];
+}
+
+/** The main-versions line of a slot. */
+function slotLine(blocks: KnownBlock[], slot: 'blue' | 'green'): string | undefined {
+  const main = blocks.find((b) => b.type === 'section' && b.text?.text.startsWith('*Main versions*'));
+  if (main?.type !== 'section') throw new Error('no main versions section');
+  return main.text!.text.split('\n').find((l) => l.includes(`*${slot}*`));
+}
+
+function assertLimits(blocks: KnownBlock[]): void {
+  expect(blocks.length).toBeLessThanOrEqual(MAX_BLOCKS);
+  for (const b of blocks) {
+    if (b.type === 'section') {
+      if (b.text) expect(b.text.text.length).toBeLessThanOrEqual(MAX_SECTION_TEXT);
+      for (const f of b.fields ?? []) expect(f.text.length).toBeLessThanOrEqual(2000);
+    }
+    if (b.type === 'context') for (const e of b.elements) if ('text' in e) expect(e.text.length).toBeLessThanOrEqual(MAX_SECTION_TEXT);
+    if (b.type === 'header') expect(b.text.text.length).toBeLessThanOrEqual(150);
+  }
+}
+
+describe('jobCard controls by status', () => {
+  it.each([
+    ['Healthy', ['bluegreen.rollback']],
+    ['Progressing', []],
+    ['Paused', ['bluegreen.release', 'bluegreen.terminate']],
+    ['Promoting', []],
+    ['Terminating', []],
+    ['Degraded', ['bluegreen.terminate']],
+  ] as const)('%s', (status, ids) => {
+    const els = controls(jobIn(status));
+    expect(els.map((e) => e.action_id)).toEqual(ids);
+    if (ids.length === 0) expect(actions(jobCard(jobIn(status), NOW).blocks)).toBeUndefined();
+  });
+
+  it('covers every status', () => {
+    for (const status of JOB_STATUSES) expect(() => jobCard(jobIn(status), NOW)).not.toThrow();
+  });
+
+  it('JOB_ACTION_IDS', () => {
+    expect(JOB_ACTION_IDS).toEqual({ release: 'bluegreen.release', terminate: 'bluegreen.terminate', rollback: 'bluegreen.rollback' });
+  });
+
+  it('Paused: Release is primary with a confirm naming the target and the new version; Terminate is danger', () => {
+    const [release, terminate] = controls(withNew('Paused')) as Button[];
+    expect(release).toMatchObject({ type: 'button', style: 'primary', value: 'release web @v17', text: { text: 'Release' } });
+    expect(release!.confirm?.text.text).toBe('Send all traffic of prod/web to web:3.0 (rev 5) and delete the old version?');
+    expect(release!.confirm?.style).toBeUndefined();
+    expect(terminate).toMatchObject({ type: 'button', style: 'danger', value: 'terminate web @v17', text: { text: 'Terminate' } });
+    expect(terminate!.confirm).toMatchObject({ style: 'danger', confirm: { text: 'Terminate' }, deny: { text: 'Cancel' } });
+    expect(terminate!.confirm?.text.text).toBe('Delete the new version web:3.0 (rev 5) of prod/web? The traffic stays on web:1.2 (rev 4).');
+  });
+
+  it('Degraded: Terminate names the failed version', () => {
+    const [terminate] = controls(withNew('Degraded')) as Button[];
+    expect(terminate).toMatchObject({ style: 'danger', value: 'terminate web @v17' });
+    expect(terminate!.confirm?.text.text).toContain('Delete the failed version web:3.0 (rev 5) of prod/web?');
+  });
+
+  it('button values go back through parseButtonValue and the grammar', () => {
+    for (const b of [...controls(withNew('Paused')), ...controls(withNew('Degraded'))] as Button[]) {
+      const { text, version } = parseButtonValue(b.value!);
+      expect(version).toBe(17);
+      expect(parseBlueGreenCommand(text)).toMatchObject({ ok: true, command: { job: 'web' } });
+    }
+    expect(jobButtonValue('release', { name: 'web', version: 7 })).toBe('release web @v7');
+    expect(jobButtonValue('rollback', { name: 'web', version: 7 }, 3)).toBe('rollback web 3 @v7');
+  });
+
+  it('confirm texts stay within Slack limits with the longest names and images', () => {
+    const long = withNew('Paused', {
+      name: 'j'.repeat(63), env: 'e'.repeat(63), workload: 'w'.repeat(63),
+      pending: { slot: 'blue', revision: 5, image: `${'i'.repeat(250)}:1`, by: 'U0CAROL' },
+    });
+    for (const b of controls(long) as Button[]) {
+      expect(b.confirm!.text.text.length).toBeLessThanOrEqual(300);
+      expect(b.confirm!.title!.text.length).toBeLessThanOrEqual(100);
+      expect(b.value!.length).toBeLessThanOrEqual(2000);
+    }
+  });
+});
+
+describe('jobCard rollback select', () => {
+  it('offers released revisions other than the serving one, newest first', () => {
+    const [select] = controls(healthy()) as StaticSelect[];
+    expect(select).toMatchObject({ type: 'static_select', action_id: 'bluegreen.rollback', placeholder: { text: 'Rollback to…' } });
+    expect(select!.options!.map((o) => o.text.text)).toEqual(['rev 2 · web:1.1 · 5d ago', 'rev 1 · web:1.0 · 9d ago']);
+    expect(select!.options!.map((o) => o.value)).toEqual(['rollback web 2 @v17', 'rollback web 1 @v17']);
+    expect(select!.confirm?.text.text).toContain('prod/web');
+    expect(select!.confirm?.confirm?.text).toBe('Roll back');
+  });
+
+  it('option values go back through parseButtonValue and the grammar', () => {
+    const [select] = controls(healthy()) as StaticSelect[];
+    for (const o of select!.options!) {
+      const { text, version } = parseButtonValue(o.value!);
+      expect(version).toBe(17);
+      expect(parseBlueGreenCommand(text)).toMatchObject({ ok: true, command: { kind: 'rollback', job: 'web' } });
+    }
+  });
+
+  it('no select when there is nothing to roll back to', () => {
+    const first = healthy({
+      versions: { blue: { slot: 'blue', revision: 1, image: 'web:1.0', replicas: 3, createdAt: daysAgo(1) } },
+      active: 'blue', stable: 'blue', history: [released(1, 'web:1.0', daysAgo(1))], nextRevision: 2,
+    });
+    expect(actions(jobCard(first, NOW).blocks)).toBeUndefined();
+  });
+
+  it('at most 25 options, texts within 75 characters, values within 150', () => {
+    const history = Array.from({ length: 300 }, (_, i) =>
+      released(i + 1, `registry.example.com/a-very-long-team-name/${'x'.repeat(150)}:${i + 1}`, daysAgo(300 - i)));
+    const job = healthy({
+      name: 'j'.repeat(63), id: 'j'.repeat(63), history, version: 123456,
+      versions: { green: { slot: 'green', revision: 300, image: history[299]!.image, replicas: 3, createdAt: daysAgo(0) } },
+    });
+    const [select] = controls(job) as StaticSelect[];
+    expect(select!.options).toHaveLength(25);
+    expect(select!.options![0]!.value).toBe(`rollback ${'j'.repeat(63)} 299 @v123456`);
+    expect(select!.options![24]!.value).toMatch(/ 275 @v123456$/);
+    for (const o of select!.options!) {
+      expect(o.text.text.length).toBeLessThanOrEqual(75);
+      expect(o.text.text).toMatch(/^rev \d+ · .*… · \d+d ago$/);
+      expect(o.value!.length).toBeLessThanOrEqual(150);
+    }
+  });
+
+  it('rollbackOptionText', () => {
+    expect(rollbackOptionText(released(3, 'web:1.2', daysAgo(2)), NOW)).toBe('rev 3 · web:1.2 · 2d ago');
+  });
+});
+
+describe('jobCard main versions', () => {
+  it('Healthy: one version, Active and Stable', () => {
+    const { blocks } = jobCard(healthy(), NOW);
+    expect(slotLine(blocks, 'green')).toMatch(/^:green_circle: \*green\* \*Active\* \*Stable\* · rev 4 · `web:1\.2` · created <!date\^\d+\^/);
+    expect(slotLine(blocks, 'blue')).toBeUndefined();
+  });
+
+  it('Paused: the old slot is Active and Stable, the new one is New', () => {
+    const { blocks } = jobCard(withNew('Paused'), NOW);
+    const green = slotLine(blocks, 'green')!;
+    const blue = slotLine(blocks, 'blue')!;
+    expect(green).toContain('*Active* *Stable*');
+    expect(green).not.toContain('*New*');
+    expect(blue).toMatch(/^:large_blue_circle: \*blue\* \*New\* · rev 5 · `web:3\.0` · created <!date/);
+    expect(blue).not.toMatch(/Active|Stable/);
+    expect(blue).toContain('ready: Release or Terminate');
+  });
+
+  it('Promoting after the switch: the new slot is Active and New, the old one still Stable', () => {
+    const { blocks } = jobCard(withNew('Promoting', { active: 'blue' }), NOW);
+    expect(slotLine(blocks, 'blue')).toContain('*blue* *Active* *New*');
+    expect(slotLine(blocks, 'green')).toContain('*green* *Stable*');
+    expect(slotLine(blocks, 'green')).not.toContain('*Active*');
+  });
+
+  it('Progressing: the coming version is listed as New without Active/Stable', () => {
+    const { blocks } = jobCard(withNew('Progressing'), NOW);
+    expect(slotLine(blocks, 'blue')).toBe(':large_blue_circle: *blue* *New* · rev 5 · `web:3.0` · _coming up…_');
+    expect(slotLine(blocks, 'green')).toContain('*Active* *Stable*');
+  });
+
+  it('first version coming up: nothing is labelled Active or Stable yet', () => {
+    const creating = healthy({
+      status: 'Progressing', versions: {}, active: 'blue', stable: 'blue', history: [], nextRevision: 2,
+      pending: { slot: 'blue', revision: 1, image: 'web:1.0', by: 'U0ALICE' },
+    });
+    const { blocks } = jobCard(creating, NOW);
+    expect(slotLine(blocks, 'blue')).toBe(':large_blue_circle: *blue* *New* · rev 1 · `web:1.0` · _coming up…_');
+    expect(actions(blocks)).toBeUndefined();
+  });
+
+  it('rollback in progress says which revision it brings back', () => {
+    const job = withNew('Paused', { pending: { slot: 'blue', revision: 5, image: 'web:1.0', by: 'U0CAROL', rollbackOf: 1 } });
+    expect(slotLine(jobCard(job, NOW).blocks, 'blue')).toContain('rollback to rev 1');
+  });
+
+  it('Degraded: shows the reason in a warning context', () => {
+    const { blocks } = jobCard(withNew('Degraded'), NOW);
+    const warning = blocks.find((b) => b.type === 'context' && texts(b).some((t) => t.startsWith(':warning:')));
+    expect(texts(warning)).toEqual([
+      ':warning: rev 5 (`web:3.0`) never became ready: readiness probe failed: HTTP 503 on /healthz. rev 4 still serves; Terminate to remove the failed version.',
+    ]);
+    expect(slotLine(blocks, 'blue')).toContain('never became ready');
+  });
+
+  it('Degraded reason is escaped, flattened and cut', () => {
+    const job = withNew('Degraded', { degradedReason: `<script>\n& ${'y'.repeat(2000)}` });
+    const warning = texts(jobCard(job, NOW).blocks).find((t) => t.startsWith(':warning:'))!;
+    expect(warning).toContain('&lt;script&gt; &amp; yyy');
+    expect(warning.length).toBeLessThan(800);
+  });
+});
+
+describe('jobCard info and text', () => {
+  it('header, fields, description and who/when', () => {
+    const { blocks } = jobCard(withNew('Paused'), NOW);
+    expect(blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'web', emoji: true } });
+    expect(blocks[1]).toMatchObject({ type: 'section' });
+    const fields = blocks[1]!.type === 'section' ? blocks[1]!.fields!.map((f) => f.text) : [];
+    expect(fields).toEqual([
+      '*Status*\n:double_vertical_bar: Paused',
+      '*Release type*\nBlue-Green',
+      '*Release object*\nprod/web',
+      '*Replicas*\n3',
+    ]);
+    const all = texts(blocks);
+    expect(all).toContain('Storefront');
+    expect(all.some((t) => /^Created by <@U0ALICE> <!date\^\d+\^.*> · last update <!date\^\d+\^.*> \(1d ago\)$/.test(t))).toBe(true);
+  });
+
+  it.each([
+    ['Healthy', ':large_green_circle: Healthy'],
+    ['Progressing', ':hourglass_flowing_sand: Progressing'],
+    ['Paused', ':double_vertical_bar: Paused'],
+    ['Promoting', ':arrow_right: Promoting'],
+    ['Terminating', ':wastebasket: Terminating'],
+    ['Degraded', ':warning: Degraded'],
+  ] as const)('status %s', (status, label) => {
+    const { text, blocks } = jobCard(jobIn(status), NOW);
+    expect(text).toBe(`Blue-green job web (prod/web): ${status}`);
+    expect(texts(blocks)).toContain(`*Status*\n${label}`);
+  });
+
+  it('escapes user text in mrkdwn', () => {
+    const { blocks } = jobCard(healthy({ description: '<!channel> & friends' }), NOW);
+    expect(texts(blocks)).toContain('&lt;!channel&gt; &amp; friends');
+  });
+
+  it('stays within limits with 300 history entries and long values', () => {
+    const history = Array.from({ length: 300 }, (_, i) =>
+      released(i + 1, `registry.example.com/team/${'w'.repeat(200)}:${i + 1}`, daysAgo(300 - i), { by: `U${i}` }));
+    for (const status of JOB_STATUSES) {
+      const job = withNew(status, {
+        history, description: 'd'.repeat(500), degradedReason: 'r'.repeat(5000), name: 'n'.repeat(63),
+        versions: { green: { slot: 'green', revision: 300, image: history[299]!.image, replicas: 3, createdAt: daysAgo(0) } },
+      });
+      const card = jobCard(job, NOW);
+      assertLimits(card.blocks);
+      expect(card.blocks.length).toBeLessThan(15);
+    }
+  });
+});
+
+describe('job views', () => {
+  const history = Array.from({ length: 300 }, (_, i) =>
+    i % 7 === 3
+      ? { revision: i + 1, image: `registry.example.com/team/web:${i + 1}`, at: daysAgo(300 - i), by: 'U0BOB', outcome: 'failed' as const }
+      : released(i + 1, `registry.example.com/team/web:${i + 1}`, daysAgo(300 - i), i % 11 === 5 ? { rollbackOf: 2 } : {}));
+  const big = healthy({
+    history,
+    versions: { green: { slot: 'green', revision: 300, image: history[299]!.image, replicas: 3, createdAt: daysAgo(0) } },
+  });
+
+  it('jobDetail: basic info, main versions and the latest 10 historical versions', () => {
+    const view = jobDetail(big, NOW);
+    assertLimits(view.blocks);
+    const all = texts(view.blocks).join('\n');
+    expect(view.text).toBe('Blue-green job web (prod/web): Healthy');
+    expect(all).toContain('*Release object*\nprod/web');
+    expect(all).toContain('*Main versions*');
+    expect(all).toContain('latest 10 of 300');
+    expect(all).toContain('*rev 300*');
+    expect(all).toContain('*rev 291*');
+    expect(all).not.toContain('*rev 290*');
+    expect(view.blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+
+  it('jobHistory: every version newest first with outcome, rollback, when and who, within limits', () => {
+    const view = jobHistory(big, NOW);
+    assertLimits(view.blocks);
+    const lines = view.blocks.flatMap((b) => (b.type === 'section' && b.text ? b.text.text.split('\n') : []));
+    const revs = lines.map((l) => /\*rev (\d+)\*/.exec(l)?.[1]).filter(Boolean).map(Number);
+    expect(revs).toEqual(Array.from({ length: 300 }, (_, i) => 300 - i));
+    const rev6 = lines.find((l) => l.includes('*rev 6*'))!;
+    expect(rev6).toMatch(/^• :white_check_mark: \*rev 6\* · `registry\.example\.com\/team\/web:6` · released \(rollback to rev 2\) · <!date\^\d+\^.*> · by <@U0ALICE>$/);
+    expect(lines.find((l) => l.includes('*rev 4*'))).toContain(':x: *rev 4* · `registry.example.com/team/web:4` · failed');
+    expect(lines.find((l) => l.includes('*rev 300*'))).toContain('_serving_');
+  });
+
+  it('jobHistory: terminated and pending', () => {
+    const view = jobHistory(withNew('Paused'), NOW);
+    const all = texts(view.blocks).join('\n');
+    expect(all).toContain(':wastebasket: *rev 3* · `web:2.0` · terminated');
+    expect(all).toContain('In progress: `web:3.0` (rev 5), ready: Release or Terminate');
+    expect(view.text).toBe('Blue-green job web: 4 historical versions');
+  });
+
+  it('jobHistory caps a huge history with "…and N older versions"', () => {
+    const huge = Array.from({ length: 3000 }, (_, i) => released(i + 1, `registry.example.com/team/${'w'.repeat(200)}:${i}`, daysAgo(1)));
+    const view = jobHistory(healthy({ history: huge }), NOW);
+    assertLimits(view.blocks);
+    expect(texts(view.blocks).join('\n')).toMatch(/…and \d+ older versions/);
+  });
+
+  it('jobHistory: empty', () => {
+    const view = jobHistory(healthy({ history: [] }), NOW);
+    expect(texts(view.blocks).join('\n')).toContain('No historical versions yet');
+  });
+
+  it('jobList: one line per job', () => {
+    const view = jobList([withNew('Paused'), healthy({ name: 'api', id: 'api', workload: 'api', env: 'qa' })], NOW, {});
+    assertLimits(view.blocks);
+    const lines = texts(view.blocks).join('\n').split('\n');
+    expect(lines[0]).toBe('*Blue-green jobs* (2)');
+    expect(lines[1]).toBe('*web* · :double_vertical_bar: Paused · prod/web · serving `web:1.2` (rev 4) · new `web:3.0` (rev 5), ready: Release or Terminate · updated 1d ago');
+    expect(lines[2]).toBe('*api* · :large_green_circle: Healthy · qa/api · serving `web:1.2` (rev 4) · updated 1d ago');
+    expect(view.text).toBe('2 blue-green jobs');
+  });
+
+  it('jobList: empty, with and without a filter', () => {
+    expect(jobList([], NOW, {}).text).toMatch(/^No blue-green jobs yet\. Create one with `\/bluegreen create /);
+    expect(jobList([], NOW, { env: 'prod' }).text).toContain('No blue-green jobs in prod yet. Create one with `/bluegreen create <job> --env prod ');
+  });
+
+  it('jobList: many jobs stay within limits', () => {
+    const jobs = Array.from({ length: 500 }, (_, i) => healthy({ name: `job-${i}`, id: `job-${i}` }));
+    const view = jobList(jobs, NOW, {});
+    assertLimits(view.blocks);
+    expect(texts(view.blocks).join('\n')).toMatch(/…and \d+ more/);
+  });
+});
