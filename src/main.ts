@@ -79,19 +79,30 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
     workers.start();
   }
 
+  const stopBackground = async () => {
+    await workers?.close();
+    await queues.close();
+    await redis.quit().catch(() => redis.disconnect());
+  };
   const routes = probeRoutes({ redis, queues, metrics, ...(workers ? { workersRunning: () => workers.running } : {}) });
   let server: Server;
   let stopWeb: () => Promise<void>;
-  if (config.ROLE !== 'worker') {
-    const identity = await slackIdentity(client, log);
-    const release = new ReleaseOperations({ tasks, locks, audit, queues, notifier, platform, metrics, clock });
-    const bluegreen = new BlueGreenOperations({ jobs, audit, queues, notifier, platform, metrics, clock });
-    const { app } = createSlackApp(config, identity, routes, { release, bluegreen, notifier, metrics, log }, log);
-    server = (await app.start(config.PORT)) as Server;
-    stopWeb = () => app.stop().then(() => undefined);
-  } else {
-    server = await listen(routes, config.PORT);
-    stopWeb = () => new Promise((r) => server.close(() => r()));
+  try {
+    if (config.ROLE !== 'worker') {
+      const identity = await slackIdentity(client, log);
+      const release = new ReleaseOperations({ tasks, locks, audit, queues, notifier, platform, metrics, clock });
+      const bluegreen = new BlueGreenOperations({ jobs, audit, queues, notifier, platform, metrics, clock });
+      const { app } = createSlackApp(config, identity, routes, { release, bluegreen, notifier, metrics, log }, log);
+      server = (await app.start(config.PORT)) as Server;
+      stopWeb = () => app.stop().then(() => undefined);
+    } else {
+      server = await listen(routes, config.PORT);
+      stopWeb = () => new Promise((r) => server.close(() => r()));
+    }
+  } catch (err) {
+    // A half-started bot must not leave connections and workers behind (port taken, bad token).
+    await stopBackground();
+    throw err;
   }
   const port = config.SLACK_APP_TOKEN ? config.PORT : (server.address() as AddressInfo).port;
   log.info({ role: config.ROLE, port, platform: config.PLATFORM, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'switchyard started');
@@ -101,9 +112,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
     ...(workers ? { workers } : {}),
     async stop() {
       await stopWeb().catch((err: Error) => log.warn({ err: err.message }, 'web stop'));
-      await workers?.close();
-      await queues.close();
-      await redis.quit().catch(() => redis.disconnect());
+      await stopBackground();
     },
   };
 }
@@ -134,7 +143,10 @@ function listen(routes: Route[], port: number): Promise<Server> {
     if (route) return route.handler(req, res);
     res.writeHead(404).end();
   });
-  return new Promise((resolve) => server.listen(port, () => resolve(server)));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve(server));
+  });
 }
 
 async function main(): Promise<void> {

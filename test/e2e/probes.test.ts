@@ -61,3 +61,16 @@ describe('probes and metrics', () => {
     expect(await after.json()).toEqual({ ready: false, redis: true, workers: false });
   });
 });
+
+describe('start-up failures', () => {
+  it('a taken port rejects start() and closes what it had opened', async () => {
+    bot = await startTestBot({}, 'port-taken');
+    const clash = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-t', SLACK_SIGNING_SECRET: 's', REDIS_URL: bot.config.REDIS_URL, REDIS_PREFIX: bot.config.REDIS_PREFIX, PORT: String(bot.running.port), SLACK_API_URL: bot.config.SLACK_API_URL, ROLE: 'worker' });
+    await expect(start(clash, pino({ level: 'silent' }))).rejects.toThrow(/EADDRINUSE/);
+    // Its workers were closed: only the running bot's workers are registered on the queue.
+    const { Queue } = await import('bullmq');
+    const q = new Queue('releases', { connection: bot.redis, prefix: bot.config.REDIS_PREFIX });
+    await eventually(async () => (await q.getWorkersCount()) === 1, 5000, 'only one worker left');
+    await q.close();
+  });
+});
