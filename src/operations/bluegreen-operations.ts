@@ -9,13 +9,11 @@ import { jobTransition, type JobAction } from '../domain/bluegreen-machine.js';
 import { jobDetail, jobHistory, jobList } from '../slack/blocks/job-views.js';
 import { jobRef } from '../slack/notifier.js';
 import { Refusal, type JobStore } from '../store/versioned-store.js';
-import type { Actor, Reply } from './release-operations.js';
 import type { ReleaseOperationsDeps } from './release-operations.js';
+import { RUN_ATTEMPTS, say, type Actor, type Reply } from './reply.js';
 
 export type BlueGreenOperationsDeps = Omit<ReleaseOperationsDeps, 'tasks' | 'locks'> & { jobs: JobStore };
 
-const RUN_ATTEMPTS = { attempts: 5, backoff: { type: 'fixed', delay: 2000 } } as const;
-const say = (text: string, changed = false): Reply => ({ text, changed });
 
 export class BlueGreenOperations {
   constructor(private readonly d: BlueGreenOperationsDeps) {}

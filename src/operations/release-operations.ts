@@ -4,7 +4,6 @@
  * recorded in the audit stream. Commands and buttons both come here, so they behave the same.
  * Nothing here calls Slack; replies go back to the listener, messages to the notifier.
  */
-import type { KnownBlock } from '@slack/types';
 import type { ReleaseCommand, TaskAction } from '../commands/release-command.js';
 import { newTaskId } from '../domain/ids.js';
 import { componentKey, isActive, type ReleaseTask } from '../domain/release-task.js';
@@ -18,20 +17,7 @@ import { taskRef, type Notifier } from '../slack/notifier.js';
 import type { AuditLog } from '../store/audit-log.js';
 import type { ComponentLocks } from '../store/locks.js';
 import { Refusal, type TaskStore } from '../store/versioned-store.js';
-
-/** What the requester sees, privately. `changed` is false when nothing was done. */
-export interface Reply {
-  text: string;
-  blocks?: KnownBlock[];
-  changed: boolean;
-}
-
-export interface Actor {
-  user: string;
-  channel: string;
-  /** The task version on the card whose button was clicked. */
-  cardVersion?: number;
-}
+import { RUN_ATTEMPTS, say, type Actor, type Reply } from './reply.js';
 
 export interface ReleaseOperationsDeps {
   tasks: TaskStore;
@@ -44,8 +30,6 @@ export interface ReleaseOperationsDeps {
   clock: () => Date;
 }
 
-const RUN_ATTEMPTS = { attempts: 5, backoff: { type: 'fixed', delay: 2000 } } as const;
-const say = (text: string, changed = false): Reply => ({ text, changed });
 
 export class ReleaseOperations {
   constructor(private readonly d: ReleaseOperationsDeps) {}

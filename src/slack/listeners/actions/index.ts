@@ -8,7 +8,7 @@ import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/
 import { parseBlueGreenCommand } from '../../../commands/bluegreen-grammar.js';
 import type { ParseResult } from '../../../commands/release-command.js';
 import { parseReleaseCommand } from '../../../commands/release-grammar.js';
-import type { Actor, Reply } from '../../../operations/release-operations.js';
+import type { Actor, Reply } from '../../../operations/reply.js';
 import { parseButtonValue } from '../../blocks/task-card.js';
 import type { ListenerDeps } from '../deps.js';
 

@@ -7,7 +7,7 @@ import type { App, RespondFn } from '@slack/bolt';
 import { BLUEGREEN_HELP, parseBlueGreenCommand } from '../../../commands/bluegreen-grammar.js';
 import type { ParseResult } from '../../../commands/release-command.js';
 import { RELEASE_HELP, parseReleaseCommand } from '../../../commands/release-grammar.js';
-import type { Actor, Reply } from '../../../operations/release-operations.js';
+import type { Actor, Reply } from '../../../operations/reply.js';
 import type { ListenerDeps } from '../deps.js';
 
 const ACK_BUDGET_MS = 2500;
