@@ -104,7 +104,7 @@ async function main(): Promise<number> {
         const record = { scenario: scenario.name, description: scenario.description, machine: { ...host, date: at.toISOString() }, durationMs, ...result };
         await writeFile(join(RESULTS_DIR, file), `${JSON.stringify(record, null, 2)}\n`);
         done[scenario.name] = { description: scenario.description, durationMs, file: `bench/results/${file}`, ...result };
-        console.log(`${formatTable(result.table)}\n`);
+        console.log(`${[result.table].flat().map(formatTable).join('\n\n')}\n`);
         log(`${scenario.name}: done in ${(durationMs / 1000).toFixed(1)} s, wrote bench/results/${file}`);
       } catch (err) {
         failed = true;

@@ -3,6 +3,7 @@
  * exporting a `Scenario` (`{ name, description, run(ctx) }`, see lib/types.ts) and list it here.
  */
 import { ackLatency } from './ack-latency.js';
+import { bluegreen } from './bluegreen.js';
 import type { Scenario } from './lib/types.js';
 
-export const scenarios: readonly Scenario[] = [ackLatency];
+export const scenarios: readonly Scenario[] = [ackLatency, bluegreen];

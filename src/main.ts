@@ -15,9 +15,14 @@ import { JobQueues } from './jobs/queues.js';
 import { WorkerHost, type JobHandlers } from './jobs/worker-host.js';
 import { Metrics } from './http/metrics.js';
 import { probeRoutes, type Route } from './http/routes.js';
+import { AuditQueries } from './operations/audit-queries.js';
 import { BlueGreenOperations } from './operations/bluegreen-operations.js';
+import { Governance } from './operations/governance.js';
 import { ReleaseOperations } from './operations/release-operations.js';
 import { SimulatedPlatform } from './platform/simulated/simulated-platform.js';
+import { Directory } from './policy/directory.js';
+import { PolicyError, loadPolicyFile } from './policy/policy-file.js';
+import { Policy } from './policy/policy.js';
 import { createSlackApp, type SlackIdentity } from './slack/app.js';
 import { cardSources } from './slack/card-sources.js';
 import { deliveryHandlers } from './slack/delivery.js';
@@ -37,6 +42,8 @@ export interface Running {
 
 export async function start(config: Config, log: Logger = pino({ level: config.LOG_LEVEL })): Promise<Running> {
   const clock = () => new Date();
+  // The policy file is read once; a bad one stops the bot before anything connects.
+  const policy = new Policy(config.SWITCHYARD_CONFIG ? loadPolicyFile(config.SWITCHYARD_CONFIG) : undefined);
   const redis = connectRedis(config.REDIS_URL, { name: 'switchyard-store' });
   const k = keys(config.REDIS_PREFIX);
   const tasks = new TaskStore(redis, k);
@@ -90,9 +97,12 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   try {
     if (config.ROLE !== 'worker') {
       const identity = await slackIdentity(client, log);
-      const release = new ReleaseOperations({ tasks, locks, audit, queues, notifier, platform, metrics, clock });
-      const bluegreen = new BlueGreenOperations({ jobs, audit, queues, notifier, platform, metrics, clock });
-      const { app } = createSlackApp(config, identity, routes, { release, bluegreen, notifier, metrics, log }, log);
+      const governance = new Governance(policy, new Directory(client, redis, config.REDIS_PREFIX, log));
+      const release = new ReleaseOperations({ tasks, locks, audit, queues, notifier, platform, metrics, governance, clock });
+      const bluegreen = new BlueGreenOperations({ jobs, audit, queues, notifier, platform, metrics, governance, clock });
+      const auditQueries = new AuditQueries({ audit, tasks, jobs, notifier, clock });
+      const deps = { release, bluegreen, audit: auditQueries, notifier, metrics, log };
+      const { app } = createSlackApp(config, identity, routes, deps, log);
       server = (await app.start(config.PORT)) as Server;
       stopWeb = () => app.stop().then(() => undefined);
     } else {
@@ -105,7 +115,10 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
     throw err;
   }
   const port = config.SLACK_APP_TOKEN ? config.PORT : (server.address() as AddressInfo).port;
-  log.info({ role: config.ROLE, port, platform: config.PLATFORM, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'switchyard started');
+  log.info(
+    { role: config.ROLE, port, platform: config.PLATFORM, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', policy: config.SWITCHYARD_CONFIG ?? 'none: everyone may do everything' },
+    'switchyard started',
+  );
 
   return {
     port,
@@ -162,7 +175,9 @@ async function main(): Promise<void> {
   try {
     running = await start(config, log);
   } catch (err) {
-    log.fatal({ err: (err as Error).message }, 'could not start');
+    // A bad policy file or token is the operator's to fix: one plain line saying what.
+    if (err instanceof PolicyError || err instanceof ConfigError) console.error((err as Error).message);
+    else log.fatal({ err: (err as Error).message }, 'could not start');
     process.exit(1);
   }
   const shutdown = (signal: string) => {

@@ -28,8 +28,8 @@ export interface ScenarioResult {
   params: Record<string, unknown>;
   /** The measurements, for the JSON. */
   results: Record<string, unknown>;
-  /** What is printed on stdout. */
-  table: Table;
+  /** What is printed on stdout: one table, or several printed one after another. */
+  table: Table | Table[];
 }
 
 export interface Scenario {

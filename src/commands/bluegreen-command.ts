@@ -1,5 +1,6 @@
 /**
- * Typed operations that `/bluegreen` text parses into. Card buttons carry the same text
+ * Typed operations that `/bluegreen` text parses into. `override` is an approver's reason to go
+ * ahead during a freeze window (`--override "reason"`). Card buttons carry the same text
  * (e.g. "release web") and go through the same parser.
  */
 export type BlueGreenCommand =
@@ -13,10 +14,13 @@ export type BlueGreenCommand =
       replicas: number;
       description?: string;
     }
-  | { kind: 'update'; job: string; image: string }
-  | { kind: 'release'; job: string }
-  | { kind: 'terminate'; job: string }
-  | { kind: 'rollback'; job: string; revision: number }
+  | { kind: 'update'; job: string; image: string; override?: string }
+  | { kind: 'release'; job: string; override?: string }
+  | { kind: 'terminate'; job: string; override?: string }
+  | { kind: 'rollback'; job: string; revision: number; override?: string }
+  | { kind: 'approve'; job: string }
+  | { kind: 'reject'; job: string; reason?: string }
+  | { kind: 'audit'; job: string; sinceMs?: number; csv: boolean }
   | { kind: 'history'; job: string }
   | { kind: 'show'; job: string }
   | { kind: 'list'; env?: string };

@@ -8,29 +8,39 @@ import { z } from 'zod';
 import type { BlueGreenCommand } from './bluegreen-command.js';
 import type { ParseResult } from './release-command.js';
 import { GrammarError, didYouMean, quoteWord as code, scanWords, tokenize, type ScannedWords } from './tokenize.js';
-import { DescriptionSchema, EnvSchema, IMAGE_REF, check, fail, firstOnly, hasTagOrDigest, inRange, labelSchema, says } from './values.js';
+import {
+  DescriptionSchema, DurationSchema, EnvSchema, IMAGE_REF, OVERRIDE_FLAG, OverrideSchema, REASON_FLAG, ReasonSchema, SINCE_FLAG,
+  check, fail, firstOnly, hasTagOrDigest, inRange, labelSchema, says, unquotedText,
+} from './values.js';
 
 type Command<K extends BlueGreenCommand['kind']> = Extract<BlueGreenCommand, { kind: K }>;
 
 const HELP_WORDS = new Set(['help', '--help', '-h', '?']);
-const SUBCOMMANDS = ['help', 'create', 'update', 'release', 'terminate', 'rollback', 'history', 'show', 'list'] as const;
+const SUBCOMMANDS = [
+  'help', 'create', 'update', 'release', 'terminate', 'rollback', 'approve', 'reject', 'audit', 'history', 'show', 'list',
+] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 /** Words people reach for, from other tools or the manual's button labels, that are not subcommands. */
 const SYNONYMS: Record<string, Subcommand> = {
   promote: 'release', switch: 'release', abort: 'terminate', cancel: 'terminate', stop: 'terminate',
   upgrade: 'update', deploy: 'update', revert: 'rollback', undo: 'rollback', status: 'show', get: 'show',
   info: 'show', describe: 'show', versions: 'history', log: 'history', ls: 'list', new: 'create', add: 'create',
+  deny: 'reject', decline: 'reject',
 };
 const EXAMPLE_IMAGE = 'registry.example.com/team/web:1.2.3';
+const OVERRIDE = '[--override "reason"]';
 
 /** Usage per subcommand. */
 export const BLUEGREEN_USAGE = {
   help: '/bluegreen help',
   create: '/bluegreen create <job> --env <env> --workload <name> --image <image> [--replicas N] [--desc "text"]',
-  update: '/bluegreen update <job> <image>',
-  release: '/bluegreen release <job>',
-  terminate: '/bluegreen terminate <job>',
-  rollback: '/bluegreen rollback <job> <revision>',
+  update: `/bluegreen update <job> <image> ${OVERRIDE}`,
+  release: `/bluegreen release <job> ${OVERRIDE}`,
+  terminate: `/bluegreen terminate <job> ${OVERRIDE}`,
+  rollback: `/bluegreen rollback <job> <revision> ${OVERRIDE}`,
+  approve: '/bluegreen approve <job>',
+  reject: '/bluegreen reject <job> [--reason "text"]',
+  audit: '/bluegreen audit <job> [--since 7d] [--csv]',
   history: '/bluegreen history <job>',
   show: '/bluegreen show <job>',
   list: '/bluegreen list [--env <env>]',
@@ -50,10 +60,15 @@ export const BLUEGREEN_HELP = [
   `• \`${BLUEGREEN_USAGE.release}\`: Release: the new version receives the traffic and the old one is deleted   e.g. \`/bluegreen release web\``,
   `• \`${BLUEGREEN_USAGE.terminate}\`: Terminate Release: the new version is deleted; the traffic stays where it is   e.g. \`/bluegreen terminate web\``,
   `• \`${BLUEGREEN_USAGE.rollback}\`: bring a historical version back up as a new version, ending Paused (revision: 3, rev3 or #3)   e.g. \`/bluegreen rollback web 3\``,
+  `• \`${BLUEGREEN_USAGE.approve}\`: approve the operation waiting on a job in a protected environment   e.g. \`/bluegreen approve web\``,
+  `• \`${BLUEGREEN_USAGE.reject}\`: reject it; the operation does not run   e.g. \`/bluegreen reject web --reason "wrong image tag"\``,
+  `• \`${BLUEGREEN_USAGE.audit}\`: who did what to a job; \`--csv\` uploads it as a file   e.g. \`/bluegreen audit web --since 7d --csv\``,
   `• \`${BLUEGREEN_USAGE.history}\`: every historical version of a job   e.g. \`/bluegreen history web\``,
   `• \`${BLUEGREEN_USAGE.show}\`: basic information, main versions and recent history   e.g. \`/bluegreen show web\``,
   `• \`${BLUEGREEN_USAGE.list}\`: jobs, optionally in one environment   e.g. \`/bluegreen list --env prod\``,
   `• \`${BLUEGREEN_USAGE.help}\`: this message`,
+  '*Freeze windows*: an approver can go ahead anyway with `--override "reason"` (up to 300 characters), e.g. `/bluegreen release web --override "hotfix for INC-123"`',
+  '*`--since`*: 30m, 12h, 7d or 2w (minutes, hours, days, weeks), from 1 minute to 365 days. `--reason` takes up to 300 characters.',
   '*Names*: jobs, environments and workloads are lower case: letters, digits and "-", up to 63 characters. Images need a tag or a digest. `--desc` takes up to 500 characters; `--opt=value` works too.',
   '*Statuses*: Healthy, Progressing (new version coming up), Paused (two versions, waiting for Release or Terminate), Promoting, Terminating, Degraded (the new version never became ready: Terminate it).',
 ].join('\n');
@@ -133,14 +148,23 @@ function jobName(s: ScannedWords, sub: Subcommand, then = '', example = ''): str
 
 function noMore(s: ScannedWords, from: number, sub: Subcommand, takes: string): void {
   const extra = s.positionals[from];
-  if (extra) fail(`unexpected ${code(extra.word)}: /bluegreen ${sub} takes ${takes}`);
+  if (!extra) return;
+  const asReason = sub === 'reject' && !s.values.has('reason') ? ' (to give a reason write --reason "text")' : '';
+  fail(`unexpected ${code(extra.word)}${asReason}: /bluegreen ${sub} takes ${takes}`);
+}
+
+/** `--override "reason"`, checked, as a spreadable property. */
+function override(s: ScannedWords): { override?: string } {
+  const flag = s.values.get('override');
+  return flag ? { override: check(OverrideSchema, flag.value) } : {};
 }
 
 function parseUpdate(words: readonly string[]): Command<'update'> {
   // `--image` as in create is accepted too: people carry it over.
-  const s = scanWords(words, '/bluegreen update', { image: '<image>' });
-  const job = jobName(s, 'update', ' <image>', ` ${EXAMPLE_IMAGE}`);
+  const s = scanWords(words, '/bluegreen update', { image: '<image>', ...OVERRIDE_FLAG });
   const flag = s.values.get('image');
+  unquotedText(s, flag ? 1 : 2);
+  const job = jobName(s, 'update', ' <image>', ` ${EXAMPLE_IMAGE}`);
   const given = s.positionals[1];
   if (flag && given) fail(`two images, ${code(given.word)} and ${code(flag.value)}: /bluegreen update takes one`);
   const word = flag?.value ?? given?.word;
@@ -151,22 +175,24 @@ function parseUpdate(words: readonly string[]): Command<'update'> {
   }
   const image = check(ImageSchema, word);
   noMore(s, flag ? 1 : 2, 'update', 'one job name and one image');
-  return { kind: 'update', job, image };
+  return { kind: 'update', job, image, ...override(s) };
 }
 
 function parseRollback(words: readonly string[]): Command<'rollback'> {
-  const s = scanWords(words, '/bluegreen rollback', {});
+  const s = scanWords(words, '/bluegreen rollback', OVERRIDE_FLAG);
   const job = jobName(s, 'rollback', ' <revision>', ' 3');
   let rest = s.positionals.slice(1).map((p) => p.word);
+  let takes = 2;
   // `rev 3` typed as two words is unambiguous.
-  if (rest.length >= 2 && /^rev$/i.test(rest[0]!) && /^\d+$/.test(rest[1]!)) rest = [`rev${rest[1]}`, ...rest.slice(2)];
+  if (rest.length >= 2 && /^rev$/i.test(rest[0]!) && /^\d+$/.test(rest[1]!)) [rest, takes] = [[`rev${rest[1]}`, ...rest.slice(2)], 3];
+  unquotedText(s, takes);
   const [word, extra] = rest;
   if (word === undefined) {
     fail(`which revision? write /bluegreen rollback ${job} <revision>, e.g. /bluegreen rollback ${job} 3 (\`/bluegreen history ${job}\` lists them)`);
   }
   const revision = check(RevisionSchema, word);
   if (extra !== undefined) fail(`unexpected ${code(extra)}: /bluegreen rollback takes one job name and one revision`);
-  return { kind: 'rollback', job, revision };
+  return { kind: 'rollback', job, revision, ...override(s) };
 }
 
 function parseList(words: readonly string[]): Command<'list'> {
@@ -181,12 +207,31 @@ function parseList(words: readonly string[]): Command<'list'> {
   return { kind: 'list', ...(env ? { env } : {}) };
 }
 
-/** release, terminate, history, show: just the job name. */
-function parseJobOnly<K extends 'release' | 'terminate' | 'history' | 'show'>(kind: K, words: readonly string[]): Command<K> {
-  const s = scanWords(words, `/bluegreen ${kind}`, {});
+/** approve, history, show: just the job name; release and terminate also take --override. */
+function parseJobOnly<K extends 'release' | 'terminate' | 'approve' | 'history' | 'show'>(kind: K, words: readonly string[]): Command<K> {
+  const overridable = kind === 'release' || kind === 'terminate';
+  const s = scanWords(words, `/bluegreen ${kind}`, overridable ? OVERRIDE_FLAG : {});
+  unquotedText(s, 1);
   const job = jobName(s, kind);
   noMore(s, 1, kind, 'one job name');
-  return { kind, job } as Command<K>;
+  return { kind, job, ...override(s) } as Command<K>;
+}
+
+function parseReject(words: readonly string[]): Command<'reject'> {
+  const s = scanWords(words, '/bluegreen reject', REASON_FLAG);
+  unquotedText(s, 1);
+  const job = jobName(s, 'reject');
+  noMore(s, 1, 'reject', 'one job name');
+  const flag = s.values.get('reason');
+  return { kind: 'reject', job, ...(flag ? { reason: check(ReasonSchema, flag.value) } : {}) };
+}
+
+function parseAudit(words: readonly string[]): Command<'audit'> {
+  const s = scanWords(words, '/bluegreen audit', { ...SINCE_FLAG, csv: null });
+  const job = jobName(s, 'audit', ' [--since 7d] [--csv]', ' --since 7d');
+  noMore(s, 1, 'audit', 'one job name, then --since and --csv');
+  const since = s.values.get('since');
+  return { kind: 'audit', job, ...(since ? { sinceMs: check(DurationSchema, since.value) } : {}), csv: s.switches.has('csv') };
 }
 
 function usageFor(word: string): string {
@@ -222,8 +267,13 @@ export function parseBlueGreenCommand(text: string): ParseResult<BlueGreenComman
         return ok(parseRollback(rest));
       case 'list':
         return ok(parseList(rest));
+      case 'reject':
+        return ok(parseReject(rest));
+      case 'audit':
+        return ok(parseAudit(rest));
       case 'release':
       case 'terminate':
+      case 'approve':
       case 'history':
       case 'show':
         return ok(parseJobOnly(sub, rest));

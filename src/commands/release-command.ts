@@ -20,7 +20,26 @@ export type ReleaseCommand =
       parallel: number;
       description?: string;
     }
-  | { kind: 'action'; action: TaskAction; taskId: string }
+  | {
+      kind: 'action';
+      action: TaskAction;
+      taskId: string;
+      /** An approver's reason to release during a freeze window (`--override "reason"`). */
+      override?: string;
+    }
+  | { kind: 'approve'; taskId: string }
+  | { kind: 'reject'; taskId: string; reason?: string }
+  | {
+      kind: 'audit';
+      /** One task, or … */
+      taskId?: string;
+      /** … one environment, or everything. */
+      env?: string;
+      /** Only entries newer than this many ms (`--since 7d`, `12h`, `30m`). */
+      sinceMs?: number;
+      /** Upload the result as a CSV file instead of listing it. */
+      csv: boolean;
+    }
   | { kind: 'show'; taskId: string }
   | { kind: 'list'; status?: TaskStatus; env?: string }
   | { kind: 'components'; env: string };

@@ -7,18 +7,22 @@ import { z } from 'zod';
 import type { ParseResult, ReleaseCommand, TaskAction } from './release-command.js';
 import { DEFAULT_PARALLEL, OPERATION_KEYWORDS, TASK_STATUSES } from '../domain/release-task.js';
 import type { ComponentSpec, TaskStatus } from '../domain/release-task.js';
-import { GrammarError, didYouMean, parseFlag, quoteWord as code, scanWords, tokenize } from './tokenize.js';
-import { ComponentSchema, DescriptionSchema, EnvSchema, check, fail, firstOnly, hasTagOrDigest, imageSchema, inRange, replicasSchema, says } from './values.js';
+import { GrammarError, didYouMean, parseFlag, quoteWord as code, scanWords, tokenize, type FlagSpec, type ScannedWords } from './tokenize.js';
+import {
+  ComponentSchema, DescriptionSchema, DurationSchema, EnvSchema, OVERRIDE_FLAG, OverrideSchema, REASON_FLAG, ReasonSchema, SINCE_FLAG,
+  check, fail, firstOnly, hasTagOrDigest, imageSchema, inRange, replicasSchema, says, unquotedText,
+} from './values.js';
 
 type Command<K extends ReleaseCommand['kind']> = Extract<ReleaseCommand, { kind: K }>;
 type Keyword = keyof typeof OPERATION_KEYWORDS;
 
 const ACTIONS: readonly TaskAction[] = ['start', 'suspend', 'resume', 'retry', 'rollback', 'delete'];
 const KEYWORDS = Object.keys(OPERATION_KEYWORDS) as Keyword[];
-const SUBCOMMANDS = ['help', 'create', ...ACTIONS, 'show', 'list', 'components'];
+const SUBCOMMANDS = ['help', 'create', ...ACTIONS, 'approve', 'reject', 'audit', 'show', 'list', 'components'];
 const HELP_WORDS = new Set(['help', '--help', '-h', '?']);
 const MAX_COMPONENTS = 200;
 const OPTIONS = '[--best-effort] [--parallel N] [--desc "text"]';
+const OVERRIDE = '[--override "reason"]';
 
 const DEPLOY = `/release create <name> deploy --env <env> <component>=<image>[x<replicas>] … ${OPTIONS}`;
 const UPGRADE = `/release create <name> upgrade --env <env> <component>=<image> … ${OPTIONS}`;
@@ -31,12 +35,15 @@ export const RELEASE_USAGE = {
   deploy: DEPLOY,
   upgrade: UPGRADE,
   clone: CLONE,
-  start: '/release start <task-id>',
-  suspend: '/release suspend <task-id>',
-  resume: '/release resume <task-id>',
-  retry: '/release retry <task-id>',
-  rollback: '/release rollback <task-id>',
-  delete: '/release delete <task-id>',
+  start: `/release start <task-id> ${OVERRIDE}`,
+  suspend: `/release suspend <task-id> ${OVERRIDE}`,
+  resume: `/release resume <task-id> ${OVERRIDE}`,
+  retry: `/release retry <task-id> ${OVERRIDE}`,
+  rollback: `/release rollback <task-id> ${OVERRIDE}`,
+  delete: `/release delete <task-id> ${OVERRIDE}`,
+  approve: '/release approve <task-id>',
+  reject: '/release reject <task-id> [--reason "text"]',
+  audit: '/release audit [<task-id> | --env <env>] [--since 7d] [--csv]',
   show: '/release show <task-id>',
   list: '/release list [--status "<label>"] [--env <env>]',
   components: '/release components <env>',
@@ -44,8 +51,8 @@ export const RELEASE_USAGE = {
 export type ReleaseUsageKey = keyof typeof RELEASE_USAGE;
 
 /** Every form, one per line: the usage shown when the subcommand itself is unknown. */
-export const RELEASE_USAGE_SUMMARY = [RELEASE_USAGE.help, RELEASE_USAGE.create, `/release ${ACTIONS.join('|')} <task-id>`]
-  .concat([RELEASE_USAGE.show, RELEASE_USAGE.list, RELEASE_USAGE.components])
+export const RELEASE_USAGE_SUMMARY = [RELEASE_USAGE.help, RELEASE_USAGE.create, `/release ${ACTIONS.join('|')} <task-id> ${OVERRIDE}`]
+  .concat([RELEASE_USAGE.approve, RELEASE_USAGE.reject, RELEASE_USAGE.audit, RELEASE_USAGE.show, RELEASE_USAGE.list, RELEASE_USAGE.components])
   .join('\n');
 
 export const RELEASE_HELP = [
@@ -62,11 +69,17 @@ export const RELEASE_HELP = [
   `• \`${RELEASE_USAGE.retry}\`: release the failed and never-started components again   e.g. \`/release retry rt-7k2f9q\``,
   `• \`${RELEASE_USAGE.rollback}\`: return an upgrade to the previous images   e.g. \`/release rollback rt-7k2f9q\``,
   `• \`${RELEASE_USAGE.delete}\`: delete a task that is not running   e.g. \`/release delete rt-7k2f9q\``,
+  `• \`${RELEASE_USAGE.approve}\`: approve the operation waiting on a task in a protected environment   e.g. \`/release approve rt-7k2f9q\``,
+  `• \`${RELEASE_USAGE.reject}\`: reject it; the operation does not run   e.g. \`/release reject rt-7k2f9q --reason "wrong image tag"\``,
+  `• \`${RELEASE_USAGE.audit}\`: who did what, for one task, one environment or every task; \`--csv\` uploads it as a file`,
+  '   e.g. `/release audit rt-7k2f9q`   e.g. `/release audit --env prod --since 7d --csv`',
   `• \`${RELEASE_USAGE.show}\`: a task's Release Info and History   e.g. \`/release show rt-7k2f9q\``,
   `• \`${RELEASE_USAGE.list}\`: tasks, optionally filtered   e.g. \`/release list --status "Release failed" --env prod\``,
   `• \`${RELEASE_USAGE.components}\`: components of an environment   e.g. \`/release components staging\``,
   `• \`${RELEASE_USAGE.help}\`: this message`,
   `*Create options* (any order after the operation; \`--opt=value\` works too): \`--best-effort\` keeps releasing the other components when one fails; \`--parallel N\` releases N components at once (1–32, default ${DEFAULT_PARALLEL}); \`--desc "text"\` up to 500 characters.`,
+  '*Freeze windows*: an approver can go ahead anyway with `--override "reason"` (up to 300 characters), e.g. `/release start rt-7k2f9q --override "hotfix for INC-123"`',
+  '*`--since`*: 30m, 12h, 7d or 2w (minutes, hours, days, weeks), from 1 minute to 365 days. `--reason` takes up to 300 characters.',
   `*Statuses*: ${TASK_STATUSES.join(', ')}. Task IDs look like \`rt-7k2f9q\`.`,
 ].join('\n');
 
@@ -181,14 +194,63 @@ function parseList(words: readonly string[]): Command<'list'> {
   return { kind: 'list', ...(status ? { status } : {}), ...(env ? { env } : {}) };
 }
 
-/** The one positional argument of a subcommand (a task ID, an environment). */
-function single(words: readonly string[], sub: string, what: string, placeholder: string, example: string): string {
-  const [first, extra] = scanWords(words, `/release ${sub}`, {}).positionals;
+/** The one positional argument of a subcommand (a task ID, an environment), and the flags around it. */
+function single(
+  words: readonly string[], sub: string, what: string, placeholder: string, example: string, flags: Record<string, FlagSpec> = {},
+): { word: string; s: ScannedWords } {
+  const s = scanWords(words, `/release ${sub}`, flags);
+  unquotedText(s, 1);
+  const [first, extra] = s.positionals;
   if (!first) fail(`which ${what}? write /release ${sub} ${placeholder}, e.g. /release ${sub} ${example}`);
-  if (extra) fail(`unexpected ${code(extra.word)}: /release ${sub} takes one ${what}`);
-  return first.word;
+  if (extra) {
+    const asReason = Object.hasOwn(flags, 'reason') && !s.values.has('reason') ? ' (to give a reason write --reason "text")' : '';
+    fail(`unexpected ${code(extra.word)}${asReason}: /release ${sub} takes one ${what}`);
+  }
+  return { word: first.word, s };
 }
-const taskId = (words: readonly string[], sub: string) => check(TaskIdSchema, single(words, sub, 'task ID', '<task-id>', 'rt-7k2f9q'));
+const taskIdAnd = (words: readonly string[], sub: string, flags: Record<string, FlagSpec> = {}) => {
+  const { word, s } = single(words, sub, 'task ID', '<task-id>', 'rt-7k2f9q', flags);
+  return { taskId: check(TaskIdSchema, word), s };
+};
+const taskId = (words: readonly string[], sub: string) => taskIdAnd(words, sub).taskId;
+
+function parseAction(action: TaskAction, words: readonly string[]): Command<'action'> {
+  const { taskId, s } = taskIdAnd(words, action, OVERRIDE_FLAG);
+  const flag = s.values.get('override');
+  const override = flag && check(OverrideSchema, flag.value);
+  return { kind: 'action', action, taskId, ...(override ? { override } : {}) };
+}
+
+function parseReject(words: readonly string[]): Command<'reject'> {
+  const { taskId, s } = taskIdAnd(words, 'reject', REASON_FLAG);
+  const flag = s.values.get('reason');
+  const reason = flag && check(ReasonSchema, flag.value);
+  return { kind: 'reject', taskId, ...(reason ? { reason } : {}) };
+}
+
+const AUDIT_FLAGS = { env: '<env>', ...SINCE_FLAG, csv: null };
+
+function parseAudit(words: readonly string[]): Command<'audit'> {
+  const s = scanWords(words, '/release audit', AUDIT_FLAGS);
+  const [first, extra] = s.positionals;
+  if (extra) fail(`unexpected ${code(extra.word)}: /release audit takes at most one task ID, then --env, --since and --csv`);
+  const envFlag = s.values.get('env');
+  if (first && envFlag) {
+    fail(`both a task ID (${code(first.word)}) and \`--env\`: /release audit takes one task ID or --env <env>, not both`);
+  }
+  // An environment name where the task ID goes; `rt-12` is a mistyped task ID, not an environment.
+  if (first && !/^rt-/i.test(first.word) && EnvSchema.safeParse(first.word).success) {
+    fail(`${code(first.word)} is not a task ID (to audit an environment write --env ${first.word}): task IDs look like rt-7k2f9q`);
+  }
+  const taskId = first && check(TaskIdSchema, first.word);
+  const env = envFlag && check(EnvSchema, envFlag.value);
+  const since = s.values.get('since');
+  const sinceMs = since && check(DurationSchema, since.value);
+  return {
+    kind: 'audit', ...(taskId ? { taskId } : {}), ...(env ? { env } : {}), ...(sinceMs ? { sinceMs } : {}),
+    csv: s.switches.has('csv'),
+  };
+}
 
 function usageFor(word: string): string {
   const w = word.toLowerCase();
@@ -208,10 +270,13 @@ export function parseReleaseCommand(text: string): ParseResult<ReleaseCommand> {
     const ok = (command: ReleaseCommand): ParseResult<ReleaseCommand> => ({ ok: true, command });
     if (HELP_WORDS.has(sub)) return ok({ kind: 'help' });
     if (sub === 'create') return ok(parseCreate(rest, ctx));
-    if (ACTIONS.includes(sub as TaskAction)) return ok({ kind: 'action', action: sub as TaskAction, taskId: taskId(rest, sub) });
+    if (ACTIONS.includes(sub as TaskAction)) return ok(parseAction(sub as TaskAction, rest));
+    if (sub === 'approve') return ok({ kind: 'approve', taskId: taskId(rest, sub) });
+    if (sub === 'reject') return ok(parseReject(rest));
+    if (sub === 'audit') return ok(parseAudit(rest));
     if (sub === 'show') return ok({ kind: 'show', taskId: taskId(rest, sub) });
     if (sub === 'list') return ok(parseList(rest));
-    if (sub === 'components') return ok({ kind: 'components', env: check(EnvSchema, single(rest, sub, 'environment', '<env>', 'staging')) });
+    if (sub === 'components') return ok({ kind: 'components', env: check(EnvSchema, single(rest, sub, 'environment', '<env>', 'staging').word) });
     const guess = /^rt-[0-9a-z]{6}$/i.test(sub) ? ` (to see that task write /release show ${sub})` : didYouMean(sub, SUBCOMMANDS);
     fail(`unknown subcommand ${code(first ?? '')}${guess}: use ${SUBCOMMANDS.join(', ')}`);
   } catch (err) {

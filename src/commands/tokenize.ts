@@ -135,12 +135,19 @@ export interface ScannedWords {
 }
 
 /**
+ * How one flag is read: a value flag's placeholder for messages (`'<env>'`), or `{ missing }`
+ * for a value flag whose left-out value deserves a better message than "needs a value"
+ * (free text that must be quoted, a duration's accepted forms); null for a switch.
+ */
+export type FlagSpec = string | { missing: string } | null;
+
+/**
  * Split words into flags (any order, `--name value` or `--name=value`) and positionals.
- * `spec` maps each flag name to its value placeholder for messages (`'<env>'`), or null for
- * a switch. `command` names the command in messages, e.g. "/release create".
+ * `spec` maps each flag name to its FlagSpec. `command` names the command in messages,
+ * e.g. "/release create".
  * @throws GrammarError for an unknown flag, a repeated flag, a missing value or a switch given a value.
  */
-export function scanWords(words: readonly string[], command: string, spec: Record<string, string | null>): ScannedWords {
+export function scanWords(words: readonly string[], command: string, spec: Record<string, FlagSpec>): ScannedWords {
   const out: ScannedWords = { values: new Map(), switches: new Set(), positionals: [] };
   const known = Object.keys(spec).map((k) => `--${k}`);
   const takes = known.length ? `takes ${known.join(', ')}` : 'takes no flags';
@@ -167,7 +174,11 @@ export function scanWords(words: readonly string[], command: string, spec: Recor
     }
     let value = flag.value;
     if (value === undefined && i + 1 < words.length && !parseFlag(words[i + 1]!)) value = words[++i];
-    if (value === undefined) throw new GrammarError(`\`--${flag.name}\` needs a value: write --${flag.name} ${placeholder}`);
+    if (value === undefined) {
+      throw new GrammarError(typeof placeholder === 'string'
+        ? `\`--${flag.name}\` needs a value: write --${flag.name} ${placeholder}`
+        : placeholder.missing);
+    }
     out.values.set(flag.name, { value, at: i });
   }
   return out;

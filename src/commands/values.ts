@@ -1,9 +1,10 @@
 /**
  * Values shared by the /release and /bluegreen grammars: names, image references, replicas,
- * descriptions. Each schema's messages quote the offending input back, in plain words.
+ * descriptions, freeze-window overrides, rejection reasons, audit durations. Each schema's
+ * messages quote the offending input back, in plain words.
  */
 import { z } from 'zod';
-import { GrammarError, quoteWord as code } from './tokenize.js';
+import { GrammarError, quoteWord as code, type ScannedWords } from './tokenize.js';
 
 export function fail(message: string): never {
   throw new GrammarError(message);
@@ -51,6 +52,58 @@ export const replicasSchema = (word: string) => z.string()
   .transform(Number);
 export const DescriptionSchema = z.string().trim()
   .max(500, says((v) => `the description is ${v.length} characters long: at most 500`));
+
+/** Free text after `--override`: an approver's reason to go ahead during a freeze window. */
+export const OVERRIDE_MISSING = '`--override` needs a reason in quotes, e.g. --override "hotfix for INC-123"';
+export const OverrideSchema = z.string().trim()
+  .min(1, says(() => OVERRIDE_MISSING))
+  .max(300, says((v) => `the override reason is ${v.length} characters long: at most 300`));
+/** Free text after `--reason`: why an approver rejected an operation. */
+export const REASON_MISSING = '`--reason` needs text in quotes, e.g. --reason "wrong image tag"';
+export const ReasonSchema = z.string().trim()
+  .min(1, says(() => REASON_MISSING))
+  .max(300, says((v) => `the reason is ${v.length} characters long: at most 300`));
+
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+export const MAX_SINCE_MS = 365 * UNIT_MS.d;
+export const DURATION_FORMS = '<n>m, <n>h, <n>d or <n>w (minutes, hours, days, weeks), from 1m to 365d, e.g. --since 7d';
+/**
+ * `--since 30m|12h|7d|2w` → milliseconds, 1 minute to 365 days. Only `m` is case-sensitive
+ * (`1M` reads as a month, so it is refused rather than taken as a minute).
+ */
+export const DurationSchema = z.string().transform((v, ctx): number => {
+  const m = /^(\d+)([mhdwHDW])$/.exec(v);
+  const ms = m ? Number(m[1]) * UNIT_MS[m[2]!.toLowerCase() as keyof typeof UNIT_MS] : NaN;
+  if (ms >= UNIT_MS.m && ms <= MAX_SINCE_MS) return ms;
+  const message = m
+    ? `${code(`--since ${v}`)} is out of range: write ${DURATION_FORMS}`
+    : `\`--since\` takes a duration, not ${code(v)}: write ${DURATION_FORMS}`;
+  ctx.addIssue({ code: 'custom', input: v, message });
+  return z.NEVER;
+});
+
+/** scanWords specs for the shared flags. */
+export const OVERRIDE_FLAG = { override: { missing: OVERRIDE_MISSING } } as const;
+export const REASON_FLAG = { reason: { missing: REASON_MISSING } } as const;
+export const SINCE_FLAG = { since: { missing: `\`--since\` needs a duration: write ${DURATION_FORMS}` } } as const;
+
+/**
+ * A multi-word reason typed without quotes (`--override hotfix for INC-123`) leaves its later
+ * words as stray positionals. Call with the number of positionals the command takes: when one
+ * beyond that is part of the run of words right after a `--override`/`--reason` value, say to
+ * quote the reason instead of "unexpected `for`".
+ */
+export function unquotedText(s: ScannedWords, takes: number): void {
+  const byIndex = new Map(s.positionals.map((p, i) => [p.at, { word: p.word, stray: i >= takes }]));
+  for (const name of ['override', 'reason']) {
+    const flag = s.values.get(name);
+    if (!flag) continue;
+    const run = [];
+    for (let at = flag.at + 1; byIndex.has(at); at++) run.push(byIndex.get(at)!);
+    if (!run.some((p) => p.stray)) continue;
+    fail(`put the whole reason in quotes: write ${code(`--${name} "${[flag.value, ...run.map((p) => p.word)].join(' ')}"`)}`);
+  }
+}
 
 export function check<S extends z.ZodType>(schema: S, value: string): z.output<S> {
   const result = schema.safeParse(value);

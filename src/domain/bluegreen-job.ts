@@ -3,6 +3,7 @@
  * information (name, status, release type, release object), main versions (blue and green,
  * labelled Active and Stable) and historical versions. Pure types and helpers only.
  */
+import type { ApprovalRequest } from './approval.js';
 import type { SlackUserId } from './release-task.js';
 
 export const JOB_STATUSES = ['Healthy', 'Progressing', 'Paused', 'Promoting', 'Terminating', 'Degraded'] as const;
@@ -64,6 +65,8 @@ export interface BlueGreenJob {
   /** Slot last promoted (released). */
   stable: Slot;
   pending?: PendingVersion;
+  /** An operation waiting for approval (protected environments). */
+  approval?: ApprovalRequest;
   /** Why the new version failed (Degraded). */
   degradedReason?: string;
   /** Newest last. */

@@ -4,6 +4,8 @@
  * Pure types and helpers only: no I/O.
  */
 
+import type { ApprovalRequest } from './approval.js';
+
 /** Task statuses; the value is the label users see, exactly as the manual writes it. */
 export const TASK_STATUSES = [
   'To release',
@@ -108,8 +110,13 @@ export interface ReleaseTask {
   endedAt?: string;
   /** Increments each time a worker run is queued (start, resume, retry, rollback). */
   run: number;
-  /** Optimistic-concurrency version: bumps on every write. Buttons carry it to detect stale cards. */
+  /** Optimistic-concurrency version: bumps on every write, component progress included. */
   version: number;
+  /** Bumps only when what the card's buttons mean changes (status, run, approval); buttons carry
+   *  it, so a click on an outdated card is refused but component progress does not make cards stale. */
+  stateVersion: number;
+  /** An operation waiting for approval (protected environments). */
+  approval?: ApprovalRequest;
   /** Channel of the status card (its ts is kept apart, see store/card-store.ts, so posting it
    *  does not bump `version`). */
   channel: string;

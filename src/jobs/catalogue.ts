@@ -57,6 +57,15 @@ export interface EphemeralPayload {
   text: string;
 }
 
+/** A file for `user`, shared in `channel` (audit exports). */
+export interface UploadPayload {
+  channel: string;
+  user: string;
+  filename: string;
+  title: string;
+  content: string;
+}
+
 export interface JobPayloads {
   'task.run': TaskRunPayload;
   'bluegreen.run': BlueGreenRunPayload;
@@ -64,6 +73,7 @@ export interface JobPayloads {
   'slack.card-closed': CardClosedPayload;
   'slack.thread': ThreadPayload;
   'slack.ephemeral': EphemeralPayload;
+  'slack.upload': UploadPayload;
 }
 export type JobName = keyof JobPayloads;
 
@@ -74,4 +84,5 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'slack.card-closed': QUEUES.slack,
   'slack.thread': QUEUES.slack,
   'slack.ephemeral': QUEUES.slack,
+  'slack.upload': QUEUES.slack,
 };

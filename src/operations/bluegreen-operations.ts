@@ -9,14 +9,46 @@ import { jobTransition, type JobAction } from '../domain/bluegreen-machine.js';
 import { jobDetail, jobHistory, jobList } from '../slack/blocks/job-views.js';
 import { jobRef } from '../slack/notifier.js';
 import { Refusal, type JobStore } from '../store/versioned-store.js';
+import type { ApprovalRequest } from '../domain/approval.js';
+import { ApprovalFlow } from './approvals.js';
+import type { FreezeOverride } from './governance.js';
 import type { ReleaseOperationsDeps } from './release-operations.js';
 import { RUN_ATTEMPTS, say, type Actor, type Reply } from './reply.js';
 
 export type BlueGreenOperationsDeps = Omit<ReleaseOperationsDeps, 'tasks' | 'locks'> & { jobs: JobStore };
 
 
+interface Execution {
+  requester: Actor;
+  approval?: ApprovalRequest;
+  override?: FreezeOverride;
+}
+
+type Prepare = (j: BlueGreenJob) => BlueGreenJob | Refusal;
+
 export class BlueGreenOperations {
-  constructor(private readonly d: BlueGreenOperationsDeps) {}
+  private readonly approvals: ApprovalFlow<BlueGreenJob>;
+
+  constructor(private readonly d: BlueGreenOperationsDeps) {
+    this.approvals = new ApprovalFlow({
+      kind: 'bluegreen',
+      store: d.jobs,
+      governance: d.governance,
+      audit: d.audit,
+      notifier: d.notifier,
+      clock: d.clock,
+      ref: jobRef,
+      cardVersion: (j) => j.version,
+      state: (j) => `${j.name} is ${j.status}`,
+      describe: (req) => (req.action === 'rollback' ? `roll back to rev ${req.revision}` : ACTION_WORDS[req.action as JobAction] ?? req.action),
+      notFound,
+    });
+  }
+
+  /** Why `actor` may not reject the approval request on `id` now, if so. */
+  rejectRefusal(id: string, actor: Actor): Promise<Reply | undefined> {
+    return this.approvals.rejectRefusal(id, actor);
+  }
 
   async handle(cmd: BlueGreenCommand, actor: Actor): Promise<Reply> {
     switch (cmd.kind) {
@@ -25,22 +57,28 @@ export class BlueGreenOperations {
       case 'create':
         return this.create(cmd, actor);
       case 'update':
-        return this.act(cmd.job, 'update', actor, (j) => this.pending(j, cmd.image, actor.user));
+        return this.act(cmd.job, 'update', actor, cmd.override, this.prepare('update', actor.user, cmd.image));
       case 'rollback':
-        return this.act(cmd.job, 'rollback', actor, (j) => {
-          const target = rollbackTargets(j).find((h) => h.revision === cmd.revision);
-          if (!target) {
-            const can = rollbackTargets(j).map((h) => h.revision);
-            return new Refusal(
-              `${j.name} has no released revision ${cmd.revision} to roll back to` +
-                (can.length ? `; choose one of ${can.join(', ')} (\`/bluegreen history ${j.name}\`)` : '; it has no earlier released revision'),
-            );
-          }
-          return this.pending(j, target.image, actor.user, target.revision);
-        });
+        return this.act(cmd.job, 'rollback', actor, cmd.override, this.prepare('rollback', actor.user, undefined, cmd.revision), cmd.revision);
       case 'release':
       case 'terminate':
-        return this.act(cmd.job, cmd.kind, actor, (j) => j);
+        return this.act(cmd.job, cmd.kind, actor, cmd.override, this.prepare(cmd.kind, actor.user));
+      case 'approve': {
+        const reply = await this.approvals.approve(cmd.job, actor, (j, req, approvers) => {
+          const action = req.action as JobAction;
+          const x: Execution = { requester: { user: req.requestedBy, channel: actor.channel }, approval: req, ...(req.override ? { override: req.override } : {}) };
+          return this.execute(j.name, action, x, approvers, this.prepare(action, req.requestedBy, undefined, req.revision));
+        });
+        this.d.metrics.operation('bluegreen.approve', reply.changed ? 'accepted' : 'refused');
+        return reply;
+      }
+      case 'reject': {
+        const reply = await this.approvals.reject(cmd.job, actor, cmd.reason);
+        this.d.metrics.operation('bluegreen.reject', reply.changed ? 'accepted' : 'refused');
+        return reply;
+      }
+      case 'audit':
+        throw new Error('audit is answered by AuditQueries');
       case 'show':
       case 'history': {
         const job = await this.d.jobs.get(cmd.job);
@@ -56,6 +94,10 @@ export class BlueGreenOperations {
   }
 
   private async create(cmd: Extract<BlueGreenCommand, { kind: 'create' }>, actor: Actor): Promise<Reply> {
+    const refusal = await this.d.governance.operatorRefusal(actor.user);
+    if (refusal) return say(refusal);
+    const freeze = await this.d.governance.freeze('bluegreen', 'create', cmd.env, actor.user, undefined, this.d.clock());
+    if (!freeze.ok) return say(freeze.reason);
     const taken = (await this.d.jobs.list()).find((j) => j.env === cmd.env && j.workload === cmd.workload);
     if (taken) return say(`${cmd.env}/${cmd.workload} already belongs to blue-green job ${taken.name}.`);
     const now = this.d.clock().toISOString();
@@ -79,7 +121,7 @@ export class BlueGreenOperations {
       updatedAt: now,
       run: 1,
       version: 1,
-      channel: actor.channel,
+      channel: this.d.governance.policy.channel(cmd.env) ?? actor.channel,
     };
     if (!(await this.d.jobs.create(job))) return say(`A blue-green job named ${cmd.job} exists already: \`/bluegreen show ${cmd.job}\`.`);
     await this.d.queues.enqueue('bluegreen.run', { jobId: job.id, run: 1 }, RUN_ATTEMPTS);
@@ -95,39 +137,86 @@ export class BlueGreenOperations {
     return { ...j, pending, nextRevision: j.nextRevision + 1 };
   }
 
-  private async act(name: string, action: JobAction, actor: Actor, prepare: (j: BlueGreenJob) => BlueGreenJob | Refusal): Promise<Reply> {
-    const reply = await this.apply(name, action, actor, prepare);
+  /** The change an action makes to the job, or why it cannot; rollback checks the revision. */
+  private prepare(action: JobAction, user: string, image?: string, revision?: number): Prepare {
+    if (action === 'update') return (j) => this.pending(j, image!, user);
+    if (action !== 'rollback') return (j) => j;
+    return (j) => {
+      const target = rollbackTargets(j).find((h) => h.revision === revision);
+      if (target) return this.pending(j, target.image, user, target.revision);
+      const can = rollbackTargets(j).map((h) => h.revision);
+      return new Refusal(
+        `${j.name} has no released revision ${revision} to roll back to` +
+          (can.length ? `; choose one of ${can.join(', ')} (\`/bluegreen history ${j.name}\`)` : '; it has no earlier released revision'),
+      );
+    };
+  }
+
+  private async act(name: string, action: JobAction, actor: Actor, override: string | undefined, prepare: Prepare, revision?: number): Promise<Reply> {
+    const reply = await this.gate(name, action, actor, override, prepare, revision);
     this.d.metrics.operation(`bluegreen.${action}`, reply.changed ? 'accepted' : 'refused');
     return reply;
   }
 
-  private async apply(name: string, action: JobAction, actor: Actor, prepare: (j: BlueGreenJob) => BlueGreenJob | Refusal): Promise<Reply> {
+  /** Operator, stale card, state machine, freeze window, approval: then execute. */
+  private async gate(name: string, action: JobAction, actor: Actor, override: string | undefined, prepare: Prepare, revision?: number): Promise<Reply> {
+    const job = await this.d.jobs.get(name);
+    if (!job) return notFound(name);
+    const refusal = await this.d.governance.operatorRefusal(actor.user);
+    if (refusal) return say(refusal);
+    // A control on an outdated card may mean something else now (another version is Paused).
+    const stale = await this.approvals.staleRefusal(job, actor);
+    if (stale) return stale;
+    const tr = jobTransition(job, action);
+    if (!tr.ok) return say(tr.reason);
+    const prepared = prepare(job);
+    if (prepared instanceof Refusal) return say(prepared.reason);
+    const freeze = await this.d.governance.freeze('bluegreen', action, job.env, actor.user, override, this.d.clock());
+    if (!freeze.ok) return say(freeze.reason);
+    const needed = this.d.governance.policy.approvalsNeeded('bluegreen', action, job.env);
+    if (needed > 0) {
+      return this.approvals.request(job, actor, { action, needed, ...(revision !== undefined ? { revision } : {}), ...(freeze.override ? { override: freeze.override } : {}) });
+    }
+    return this.execute(name, action, { requester: actor, ...(freeze.override ? { override: freeze.override } : {}) }, [], prepare);
+  }
+
+  private async execute(name: string, action: JobAction, x: Execution, approvers: string[], prepare: Prepare): Promise<Reply> {
     const now = this.d.clock().toISOString();
-    let stale = false;
     const r = await this.d.jobs.update(name, (j) => {
-      // A control on an outdated card may mean something else now (another version is Paused).
-      if (actor.cardVersion !== undefined && actor.cardVersion !== j.version) {
-        stale = true;
-        return new Refusal(`That card was out of date: ${j.name} is ${j.status} now. The card has been refreshed.`);
-      }
+      // An approved action runs only while its request stands; it closes the request as it starts.
+      if (x.approval && j.approval?.requestedAt !== x.approval.requestedAt) return new Refusal(`The approval request on ${j.name} was closed meanwhile.`);
       const tr = jobTransition(j, action);
       if (!tr.ok) return new Refusal(tr.reason);
       const next = prepare(j);
-      return next instanceof Refusal ? next : { ...next, status: tr.to, run: j.run + 1, updatedAt: now };
+      if (next instanceof Refusal) return next;
+      const { approval: _closed, ...rest } = next;
+      return { ...(x.approval ? (rest as BlueGreenJob) : next), status: tr.to, run: j.run + 1, updatedAt: now };
     });
-    if (!r.ok) {
-      if (!r.task) return notFound(name);
-      if (stale) await this.d.notifier.cardChanged(jobRef(name));
-      return say(r.reason);
-    }
+    if (!r.ok) return r.task ? say(r.reason) : notFound(name);
     const j = r.task;
     await this.d.queues.enqueue('bluegreen.run', { jobId: j.id, run: j.run }, RUN_ATTEMPTS);
-    await this.d.audit.record({ at: now, actor: actor.user, action, target: j.id, env: j.env, from: r.before.status, to: j.status, ...(j.pending ? { detail: `rev ${j.pending.revision} ${j.pending.image}` } : {}) });
+    const detail = [
+      j.pending ? `rev ${j.pending.revision} ${j.pending.image}` : '',
+      approvers.length ? `approved by ${approvers.join(', ')}` : '',
+      x.override ? `freeze ${x.override.window} overridden by ${x.override.by}: ${x.override.reason}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    await this.d.audit.record({ at: now, actor: x.requester.user, action, target: j.id, env: j.env, from: r.before.status, to: j.status, ...(detail ? { detail } : {}) });
     await this.d.notifier.cardChanged(jobRef(j.id));
-    await this.d.notifier.thread(jobRef(j.id), startedText(action, j, actor.user));
+    const approved = approvers.length ? `, approved by ${approvers.map((u) => `<@${u}>`).join(', ')}` : '';
+    const overridden = x.override ? ` (freeze overridden by <@${x.override.by}>: ${x.override.reason})` : '';
+    await this.d.notifier.thread(jobRef(j.id), startedText(action, j, x.requester.user) + approved + overridden);
     return say(`${j.name} is now ${j.status}.`, true);
   }
 }
+
+const ACTION_WORDS: Record<JobAction, string> = {
+  update: 'update the version',
+  release: 'Release',
+  terminate: 'Terminate Release',
+  rollback: 'roll back',
+};
 
 function notFound(name: string): Reply {
   return say(`No blue-green job ${name}. \`/bluegreen list\` shows the jobs there are.`);

@@ -17,6 +17,9 @@ import { taskRef, type Notifier } from '../slack/notifier.js';
 import type { AuditLog } from '../store/audit-log.js';
 import type { ComponentLocks } from '../store/locks.js';
 import { Refusal, type TaskStore } from '../store/versioned-store.js';
+import type { ApprovalRequest } from '../domain/approval.js';
+import { ApprovalFlow } from './approvals.js';
+import type { FreezeOverride, Governance } from './governance.js';
 import { RUN_ATTEMPTS, say, type Actor, type Reply } from './reply.js';
 
 export interface ReleaseOperationsDeps {
@@ -27,12 +30,40 @@ export interface ReleaseOperationsDeps {
   notifier: Notifier;
   platform: Platform;
   metrics: Metrics;
+  governance: Governance;
   clock: () => Date;
 }
 
+/** What runs a task action, once allowed: the requester, and who approved it if anyone did. */
+interface Execution {
+  requester: Actor;
+  approval?: ApprovalRequest;
+  override?: FreezeOverride;
+}
 
 export class ReleaseOperations {
-  constructor(private readonly d: ReleaseOperationsDeps) {}
+  private readonly approvals: ApprovalFlow<ReleaseTask>;
+
+  constructor(private readonly d: ReleaseOperationsDeps) {
+    this.approvals = new ApprovalFlow({
+      kind: 'task',
+      store: d.tasks,
+      governance: d.governance,
+      audit: d.audit,
+      notifier: d.notifier,
+      clock: d.clock,
+      ref: taskRef,
+      cardVersion: (t) => t.stateVersion,
+      state: (t) => `${t.id} is ${t.status}`,
+      describe: (req) => ACTION_WORDS[req.action as TaskAction] ?? req.action,
+      notFound,
+    });
+  }
+
+  /** Why `actor` may not reject the approval request on `id` now, if so. */
+  rejectRefusal(id: string, actor: Actor): Promise<Reply | undefined> {
+    return this.approvals.rejectRefusal(id, actor);
+  }
 
   async handle(cmd: ReleaseCommand, actor: Actor): Promise<Reply> {
     switch (cmd.kind) {
@@ -41,7 +72,21 @@ export class ReleaseOperations {
       case 'create':
         return this.create(cmd, actor);
       case 'action':
-        return this.act(cmd.action, cmd.taskId, actor);
+        return this.act(cmd.action, cmd.taskId, actor, cmd.override);
+      case 'approve': {
+        const reply = await this.approvals.approve(cmd.taskId, actor, (t, req, approvers) =>
+          this.execute(t, req.action as TaskAction, { requester: { user: req.requestedBy, channel: actor.channel }, approval: req, ...(req.override ? { override: req.override } : {}) }, approvers),
+        );
+        this.d.metrics.operation('approve', reply.changed ? 'accepted' : 'refused');
+        return reply;
+      }
+      case 'reject': {
+        const reply = await this.approvals.reject(cmd.taskId, actor, cmd.reason);
+        this.d.metrics.operation('reject', reply.changed ? 'accepted' : 'refused');
+        return reply;
+      }
+      case 'audit':
+        throw new Error('audit is answered by AuditQueries');
       case 'show': {
         const task = await this.d.tasks.get(cmd.taskId);
         if (!task) return notFound(cmd.taskId);
@@ -60,6 +105,8 @@ export class ReleaseOperations {
   }
 
   private async create(cmd: Extract<ReleaseCommand, { kind: 'create' }>, actor: Actor): Promise<Reply> {
+    const refusal = await this.d.governance.operatorRefusal(actor.user);
+    if (refusal) return say(refusal);
     const now = this.d.clock();
     const task: ReleaseTask = {
       id: newTaskId(),
@@ -76,7 +123,9 @@ export class ReleaseOperations {
       createdBy: actor.user,
       run: 0,
       version: 1,
-      channel: actor.channel,
+      stateVersion: 1,
+      // The policy file may send an environment's cards to a channel of its own.
+      channel: this.d.governance.policy.channel(cmd.env) ?? actor.channel,
     };
     while (!(await this.d.tasks.create(task))) task.id = newTaskId();
     await this.d.audit.record({ at: task.createdAt, actor: actor.user, action: 'create', target: task.id, env: task.env, to: task.status });
@@ -89,19 +138,33 @@ export class ReleaseOperations {
     );
   }
 
-  private async act(action: TaskAction, taskId: string, actor: Actor): Promise<Reply> {
-    const reply = await this.apply(action, taskId, actor);
+  private async act(action: TaskAction, taskId: string, actor: Actor, override?: string): Promise<Reply> {
+    const reply = await this.gate(action, taskId, actor, override);
     this.d.metrics.operation(action, reply.changed ? 'accepted' : 'refused');
     return reply;
   }
 
-  private async apply(action: TaskAction, taskId: string, actor: Actor): Promise<Reply> {
+  /** Operator, stale card, state machine, freeze window, approval: then execute. */
+  private async gate(action: TaskAction, taskId: string, actor: Actor, override?: string): Promise<Reply> {
     const task = await this.d.tasks.get(taskId);
     if (!task) return notFound(taskId);
+    const refusal = await this.d.governance.operatorRefusal(actor.user);
+    if (refusal) return say(refusal);
+    const stale = await this.approvals.staleRefusal(task, actor);
+    if (stale) return stale;
     const check = userTransition(task, action);
-    if (!check.ok) return this.refuse(task, check.reason, actor);
-    if (action === 'delete') return this.remove(task, actor);
-    if (action === 'suspend') return this.transition(task, action, actor, (t) => t);
+    if (!check.ok) return say(check.reason);
+    const freeze = await this.d.governance.freeze('task', action, task.env, actor.user, override, this.d.clock());
+    if (!freeze.ok) return say(freeze.reason);
+    const needed = this.d.governance.policy.approvalsNeeded('task', action, task.env);
+    if (needed > 0) return this.approvals.request(task, actor, { action, needed, ...(freeze.override ? { override: freeze.override } : {}) });
+    return this.execute(task, action, { requester: actor, ...(freeze.override ? { override: freeze.override } : {}) });
+  }
+
+  /** Carry the action out: locks, the status change, the run. */
+  private async execute(task: ReleaseTask, action: TaskAction, x: Execution, approvers: string[] = []): Promise<Reply> {
+    if (action === 'delete') return this.remove(task, x.requester);
+    if (action === 'suspend') return this.transition(task, action, x, approvers, (t) => t);
 
     const components = task.components.map((c) => componentKey(task.env, c.name));
     const lock = await this.d.locks.acquire(task.id, components);
@@ -113,7 +176,7 @@ export class ReleaseOperations {
           `. Wait for it to finish, or suspend it.`,
       );
     }
-    const reply = await this.transition(task, action, actor, (t) => prepareRun(t, action, actor.user, this.d.clock()));
+    const reply = await this.transition(task, action, x, approvers, (t) => prepareRun(t, action, x.requester.user, this.d.clock()));
     if (!reply.changed) {
       // Lost a race (double click): keep the locks only if the task is running after all.
       const now = await this.d.tasks.get(task.id);
@@ -126,21 +189,29 @@ export class ReleaseOperations {
   private async transition(
     task: ReleaseTask,
     action: TaskAction,
-    actor: Actor,
+    x: Execution,
+    approvers: string[],
     prepare: (t: ReleaseTask) => ReleaseTask,
   ): Promise<Reply> {
     const r = await this.d.tasks.update(task.id, (t) => {
+      // An approved action runs only while its request stands; it closes the request as it starts.
+      if (x.approval && t.approval?.requestedAt !== x.approval.requestedAt) return new Refusal(`The approval request on ${t.name} was closed meanwhile.`);
       const tr = userTransition(t, action);
-      return tr.ok ? prepare({ ...t, status: tr.to }) : new Refusal(tr.reason);
+      if (!tr.ok) return new Refusal(tr.reason);
+      const { approval: _closed, ...rest } = t;
+      return prepare({ ...(x.approval ? (rest as ReleaseTask) : t), status: tr.to });
     });
-    if (!r.ok) return r.task ? this.refuse(r.task, r.reason, actor) : say(r.reason);
+    if (!r.ok) return say(r.reason);
     const t = r.task;
     if (action !== 'suspend') {
       await this.d.queues.enqueue('task.run', { taskId: t.id, run: t.run }, { ...RUN_ATTEMPTS, jobId: `run-${t.id}-${t.run}` });
     }
-    await this.d.audit.record({ at: this.d.clock().toISOString(), actor: actor.user, action, target: t.id, env: t.env, from: r.before.status, to: t.status });
+    const detail = [approvers.length ? `approved by ${approvers.join(', ')}` : '', x.override ? `freeze ${x.override.window} overridden by ${x.override.by}: ${x.override.reason}` : '']
+      .filter(Boolean)
+      .join('; ');
+    await this.d.audit.record({ at: this.d.clock().toISOString(), actor: x.requester.user, action, target: t.id, env: t.env, from: r.before.status, to: t.status, ...(detail ? { detail } : {}) });
     await this.d.notifier.cardChanged(taskRef(t.id));
-    await this.d.notifier.thread(taskRef(t.id), startedText(action, t, actor.user));
+    await this.d.notifier.thread(taskRef(t.id), startedText(action, t, x.requester.user) + (approvers.length ? `, approved by ${approvers.map((u) => `<@${u}>`).join(', ')}` : '') + (x.override ? ` (freeze overridden by <@${x.override.by}>: ${x.override.reason})` : ''));
     return say(`${t.id} is now ${t.status}.`, true);
   }
 
@@ -148,7 +219,7 @@ export class ReleaseOperations {
     // Delete at the version we checked, so a start racing the delete wins or loses cleanly.
     for (let current = task; ; ) {
       const check = userTransition(current, 'delete');
-      if (!check.ok) return this.refuse(current, check.reason, actor);
+      if (!check.ok) return say(check.reason);
       if (await this.d.tasks.deleteAt(current.id, current.version)) break;
       const again = await this.d.tasks.get(task.id);
       if (!again) return notFound(task.id);
@@ -163,20 +234,20 @@ export class ReleaseOperations {
     );
     return say(`Deleted ${task.id} (${task.name}).`, true);
   }
-
-  /** A refused click may come from an outdated card: refresh it so it shows what is true now. */
-  private async refuse(task: ReleaseTask, reason: string, actor: Actor): Promise<Reply> {
-    if (actor.cardVersion !== undefined && actor.cardVersion !== task.version) {
-      await this.d.notifier.cardChanged(taskRef(task.id));
-      return say(`That card was out of date: ${reason}. The card has been refreshed.`);
-    }
-    return say(reason);
-  }
 }
 
 function notFound(taskId: string): Reply {
   return say(`No release task ${taskId}. \`/release list\` shows the tasks there are.`);
 }
+
+const ACTION_WORDS: Record<TaskAction, string> = {
+  start: 'start the release',
+  retry: 'retry the release',
+  rollback: 'roll back',
+  resume: 'resume the release',
+  suspend: 'suspend',
+  delete: 'delete the task',
+};
 
 function startedText(action: TaskAction, t: ReleaseTask, user: string): string {
   const n = pendingComponents(t).length;

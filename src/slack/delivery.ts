@@ -101,28 +101,34 @@ export function deliveryHandlers(d: DeliveryDeps): Pick<JobHandlers, `slack.${st
       await d.cards.delete(key);
     },
     'slack.thread': async ({ ref }, ctx) => {
-      // Every reply job drains the card's outbox from its head, one poster at a time, so replies
-      // keep their order even when Slack fails and jobs retry out of order.
+      // Replies wait in the card's outbox and go out from its head, one per job and one poster at
+      // a time: they keep their order when Slack fails and jobs retry out of order, and every
+      // reply passes the queue's rate limiter.
       const key = cardKey(ref);
       const owner = ctx.job.id ?? String(Math.random());
-      for (;;) {
-        if (!(await d.cards.claimOutbox(key, owner, 30_000))) return; // the holder drains it
-        try {
-          for (let text = await d.cards.nextReply(key); text !== null; text = await d.cards.nextReply(key)) {
-            const stored = await d.cards.get(key);
-            if (!stored) throw new Error(`card of ${key} is not posted yet`);
-            await slack(() => d.client.chat.postMessage({ channel: stored.channel, thread_ts: stored.ts, text }));
-            await d.cards.replyPosted(key);
-          }
-        } finally {
-          await d.cards.releaseOutbox(key, owner);
-        }
-        // A reply pushed while we held the lease found it taken and left it to us: look again.
-        if ((await d.cards.nextReply(key)) === null) return;
+      if (!(await d.cards.claimOutbox(key, owner, 30_000))) {
+        // Another job is posting; make sure a job comes back for what it leaves.
+        if ((await d.cards.nextReply(key)) !== null) await d.notifier.resumeThread(ref);
+        return;
+      }
+      try {
+        const text = await d.cards.nextReply(key);
+        if (text === null) return;
+        const stored = await d.cards.get(key);
+        if (!stored) throw new Error(`card of ${key} is not posted yet`);
+        await slack(() => d.client.chat.postMessage({ channel: stored.channel, thread_ts: stored.ts, text }));
+        await d.cards.replyPosted(key);
+      } finally {
+        await d.cards.releaseOutbox(key, owner);
       }
     },
     'slack.ephemeral': async ({ channel, user, text }) => {
       await slack(() => d.client.chat.postEphemeral({ channel, user, text }));
+    },
+    'slack.upload': async ({ channel, user, filename, title, content }) => {
+      await slack(() =>
+        d.client.filesUploadV2({ channel_id: channel, file: Buffer.from(content, 'utf8'), filename, title, initial_comment: `<@${user}> here is the export you asked for.` }),
+      );
     },
   };
 }

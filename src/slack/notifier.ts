@@ -15,8 +15,12 @@ export interface Notifier {
   cardClosed(ref: EntityRef, channel: string, text: string, thread: string): Promise<void>;
   /** One reply in the card's thread. */
   thread(ref: EntityRef, text: string): Promise<void>;
+  /** Come back later for replies still waiting in the card's outbox. */
+  resumeThread(ref: EntityRef): Promise<void>;
   /** A message only `user` sees, in `channel`. */
   ephemeral(channel: string, user: string, text: string): Promise<void>;
+  /** Share a file in `channel` (files.uploadV2), mentioning `user`. */
+  upload(file: { channel: string; user: string; filename: string; title: string; content: string }): Promise<void>;
 }
 
 /** Where a card's channel and ts are kept: the task ID, or `bg:<job name>`. */
@@ -59,7 +63,15 @@ export class QueueNotifier implements Notifier {
     await this.queues.enqueue('slack.thread', { ref }, RETRY);
   }
 
+  async resumeThread(ref: EntityRef): Promise<void> {
+    await this.queues.enqueue('slack.thread', { ref }, { ...RETRY, delay: 250 });
+  }
+
   async ephemeral(channel: string, user: string, text: string): Promise<void> {
     await this.queues.enqueue('slack.ephemeral', { channel, user, text }, { ...RETRY, attempts: 3 });
+  }
+
+  async upload(file: { channel: string; user: string; filename: string; title: string; content: string }): Promise<void> {
+    await this.queues.enqueue('slack.upload', file, { ...RETRY, attempts: 5 });
   }
 }

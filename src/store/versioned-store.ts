@@ -90,12 +90,17 @@ export class VersionedStore<T extends Versioned> {
       if (!before) return { ok: false, reason: `No ${this.what} ${id}` };
       const next = change(before);
       if (next instanceof Refusal) return { ok: false, reason: next.reason, task: before };
-      const task = { ...next, version: before.version + 1 };
+      const task = this.stamp(before, { ...next, version: before.version + 1 });
       const r = await this.redis.eval(CAS, 1, this.keyOf(id), String(before.version), String(task.version), JSON.stringify(task));
       if (r === 1) return { ok: true, task, before };
       if (r === -1) return { ok: false, reason: `No ${this.what} ${id}` };
     }
     throw new Error(`${this.what} ${id}: too many concurrent writes`);
+  }
+
+  /** Derived bookkeeping applied to every write (see TaskStore). */
+  protected stamp(_before: T, next: T): T {
+    return next;
   }
 
   /** Delete only if nobody wrote since `version` was read; false if somebody did. */
@@ -111,6 +116,12 @@ export class VersionedStore<T extends Versioned> {
 export class TaskStore extends VersionedStore<ReleaseTask> {
   constructor(redis: Redis, k: Keys) {
     super(redis, k.task, k.taskIndex, 'release task');
+  }
+
+  /** The card's buttons change meaning with the status, the run and an approval request. */
+  protected override stamp(before: ReleaseTask, next: ReleaseTask): ReleaseTask {
+    const changed = before.status !== next.status || before.run !== next.run || JSON.stringify(before.approval) !== JSON.stringify(next.approval);
+    return changed ? { ...next, stateVersion: before.stateVersion + 1 } : next;
   }
 }
 

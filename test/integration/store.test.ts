@@ -30,6 +30,7 @@ const task = (id: string, createdAt = '2026-11-24T10:00:00Z'): ReleaseTask => ({
   createdBy: 'U1',
   run: 0,
   version: 1,
+  stateVersion: 1,
   channel: 'C1',
 });
 

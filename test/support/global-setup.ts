@@ -1,8 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
+import { startRedisServer } from './redis-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,71 +7,9 @@ declare module 'vitest' {
   }
 }
 
-const NOT_FOUND = 'redis-server not found: install it (apt-get install redis-server) or set REDIS_URL';
-
-/** Finds a free TCP port on 127.0.0.1 by binding port 0 and releasing it. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      if (addr === null || typeof addr === 'string') {
-        srv.close();
-        reject(new Error('could not determine a free port'));
-        return;
-      }
-      srv.close(() => resolve(addr.port));
-    });
-  });
-}
-
-/** Resolves once a Redis server at `url` answers PING, or rejects after `timeoutMs`. */
-async function waitForPing(url: string, child: ChildProcess, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited early with code ${child.exitCode}`);
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      if ((await client.ping()) === 'PONG') return;
-    } catch (err) {
-      lastError = err;
-    } finally {
-      client.disconnect();
-    }
-    await sleep(50);
-  }
-  throw new Error(`redis-server at ${url} did not answer PING within ${timeoutMs} ms: ${String(lastError)}`);
-}
-
-/** The missing-binary error, without a stack so the runner prints just one line. */
-function notFoundError(): Error {
-  const err = new Error(NOT_FOUND);
-  err.stack = `Error: ${NOT_FOUND}`;
-  return err;
-}
-
-/** Spawns redis-server; rejects with a clear message when the binary is missing. */
-async function spawnRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
-    { stdio: 'ignore' },
-  );
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', () => resolve());
-    child.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? notFoundError() : err));
-  });
-  return child;
-}
-
 /**
  * Vitest global setup: provides `redisUrl` to tests. Uses `REDIS_URL` when set; otherwise starts a private,
- * non-persistent redis-server on a free port and returns a teardown that stops it.
+ * non-persistent redis-server on a free port (test/support/redis-server.ts) and returns a teardown that stops it.
  */
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const fromEnv = process.env.REDIS_URL;
@@ -82,22 +17,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     project.provide('redisUrl', fromEnv);
     return undefined;
   }
-
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
-  const child = await spawnRedis(port);
-  try {
-    await waitForPing(url, child);
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
-  project.provide('redisUrl', url);
-
-  return async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    await Promise.race([exited, sleep(5_000).then(() => child.kill('SIGKILL'))]);
-  };
+  const server = await startRedisServer();
+  project.provide('redisUrl', server.url);
+  return () => server.stop();
 }

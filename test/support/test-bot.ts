@@ -90,7 +90,7 @@ export async function startTestBot(env: Record<string, string> = {}, name = 'e2e
       const task = await tasks.get(taskId);
       const ref = await cards.get(taskId);
       const verb = actionId.split('.')[1];
-      const value = o.value ?? `${verb} ${taskId} @v${task?.version ?? 0}`;
+      const value = o.value ?? `${verb} ${taskId} @v${task?.stateVersion ?? 0}`;
       return postSigned(
         `${url}/slack/events`,
         blockActionsBody({ user_id: o.user ?? 'U0ALICE', channel_id: ref?.channel ?? CHANNEL, message_ts: ref?.ts ?? '0', action_id: actionId, value }),

@@ -73,6 +73,29 @@ describe('parseBlueGreenCommand: valid forms', () => {
     ['list', { kind: 'list' }],
     ['list --env prod', { kind: 'list', env: 'prod' }],
     ['LIST --env=qa-1', { kind: 'list', env: 'qa-1' }],
+    ['update web web:2 --override "hotfix for INC-123"', { kind: 'update', job: 'web', image: 'web:2', override: 'hotfix for INC-123' }],
+    ['update --override=INC-9 web --image web:2', { kind: 'update', job: 'web', image: 'web:2', override: 'INC-9' }],
+    ['release web --override "hotfix for INC-123"', { kind: 'release', job: 'web', override: 'hotfix for INC-123' }],
+    ['release —override “smart quotes” web', { kind: 'release', job: 'web', override: 'smart quotes' }],
+    ['terminate web --override "  padded  "', { kind: 'terminate', job: 'web', override: 'padded' }],
+    ['rollback web 3 --override "hotfix for INC-123"', { kind: 'rollback', job: 'web', revision: 3, override: 'hotfix for INC-123' }],
+    ['rollback web rev 3 --override x', { kind: 'rollback', job: 'web', revision: 3, override: 'x' }],
+    ['rollback web --override "bad deploy" #2', { kind: 'rollback', job: 'web', revision: 2, override: 'bad deploy' }],
+    [`release web --override "${'o'.repeat(300)}"`, { kind: 'release', job: 'web', override: 'o'.repeat(300) }],
+    ['approve web', { kind: 'approve', job: 'web' }],
+    ['APPROVE web-2', { kind: 'approve', job: 'web-2' }],
+    ['reject web', { kind: 'reject', job: 'web' }],
+    ['reject web --reason "wrong image tag"', { kind: 'reject', job: 'web', reason: 'wrong image tag' }],
+    ['reject --reason=don’t web', { kind: 'reject', job: 'web', reason: 'don’t' }],
+    [`reject web --reason "${'r'.repeat(300)}"`, { kind: 'reject', job: 'web', reason: 'r'.repeat(300) }],
+    ['audit web', { kind: 'audit', job: 'web', csv: false }],
+    ['audit web --csv', { kind: 'audit', job: 'web', csv: true }],
+    ['audit web --since 7d --csv', { kind: 'audit', job: 'web', sinceMs: 7 * 86_400_000, csv: true }],
+    ['audit --since=30m web', { kind: 'audit', job: 'web', sinceMs: 30 * 60_000, csv: false }],
+    ['audit web --since 12H', { kind: 'audit', job: 'web', sinceMs: 12 * 3_600_000, csv: false }],
+    ['audit web --since 2w', { kind: 'audit', job: 'web', sinceMs: 14 * 86_400_000, csv: false }],
+    ['audit web --since 1m', { kind: 'audit', job: 'web', sinceMs: 60_000, csv: false }],
+    ['audit web --since 365d', { kind: 'audit', job: 'web', sinceMs: 365 * 86_400_000, csv: false }],
   ])('%j', (text, command) => {
     expect(ok(text)).toEqual(command);
   });
@@ -81,6 +104,8 @@ describe('parseBlueGreenCommand: valid forms', () => {
     expect(ok('release web')).toEqual({ kind: 'release', job: 'web' });
     expect(ok('terminate web')).toEqual({ kind: 'terminate', job: 'web' });
     expect(ok('rollback web 1')).toEqual({ kind: 'rollback', job: 'web', revision: 1 });
+    expect(ok('approve web')).toEqual({ kind: 'approve', job: 'web' });
+    expect(ok('reject web')).toEqual({ kind: 'reject', job: 'web' });
   });
 });
 
@@ -133,7 +158,41 @@ describe('parseBlueGreenCommand: errors', () => {
     ['update web nginx:2 --now', 'unknown flag `--now`: /bluegreen update takes --image', U.update],
     ['release', 'which job? write /bluegreen release <job>, e.g. /bluegreen release web', U.release],
     ['release web now', 'unexpected `now`: /bluegreen release takes one job name', U.release],
-    ['release web --force', 'unknown flag `--force`: /bluegreen release takes no flags', U.release],
+    ['release web --force', 'unknown flag `--force`: /bluegreen release takes --override', U.release],
+    ['update web nginx:2 --override', '`--override` needs a reason in quotes, e.g. --override "hotfix for INC-123"', U.update],
+    ['release web --override', '`--override` needs a reason in quotes, e.g. --override "hotfix for INC-123"', U.release],
+    ['release web --override ""', '`--override` needs a reason in quotes', U.release],
+    ['terminate web --override=" "', '`--override` needs a reason in quotes', U.terminate],
+    ['rollback web 3 --override', '`--override` needs a reason in quotes', U.rollback],
+    [`release web --override "${'o'.repeat(301)}"`, 'the override reason is 301 characters long: at most 300', U.release],
+    ['release web --override hotfix for INC-123', 'put the whole reason in quotes: write `--override "hotfix for INC-123"`', U.release],
+    ['update web nginx:2 --override hotfix now', 'put the whole reason in quotes: write `--override "hotfix now"`', U.update],
+    ['update web --override hotfix now nginx:2', 'put the whole reason in quotes: write `--override "hotfix now nginx:2"`', U.update],
+    ['rollback web 3 --override hotfix now', 'put the whole reason in quotes: write `--override "hotfix now"`', U.rollback],
+    ['rollback web --override hotfix now 3', 'put the whole reason in quotes', U.rollback],
+    ['release web --override a --override=b', '`--override` is given twice', U.release],
+    ['release web --overide x', 'unknown flag `--overide` (did you mean --override?)', U.release],
+    ['history web --override x', 'unknown flag `--override`: /bluegreen history takes no flags', U.history],
+    ['approve', 'which job? write /bluegreen approve <job>, e.g. /bluegreen approve web', U.approve],
+    ['approve Web', 'write `web`, not `Web`', U.approve],
+    ['approve web api', 'unexpected `api`: /bluegreen approve takes one job name', U.approve],
+    ['approve web --override x', 'unknown flag `--override`: /bluegreen approve takes no flags', U.approve],
+    ['reject', 'which job? write /bluegreen reject <job>', U.reject],
+    ['reject web --reason', '`--reason` needs text in quotes, e.g. --reason "wrong image tag"', U.reject],
+    ['reject web --reason ""', '`--reason` needs text in quotes', U.reject],
+    [`reject web --reason "${'r'.repeat(301)}"`, 'the reason is 301 characters long: at most 300', U.reject],
+    ['reject web wrong tag', 'unexpected `wrong` (to give a reason write --reason "text"): /bluegreen reject takes one job name', U.reject],
+    ['reject web --reason wrong tag', 'put the whole reason in quotes: write `--reason "wrong tag"`', U.reject],
+    ['audit', 'which job? write /bluegreen audit <job> [--since 7d] [--csv], e.g. /bluegreen audit web --since 7d', U.audit],
+    ['audit web api', 'unexpected `api`: /bluegreen audit takes one job name, then --since and --csv', U.audit],
+    ['audit web --env prod', ': /bluegreen audit takes --since, --csv', U.audit],
+    ['audit web --csv=1', '`--csv` takes no value: write just --csv', U.audit],
+    ['audit web --since', '`--since` needs a duration: write <n>m, <n>h, <n>d or <n>w (minutes, hours, days, weeks), from 1m to 365d, e.g. --since 7d', U.audit],
+    ['audit web --since week', '`--since` takes a duration, not `week`: write <n>m, <n>h, <n>d or <n>w', U.audit],
+    ['audit web --since 1M', '`--since` takes a duration, not `1M`', U.audit],
+    ['audit web --since 0d', '`--since 0d` is out of range: write <n>m, <n>h, <n>d or <n>w', U.audit],
+    ['audit web --since 366d', '`--since 366d` is out of range', U.audit],
+    ['deny web', 'unknown subcommand `deny` (did you mean reject?)', BLUEGREEN_USAGE_SUMMARY],
     ['terminate', 'which job? write /bluegreen terminate <job>', U.terminate],
     ['terminate web_1', 'the job name `web_1` may contain only lower-case letters', U.terminate],
     ['rollback', 'which job? write /bluegreen rollback <job> <revision>, e.g. /bluegreen rollback web 3', U.rollback],
@@ -155,7 +214,7 @@ describe('parseBlueGreenCommand: errors', () => {
     ['list --env', '`--env` needs a value: write --env <env>', U.list],
     ['list --env PROD', 'write `prod`, not `PROD`', U.list],
     ['list --status Paused', 'unknown flag `--status`: /bluegreen list takes --env', U.list],
-    ['promote web', 'unknown subcommand `promote` (did you mean release?): use help, create, update, release, terminate, rollback, history, show, list', BLUEGREEN_USAGE_SUMMARY],
+    ['promote web', 'unknown subcommand `promote` (did you mean release?): use help, create, update, release, terminate, rollback, approve, reject, audit, history, show, list', BLUEGREEN_USAGE_SUMMARY],
     ['abort web', 'unknown subcommand `abort` (did you mean terminate?)', BLUEGREEN_USAGE_SUMMARY],
     ['relase web', 'unknown subcommand `relase` (did you mean release?)', BLUEGREEN_USAGE_SUMMARY],
     ['web', 'unknown subcommand `web` (to see that job write /bluegreen show web)', BLUEGREEN_USAGE_SUMMARY],
@@ -177,17 +236,18 @@ describe('parseBlueGreenCommand: errors', () => {
 describe('help text', () => {
   it('lists every usage form with an example', () => {
     for (const line of Object.values(BLUEGREEN_USAGE)) expect(BLUEGREEN_HELP).toContain(line);
-    for (const sub of ['create', 'update', 'release', 'terminate', 'rollback', 'history', 'show', 'list']) {
+    for (const sub of ['create', 'update', 'release', 'terminate', 'rollback', 'approve', 'reject', 'audit', 'history', 'show', 'list']) {
       expect(BLUEGREEN_HELP).toContain(`e.g. \`/bluegreen ${sub} `);
     }
   });
 
   it('every example in the help parses, to its own subcommand', () => {
     const examples = [...BLUEGREEN_HELP.matchAll(/e\.g\. `\/bluegreen ([^`]*)`/g)].map((m) => m[1]!);
-    expect(examples).toHaveLength(8);
+    expect(examples).toHaveLength(12);
     for (const example of examples) {
       expect(parseBlueGreenCommand(example)).toMatchObject({ ok: true, command: { kind: example.split(' ')[0] } });
     }
+    for (const form of ['--override "', '--reason "', '--since', '--csv']) expect(examples.some((e) => e.includes(form)), form).toBe(true);
   });
 
   it('usage summary has every form, one per line', () => {
@@ -198,6 +258,7 @@ describe('help text', () => {
 describe('fuzz: never throws, always well-formed', () => {
   const label = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/);
   const image = z.string().regex(/^\S{1,255}$/);
+  const text = z.string().min(1).max(300).refine((v) => v === v.trim());
   const WellFormed = z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('help') }),
     z.strictObject({
@@ -205,10 +266,15 @@ describe('fuzz: never throws, always well-formed', () => {
       replicas: z.number().int().min(1).max(100),
       description: z.string().min(1).max(500).optional(),
     }),
-    z.strictObject({ kind: z.literal('update'), job: label, image }),
-    z.strictObject({ kind: z.literal('release'), job: label }),
-    z.strictObject({ kind: z.literal('terminate'), job: label }),
-    z.strictObject({ kind: z.literal('rollback'), job: label, revision: z.number().int().min(1).max(999_999_999) }),
+    z.strictObject({ kind: z.literal('update'), job: label, image, override: text.optional() }),
+    z.strictObject({ kind: z.literal('release'), job: label, override: text.optional() }),
+    z.strictObject({ kind: z.literal('terminate'), job: label, override: text.optional() }),
+    z.strictObject({ kind: z.literal('rollback'), job: label, revision: z.number().int().min(1).max(999_999_999), override: text.optional() }),
+    z.strictObject({ kind: z.literal('approve'), job: label }),
+    z.strictObject({ kind: z.literal('reject'), job: label, reason: text.optional() }),
+    z.strictObject({
+      kind: z.literal('audit'), job: label, sinceMs: z.number().int().min(60_000).max(365 * 86_400_000).optional(), csv: z.boolean(),
+    }),
     z.strictObject({ kind: z.literal('history'), job: label }),
     z.strictObject({ kind: z.literal('show'), job: label }),
     z.strictObject({ kind: z.literal('list'), env: label.optional() }),
@@ -243,12 +309,15 @@ describe('fuzz: never throws, always well-formed', () => {
     ...'abcxyzAZ0129 -_.:/@=#"\'`\\\n\t', '“', '”', '‘', '’', '„', '—', '–', '\u00a0', '\u200b', 'é', '漢', '🚀', '\u0000',
     '--', ' --env ', ' --workload ', ' --image ', ' --replicas ', ' --desc ', 'rev', '#', 'web', 'web:1.2', '@sha256:',
     'create ', 'update ', 'release ', 'terminate ', 'rollback ', 'history ', 'show ', 'list ', 'help', '__proto__', 'constructor',
+    ' --override ', ' --reason ', ' --since ', ' --csv', 'approve ', 'reject ', 'audit ', '7d', '12h', '30m', '2w',
   ];
   const VALID = [
     'create web --env prod --workload web --image registry.example.com/team/web:1.2.3 --replicas 3 --desc "storefront"',
     'create api --env=qa --workload=api --image=api:2.0',
     'update web web:1.3', 'update web --image web:1.3', 'release web', 'terminate web', 'rollback web rev3', 'rollback web #12',
     'history web', 'show web', 'list --env prod', 'list', 'help',
+    'release web --override "hotfix for INC-123"', 'rollback web 3 --override x', 'approve web', 'reject web --reason "wrong tag"',
+    'audit web --since 7d --csv', 'audit web',
   ];
   const mutate = (text: string): string => {
     const chars = Array.from(text);
@@ -277,6 +346,8 @@ describe('fuzz: never throws, always well-formed', () => {
       'constructor', '__proto__', 'toString web', 'show __proto__', 'show constructor', 'create constructor --env __proto__',
       'rollback web 1e3', 'rollback web Infinity', 'rollback web 0x10', '"', '\u0000', 'x'.repeat(100_000), `show ${'a-'.repeat(50_000)}`,
       `update web ${'a'.repeat(100_000)}:1`, `update web ${'a.'.repeat(50_000)}b:1`,
+      'audit web --since constructor', 'audit web --since 1e3d', 'audit web --since Infinityd', 'audit __proto__',
+      `release web --override ${'word '.repeat(20_000)}`, `audit web --since ${'9'.repeat(100_000)}m`,
     ]) {
       assertWellFormed(text);
     }

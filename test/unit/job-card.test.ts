@@ -1,6 +1,7 @@
 import type { ActionsBlock, Button, KnownBlock, StaticSelect } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { parseBlueGreenCommand } from '../../src/commands/bluegreen-grammar.js';
+import type { ApprovalRequest } from '../../src/domain/approval.js';
 import { JOB_STATUSES, type BlueGreenJob, type HistoricalVersion, type JobStatus } from '../../src/domain/bluegreen-job.js';
 import { MAX_BLOCKS, MAX_SECTION_TEXT } from '../../src/slack/blocks/format.js';
 import { JOB_ACTION_IDS, jobButtonValue, jobCard, rollbackOptionText } from '../../src/slack/blocks/job-card.js';
@@ -326,6 +327,50 @@ describe('jobCard info and text', () => {
       assertLimits(card.blocks);
       expect(card.blocks.length).toBeLessThan(15);
     }
+  });
+});
+
+describe('jobCard awaiting approval', () => {
+  const approval: ApprovalRequest = {
+    action: 'release',
+    requestedBy: 'U0CAROL',
+    requestedAt: daysAgo(0.01),
+    needed: 2,
+    approvals: [{ user: 'U0BOB', at: new Date(NOW.getTime() - 5 * 60_000).toISOString() }],
+  };
+
+  it('Paused: Approve and Reject replace Release and Terminate; the status stays Paused', () => {
+    const card = jobCard(withNew('Paused', { approval }), NOW);
+    expect(controls(withNew('Paused', { approval })).map((e) => e.action_id)).toEqual(['bluegreen.approve', 'bluegreen.reject']);
+    const [approve, reject] = controls(withNew('Paused', { approval })) as Button[];
+    expect(approve?.value).toBe('approve web @v17');
+    expect(reject?.value).toBe('reject web @v17');
+    expect(parseBlueGreenCommand(parseButtonValue(approve!.value!).text)).toMatchObject({ ok: true, command: { kind: 'approve', job: 'web' } });
+    const all = texts(card.blocks).join('\n');
+    expect(all).toContain(':double_vertical_bar: Paused');
+    expect(all).toContain(':lock: *Awaiting approval (1/2)* to Release');
+    expect(all).toContain('Approved by <@U0BOB> 5m ago');
+    expect(card.text).toBe('Blue-green job web (prod/web): Paused, awaiting approval (1/2)');
+    assertLimits(card.blocks);
+  });
+
+  it('Healthy: the approval to roll back replaces the Rollback select', () => {
+    const job = healthy({ approval: { ...approval, action: 'rollback', revision: 2, approvals: [] } });
+    const card = jobCard(job, NOW);
+    expect(controls(job).map((e) => e.action_id)).toEqual(['bluegreen.approve', 'bluegreen.reject']);
+    expect(texts(card.blocks).join('\n')).toContain('*Awaiting approval (0/2)* to Rollback to rev 2');
+    expect(card.text).toContain('awaiting approval (0/2)');
+  });
+
+  it('shows a freeze override and stays within limits with long values', () => {
+    const job = withNew('Paused', {
+      name: 'n'.repeat(63),
+      description: 'd'.repeat(500),
+      approval: { ...approval, override: { by: 'U0BOB', reason: 'r'.repeat(5000), window: 'release freeze' } },
+    });
+    const card = jobCard(job, NOW);
+    assertLimits(card.blocks);
+    expect(texts(card.blocks).join('\n')).toContain(':snowflake: Freeze release freeze overridden by <@U0BOB>: rrr');
   });
 });
 

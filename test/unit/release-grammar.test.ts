@@ -79,6 +79,61 @@ describe('parseReleaseCommand: valid forms', () => {
     expect(ok(`${action.toUpperCase()} RT-7K2F9Q`)).toEqual({ kind: 'action', action, taskId: 'rt-7k2f9q' });
   });
 
+  it.each(['start', 'suspend', 'resume', 'retry', 'rollback', 'delete'] as const)('%s <task-id> --override "reason"', (action) => {
+    expect(ok(`${action} rt-7k2f9q --override "hotfix for INC-123"`)).toEqual({
+      kind: 'action', action, taskId: 'rt-7k2f9q', override: 'hotfix for INC-123',
+    });
+  });
+
+  it.each([
+    ['start --override “hotfix for INC-123” RT-7K2F9Q', 'hotfix for INC-123'],
+    ['retry rt-7k2f9q --override=INC-9', 'INC-9'],
+    ['rollback rt-7k2f9q —override "  padded  "', 'padded'],
+    [`start rt-7k2f9q --override "${'o'.repeat(300)}"`, 'o'.repeat(300)],
+  ])('%j', (text, override) => {
+    expect(ok(text)).toEqual({ kind: 'action', action: expect.any(String), taskId: 'rt-7k2f9q', override });
+  });
+
+  it.each([
+    ['approve rt-7k2f9q', { kind: 'approve', taskId: 'rt-7k2f9q' }],
+    ['APPROVE RT-7K2F9Q', { kind: 'approve', taskId: 'rt-7k2f9q' }],
+    ['reject rt-7k2f9q', { kind: 'reject', taskId: 'rt-7k2f9q' }],
+    ['reject rt-7k2f9q --reason "wrong image tag"', { kind: 'reject', taskId: 'rt-7k2f9q', reason: 'wrong image tag' }],
+    ['reject --reason=’not today’ rt-7k2f9q', { kind: 'reject', taskId: 'rt-7k2f9q', reason: 'not today' }],
+    ['reject rt-7k2f9q --reason don’t', { kind: 'reject', taskId: 'rt-7k2f9q', reason: 'don’t' }],
+    [`reject rt-7k2f9q --reason "${'r'.repeat(300)}"`, { kind: 'reject', taskId: 'rt-7k2f9q', reason: 'r'.repeat(300) }],
+  ])('%j', (text, command) => {
+    expect(ok(text)).toEqual(command);
+  });
+
+  it('parses what the approval buttons send (after the @v suffix is removed)', () => {
+    expect(ok('approve rt-7k2f9q')).toEqual({ kind: 'approve', taskId: 'rt-7k2f9q' });
+    expect(ok('reject rt-7k2f9q')).toEqual({ kind: 'reject', taskId: 'rt-7k2f9q' });
+  });
+
+  const MIN = 60_000;
+  const HOUR = 60 * MIN;
+  const DAY = 24 * HOUR;
+  it.each([
+    ['audit', { kind: 'audit', csv: false }],
+    ['audit --csv', { kind: 'audit', csv: true }],
+    ['audit rt-7k2f9q', { kind: 'audit', taskId: 'rt-7k2f9q', csv: false }],
+    ['audit RT-7K2F9Q --since 7d --csv', { kind: 'audit', taskId: 'rt-7k2f9q', sinceMs: 7 * DAY, csv: true }],
+    ['audit --env prod', { kind: 'audit', env: 'prod', csv: false }],
+    ['audit --csv --since=12h --env=prod', { kind: 'audit', env: 'prod', sinceMs: 12 * HOUR, csv: true }],
+    ['audit --since 30m', { kind: 'audit', sinceMs: 30 * MIN, csv: false }],
+    ['audit --since 1m', { kind: 'audit', sinceMs: MIN, csv: false }],
+    ['audit --since 2w', { kind: 'audit', sinceMs: 14 * DAY, csv: false }],
+    ['audit --since 52w', { kind: 'audit', sinceMs: 364 * DAY, csv: false }],
+    ['audit --since 365d', { kind: 'audit', sinceMs: 365 * DAY, csv: false }],
+    ['audit --since 8760h', { kind: 'audit', sinceMs: 365 * DAY, csv: false }],
+    ['audit --since 525600m', { kind: 'audit', sinceMs: 365 * DAY, csv: false }],
+    ['audit --since 7D', { kind: 'audit', sinceMs: 7 * DAY, csv: false }],
+    ['audit --since 007d', { kind: 'audit', sinceMs: 7 * DAY, csv: false }],
+  ])('%j', (text, command) => {
+    expect(ok(text)).toEqual(command);
+  });
+
   it('show <task-id>', () => {
     expect(ok('show Rt-0a1B2c')).toEqual({ kind: 'show', taskId: 'rt-0a1b2c' });
   });
@@ -171,7 +226,8 @@ describe('parseReleaseCommand: errors', () => {
     ['retry rt-123', '`rt-123` is not a task ID: task IDs look like rt-7k2f9q', RELEASE_USAGE.retry],
     ['delete rt-7k2f9q!', '`rt-7k2f9q!` is not a task ID', RELEASE_USAGE.delete],
     ['rollback rt-7k2f9q rt-aaaaaa', 'unexpected `rt-aaaaaa`: /release rollback takes one task ID', RELEASE_USAGE.rollback],
-    ['suspend rt-7k2f9q --force', 'unknown flag `--force`: /release suspend takes no flags', RELEASE_USAGE.suspend],
+    ['suspend rt-7k2f9q --force', 'unknown flag `--force`: /release suspend takes --override', RELEASE_USAGE.suspend],
+    ['show rt-7k2f9q --override x', 'unknown flag `--override`: /release show takes no flags', RELEASE_USAGE.show],
     ['show', 'which task ID?', RELEASE_USAGE.show],
     ['components', 'which environment? write /release components <env>', RELEASE_USAGE.components],
     ['components Staging', 'environment names are lower case: write `staging`, not `Staging`', RELEASE_USAGE.components],
@@ -184,6 +240,58 @@ describe('parseReleaseCommand: errors', () => {
     ['stat rt-7k2f9q', 'unknown subcommand `stat` (did you mean start?): use help, create, start', RELEASE_USAGE_SUMMARY],
     ['rt-7k2f9q', '(to see that task write /release show rt-7k2f9q)', RELEASE_USAGE_SUMMARY],
     ['"unclosed', 'is never closed', RELEASE_USAGE_SUMMARY],
+  ])('%j', (text, message, usage) => {
+    const result = err(text);
+    expect(result.error).toContain(message);
+    expect(result.usage).toBe(usage);
+  });
+
+  const OVERRIDE_MISSING = '`--override` needs a reason in quotes, e.g. --override "hotfix for INC-123"';
+  const FORMS = '<n>m, <n>h, <n>d or <n>w (minutes, hours, days, weeks), from 1m to 365d, e.g. --since 7d';
+  it.each([
+    ['start rt-7k2f9q --override', OVERRIDE_MISSING, RELEASE_USAGE.start],
+    ['start rt-7k2f9q --override ""', OVERRIDE_MISSING, RELEASE_USAGE.start],
+    ['start rt-7k2f9q --override "   "', OVERRIDE_MISSING, RELEASE_USAGE.start],
+    ['retry rt-7k2f9q --override=', OVERRIDE_MISSING, RELEASE_USAGE.retry],
+    ['delete --override rt-7k2f9q', 'which task ID? write /release delete <task-id>', RELEASE_USAGE.delete],
+    [`start rt-7k2f9q --override "${'o'.repeat(301)}"`, 'the override reason is 301 characters long: at most 300', RELEASE_USAGE.start],
+    ['start rt-7k2f9q --override hotfix for INC-123', 'put the whole reason in quotes: write `--override "hotfix for INC-123"`', RELEASE_USAGE.start],
+    ['start --override hotfix now rt-7k2f9q', 'put the whole reason in quotes: write `--override "hotfix now rt-7k2f9q"`', RELEASE_USAGE.start],
+    ['start rt-7k2f9q --override a --override b', '`--override` is given twice', RELEASE_USAGE.start],
+    ['start rt-7k2f9q --overide x', 'unknown flag `--overide` (did you mean --override?)', RELEASE_USAGE.start],
+    ['approve', 'which task ID? write /release approve <task-id>, e.g. /release approve rt-7k2f9q', RELEASE_USAGE.approve],
+    ['approve rt-123', '`rt-123` is not a task ID', RELEASE_USAGE.approve],
+    ['approve rt-7k2f9q rt-aaaaaa', 'unexpected `rt-aaaaaa`: /release approve takes one task ID', RELEASE_USAGE.approve],
+    ['approve rt-7k2f9q --override x', 'unknown flag `--override`: /release approve takes no flags', RELEASE_USAGE.approve],
+    ['reject', 'which task ID? write /release reject <task-id>', RELEASE_USAGE.reject],
+    ['reject rt-7k2f9q --reason', '`--reason` needs text in quotes, e.g. --reason "wrong image tag"', RELEASE_USAGE.reject],
+    ['reject rt-7k2f9q --reason ""', '`--reason` needs text in quotes', RELEASE_USAGE.reject],
+    [`reject rt-7k2f9q --reason "${'r'.repeat(301)}"`, 'the reason is 301 characters long: at most 300', RELEASE_USAGE.reject],
+    ['reject rt-7k2f9q wrong tag', 'unexpected `wrong` (to give a reason write --reason "text"): /release reject takes one task ID', RELEASE_USAGE.reject],
+    ['reject rt-7k2f9q --reason wrong tag', 'put the whole reason in quotes: write `--reason "wrong tag"`', RELEASE_USAGE.reject],
+    ['reject rt-7k2f9q --override x', 'unknown flag `--override`: /release reject takes --reason', RELEASE_USAGE.reject],
+    ['audit rt-7k2f9q --env prod', 'both a task ID (`rt-7k2f9q`) and `--env`: /release audit takes one task ID or --env <env>, not both', RELEASE_USAGE.audit],
+    ['audit prod', '`prod` is not a task ID (to audit an environment write --env prod)', RELEASE_USAGE.audit],
+    ['audit rt-12', '`rt-12` is not a task ID: task IDs look like rt-7k2f9q', RELEASE_USAGE.audit],
+    ['audit rt-7k2f9q rt-aaaaaa', 'unexpected `rt-aaaaaa`: /release audit takes at most one task ID', RELEASE_USAGE.audit],
+    ['audit --env Prod', 'write `prod`, not `Prod`', RELEASE_USAGE.audit],
+    ['audit --csv=yes', '`--csv` takes no value: write just --csv', RELEASE_USAGE.audit],
+    ['audit --since', `\`--since\` needs a duration: write ${FORMS}`, RELEASE_USAGE.audit],
+    ['audit --since 7', `\`--since\` takes a duration, not \`7\`: write ${FORMS}`, RELEASE_USAGE.audit],
+    ['audit --since 1y', '`--since` takes a duration, not `1y`', RELEASE_USAGE.audit],
+    ['audit --since 1M', '`--since` takes a duration, not `1M`', RELEASE_USAGE.audit],
+    ['audit --since 7days', '`--since` takes a duration, not `7days`', RELEASE_USAGE.audit],
+    ['audit --since -7d', '`--since` takes a duration, not `-7d`', RELEASE_USAGE.audit],
+    ['audit --since 1.5h', '`--since` takes a duration, not `1.5h`', RELEASE_USAGE.audit],
+    ['audit --since "7 d"', '`--since` takes a duration, not `7 d`', RELEASE_USAGE.audit],
+    ['audit --since 0m', `\`--since 0m\` is out of range: write ${FORMS}`, RELEASE_USAGE.audit],
+    ['audit --since 366d', '`--since 366d` is out of range', RELEASE_USAGE.audit],
+    ['audit --since 53w', '`--since 53w` is out of range', RELEASE_USAGE.audit],
+    ['audit --since 8761h', '`--since 8761h` is out of range', RELEASE_USAGE.audit],
+    [`audit --since ${'9'.repeat(400)}d`, 'is out of range', RELEASE_USAGE.audit],
+    ['audit --since 7d --since 1d', '`--since` is given twice', RELEASE_USAGE.audit],
+    ['audit --status Released', 'unknown flag `--status`: /release audit takes --env, --since, --csv', RELEASE_USAGE.audit],
+    ['aprove rt-7k2f9q', 'unknown subcommand `aprove` (did you mean approve?)', RELEASE_USAGE_SUMMARY],
   ])('%j', (text, message, usage) => {
     const result = err(text);
     expect(result.error).toContain(message);
@@ -206,21 +314,31 @@ describe('help text', () => {
   it('lists every usage form with an example', () => {
     for (const line of Object.values(RELEASE_USAGE).flatMap((u) => u.split('\n'))) expect(RELEASE_HELP).toContain(line);
     for (const sub of ['deploy', 'upgrade', 'clone']) expect(RELEASE_HELP).toMatch(new RegExp(`e\\.g\\. \`/release create \\S+ ${sub} `));
-    for (const sub of ['start', 'suspend', 'resume', 'retry', 'rollback', 'delete', 'show', 'list', 'components']) {
+    for (const sub of ['start', 'suspend', 'resume', 'retry', 'rollback', 'delete', 'approve', 'reject', 'audit', 'show', 'list', 'components']) {
       expect(RELEASE_HELP).toContain(`e.g. \`/release ${sub}`);
     }
   });
 
   it('every example in the help parses', () => {
     const examples = [...RELEASE_HELP.matchAll(/e\.g\. `\/release ([^`]*)`/g)].map((m) => m[1]!);
-    expect(examples.length).toBeGreaterThanOrEqual(12);
+    expect(examples.length).toBeGreaterThanOrEqual(17);
     for (const example of examples) expect(parseReleaseCommand(example)).toMatchObject({ ok: true });
+    for (const form of ['--override "', 'audit --env', '--since', '--csv', '--reason "']) {
+      expect(examples.some((e) => e.includes(form)), form).toBe(true);
+    }
+  });
+
+  it('usage summary covers every subcommand', () => {
+    for (const sub of ['create', 'start|suspend|resume|retry|rollback|delete <task-id> [--override "reason"]', 'approve', 'reject', 'audit', 'show', 'list', 'components']) {
+      expect(RELEASE_USAGE_SUMMARY).toContain(`/release ${sub}`);
+    }
   });
 });
 
 describe('fuzz: never throws, always well-formed', () => {
   const label = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/);
   const taskId = z.string().regex(/^rt-[0-9a-z]{6}$/);
+  const text = z.string().min(1).max(300).refine((v) => v === v.trim());
   const WellFormed = z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('help') }),
     z.strictObject({
@@ -236,7 +354,15 @@ describe('fuzz: never throws, always well-formed', () => {
       parallel: z.number().int().min(1).max(32),
       description: z.string().min(1).max(500).optional(),
     }),
-    z.strictObject({ kind: z.literal('action'), action: z.enum(['start', 'suspend', 'resume', 'retry', 'rollback', 'delete']), taskId }),
+    z.strictObject({
+      kind: z.literal('action'), action: z.enum(['start', 'suspend', 'resume', 'retry', 'rollback', 'delete']), taskId, override: text.optional(),
+    }),
+    z.strictObject({ kind: z.literal('approve'), taskId }),
+    z.strictObject({ kind: z.literal('reject'), taskId, reason: text.optional() }),
+    z.strictObject({
+      kind: z.literal('audit'), taskId: taskId.optional(), env: label.optional(),
+      sinceMs: z.number().int().min(60_000).max(365 * 86_400_000).optional(), csv: z.boolean(),
+    }).refine((c) => !(c.taskId && c.env), 'task ID and env'),
     z.strictObject({ kind: z.literal('show'), taskId }),
     z.strictObject({ kind: z.literal('list'), status: z.enum(TASK_STATUSES).optional(), env: label.optional() }),
     z.strictObject({ kind: z.literal('components'), env: label }),
@@ -280,12 +406,15 @@ describe('fuzz: never throws, always well-formed', () => {
     ...'abcxyzAZ0129 -_.:/@=x"\'`\\\n\t', '“', '”', '‘', '’', '„', '—', '–', '\u00a0', '\u200b', 'é', '漢', '🚀', '\u0000',
     '--', ' --env ', ' --from ', ' --desc ', ' --status ', ' --parallel ', ' --best-effort', 'rt-', 'rt-7k2f9q',
     'create ', 'deploy ', 'upgrade ', 'clone ', 'list ', 'show ', 'start ', 'components ', 'help', 'nginx:1.27', 'x3', '@sha256:',
+    ' --override ', ' --reason ', ' --since ', ' --csv', 'approve ', 'reject ', 'audit ', '7d', '12h', '30m', '2w',
   ];
   const VALID = [
     'create web-1.27 deploy --env staging web=registry.example.com/team/web:1.27x3 api=api:2.0',
     'create api-2.0 upgrade --env prod api=api:2.0 --best-effort --parallel 2 --desc "fix it"',
     'create sync clone --from staging --env prod web api --desc=“Friday sync”',
     'start rt-7k2f9q', 'show RT-7K2F9Q', 'list --status "Release failed" --env prod', 'components staging', 'help',
+    'retry rt-7k2f9q --override "hotfix for INC-123"', 'approve rt-7k2f9q', 'reject rt-7k2f9q --reason "wrong tag"',
+    'audit rt-7k2f9q --since 7d', 'audit --env prod --since 12h --csv', 'audit',
   ];
   const mutate = (text: string): string => {
     const chars = Array.from(text);
@@ -311,7 +440,11 @@ describe('fuzz: never throws, always well-formed', () => {
   });
 
   it('odd inputs', () => {
-    for (const text of ['constructor', 'create toString constructor', '__proto__', 'list --status __proto__', '"', '\u0000', 'x'.repeat(100_000)]) {
+    for (const text of [
+      'constructor', 'create toString constructor', '__proto__', 'list --status __proto__', '"', '\u0000', 'x'.repeat(100_000),
+      'audit --since constructor', 'audit --since 1e3d', 'audit --since 0x10m', 'audit --since Infinityd', 'audit __proto__',
+      `start rt-7k2f9q --override ${'word '.repeat(20_000)}`, `audit --since ${'9'.repeat(100_000)}m`,
+    ]) {
       assertWellFormed(text);
     }
     assertWellFormed(undefined as unknown as string);

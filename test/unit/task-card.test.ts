@@ -1,5 +1,6 @@
 import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
+import type { ApprovalRequest } from '../../src/domain/approval.js';
 import {
   TASK_STATUSES,
   type ComponentState,
@@ -29,7 +30,8 @@ function makeTask(over: Partial<ReleaseTask> = {}): ReleaseTask {
     createdBy: 'U111',
     channel: 'C123',
     run: 0,
-    version: 7,
+    version: 41,
+    stateVersion: 7,
     ...over,
   };
 }
@@ -109,7 +111,7 @@ describe('taskCard buttons', () => {
     expect(start?.value).toBe('start rt-7k2f9q @v7');
     expect(del?.value).toBe('delete rt-7k2f9q @v7');
     for (const status of TASK_STATUSES) {
-      for (const b of buttons(taskCard(makeTask({ status, operation: 'Bulk Upgrade', version: 12 }), NOW).blocks)) {
+      for (const b of buttons(taskCard(makeTask({ status, operation: 'Bulk Upgrade', stateVersion: 12 }), NOW).blocks)) {
         const action = Object.entries(ACTION_IDS).find(([, id]) => id === b.action_id)?.[0];
         expect(parseButtonValue(b.value ?? '')).toEqual({ text: `${action} rt-7k2f9q`, version: 12 });
       }
@@ -209,6 +211,65 @@ describe('taskCard content', () => {
     const more = Number(/…and (\d+) more failed/.exec(all)?.[1]);
     expect(shownFailed + more).toBe(150);
     expect(buttons(blocks).map((b) => b.action_id)).toEqual(['release.retry', 'release.rollback']);
+  });
+});
+
+describe('taskCard awaiting approval', () => {
+  const approval: ApprovalRequest = {
+    action: 'start',
+    requestedBy: 'U222',
+    requestedAt: '2025-03-10T11:50:00Z',
+    needed: 2,
+    approvals: [{ user: 'U333', at: '2025-03-10T11:55:00Z' }],
+  };
+
+  it('Approve and Reject replace the usual buttons; the status stays To release', () => {
+    const { text, blocks } = taskCard(makeTask({ approval }), NOW);
+    const [approve, reject] = buttons(blocks);
+    expect(buttons(blocks)).toHaveLength(2);
+    expect(approve).toMatchObject({ action_id: 'release.approve', style: 'primary', value: 'approve rt-7k2f9q @v7' });
+    expect(reject).toMatchObject({ action_id: 'release.reject', style: 'danger', value: 'reject rt-7k2f9q @v7' });
+    expect(reject?.confirm).toBeUndefined();
+    const all = texts(blocks).join('\n');
+    expect(all).toContain(':white_circle: To release');
+    expect(all).toContain(':lock: *Awaiting approval (1/2)* to start the release');
+    expect(all).toContain('Approved by <@U333> 5m ago');
+    expect(text).toBe('Release task web-rollout (rt-7k2f9q): To release 0/2, awaiting approval (1/2)');
+    expect(blocks.at(-1)?.type).toBe('actions');
+  });
+
+  it('retry and rollback requests on a failed upgrade', () => {
+    for (const [action, words] of [['retry', 'retry'], ['rollback', 'roll back']] as const) {
+      const task = makeTask({ status: 'Release failed', operation: 'Bulk Upgrade', approval: { ...approval, action, approvals: [] } });
+      const { text, blocks } = taskCard(task, NOW);
+      expect(buttons(blocks).map((b) => b.action_id)).toEqual(['release.approve', 'release.reject']);
+      expect(texts(blocks).join('\n')).toContain(`*Awaiting approval (0/2)* to ${words} (`);
+      expect(text).toContain('Release failed 0/2, awaiting approval (0/2)');
+    }
+  });
+
+  it('stays within limits with 200 failed components, a long override and many approvals', () => {
+    const comps = Array.from({ length: 200 }, (_, i) =>
+      component(`component-with-a-long-name-${i}`, { status: 'Release failed', error: 'e'.repeat(400) }),
+    );
+    const task = makeTask({
+      status: 'Release failed',
+      operation: 'Bulk Upgrade',
+      components: comps,
+      description: 'd'.repeat(5000),
+      approval: {
+        ...approval,
+        action: 'retry',
+        needed: 100,
+        approvals: Array.from({ length: 99 }, (_, i) => ({ user: `U${String(i).padStart(9, '0')}`, at: '2025-03-10T11:55:00Z' })),
+        override: { by: 'U333', reason: 'r'.repeat(5000), window: 'w'.repeat(500) },
+      },
+    });
+    const { blocks } = taskCard(task, NOW);
+    expect(blocks.length).toBeLessThanOrEqual(50);
+    for (const t of texts(blocks)) expect(t.length).toBeLessThan(3000);
+    expect(buttons(blocks).map((b) => b.action_id)).toEqual(['release.approve', 'release.reject']);
+    expect(texts(blocks).join('\n')).toMatch(/…and \d+ more failed/);
   });
 });
 

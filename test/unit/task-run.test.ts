@@ -38,6 +38,7 @@ function makeTask(components: ComponentState[], extra: Partial<ReleaseTask> = {}
     createdBy: 'UCREATOR',
     run: 0,
     version: 1,
+    stateVersion: 1,
     channel: 'C123',
     ...extra,
   };

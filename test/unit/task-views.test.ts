@@ -26,6 +26,7 @@ function makeTask(over: Partial<ReleaseTask> = {}): ReleaseTask {
     channel: 'C123',
     run: 0,
     version: 3,
+    stateVersion: 1,
     ...over,
   };
 }

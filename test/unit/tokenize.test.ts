@@ -102,6 +102,14 @@ describe('scanWords', () => {
     expect(() => scanWords(words, '/x', spec)).toThrow(new GrammarError(message));
   });
 
+  it('uses a flag\'s own message when its value is missing', () => {
+    const withMessage = { ...spec, why: { missing: '`--why` needs a reason in quotes' } };
+    expect(() => scanWords(['--why'], '/x', withMessage)).toThrow(new GrammarError('`--why` needs a reason in quotes'));
+    expect(() => scanWords(['--why', '--verbose'], '/x', withMessage)).toThrow(new GrammarError('`--why` needs a reason in quotes'));
+    expect(scanWords(['--why', 'two words', 'x'], '/x', withMessage).values.get('why')).toEqual({ value: 'two words', at: 1 });
+    expect(scanWords(['--why='], '/x', withMessage).values.get('why')).toEqual({ value: '', at: 0 });
+  });
+
   it('says when a command takes no flags', () => {
     expect(() => scanWords(['--force'], '/release start', {})).toThrow('unknown flag `--force`: /release start takes no flags');
   });

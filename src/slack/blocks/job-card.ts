@@ -14,6 +14,7 @@ import {
   type JobStatus,
   type Slot,
 } from '../../domain/bluegreen-job.js';
+import { approvalBlocks, awaitingApprovalText, type ApprovalSubject } from './approval.js';
 import { actor, ago, code, context, esc, header, section, slackDate, truncate } from './format.js';
 
 /** Action ids of the card's controls. */
@@ -53,13 +54,19 @@ export function jobButtonValue(verb: JobControl, job: Pick<BlueGreenJob, 'name' 
   return `${verb} ${job.name}${revision !== undefined ? ` ${revision}` : ''} @v${job.version}`;
 }
 
+/** What the approval blocks of a job are about (the job's name is its ID, as in jobButtonValue). */
+export function jobApprovalSubject(job: BlueGreenJob): ApprovalSubject {
+  return { kind: 'bluegreen', id: job.name, name: job.name, version: job.version, env: job.env };
+}
+
 /** "prod/web", escaped for mrkdwn. */
 export function releaseObject(job: Pick<BlueGreenJob, 'env' | 'workload'>): string {
   return `${esc(job.env)}/${esc(job.workload)}`;
 }
 
 export function jobFallbackText(job: BlueGreenJob): string {
-  return `Blue-green job ${truncate(job.name, 100)} (${job.env}/${job.workload}): ${job.status}`;
+  const text = `Blue-green job ${truncate(job.name, 100)} (${job.env}/${job.workload}): ${job.status}`;
+  return job.approval ? `${text}, ${awaitingApprovalText(job.approval)}` : text;
 }
 
 /** The version a running or paused process brings up: its main version if it exists, else the pending record. */
@@ -249,6 +256,11 @@ export function jobCard(job: BlueGreenJob, now: Date): { text: string; blocks: K
   const blocks: KnownBlock[] = [...jobInfoBlocks(job, now), { type: 'divider' }, ...jobVersionBlocks(job)];
   const hint = hintLine(job);
   if (hint) blocks.push(context(hint));
+  if (job.approval) {
+    // While an operation waits for approval, the approval blocks replace the usual controls.
+    blocks.push(...approvalBlocks(job.approval, jobApprovalSubject(job), now));
+    return { text: jobFallbackText(job), blocks };
+  }
   const controls = jobControls(job, now);
   if (controls.length > 0) {
     const actions: ActionsBlock = { type: 'actions', block_id: `bluegreen:${truncate(job.id, 200)}`, elements: controls };

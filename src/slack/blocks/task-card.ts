@@ -11,6 +11,7 @@ import {
   type ComponentStatus,
   type ReleaseTask,
 } from '../../domain/release-task.js';
+import { approvalBlocks, awaitingApprovalText, type ApprovalSubject } from './approval.js';
 import {
   FAILED_COMPONENT_STATUSES,
   MAX_BLOCKS,
@@ -47,9 +48,17 @@ export const CARD_COMPONENT_LIMIT = 20;
 export const CARD_FAILURE_LIMIT = 20;
 const ERROR_CHARS = 150;
 
-/** Button value: the command text the grammar parses, plus `@v<version>` to spot stale cards. */
-export function buttonValue(action: TaskAction, task: Pick<ReleaseTask, 'id' | 'version'>): string {
-  return `${action} ${task.id} @v${task.version}`;
+/**
+ * Button value: the command text the grammar parses, plus `@v<stateVersion>` to spot stale cards
+ * (stateVersion, not version: component progress must not make the buttons stale).
+ */
+export function buttonValue(action: TaskAction, task: Pick<ReleaseTask, 'id' | 'stateVersion'>): string {
+  return `${action} ${task.id} @v${task.stateVersion}`;
+}
+
+/** What the approval blocks of a task are about; buttons carry its stateVersion like the others. */
+export function taskApprovalSubject(task: ReleaseTask): ApprovalSubject {
+  return { kind: 'task', id: task.id, name: task.name, version: task.stateVersion, env: task.env };
 }
 
 export function parseButtonValue(value: string): { text: string; version?: number } {
@@ -149,7 +158,8 @@ export function progressLine(task: ReleaseTask): string {
 
 export function fallbackText(task: ReleaseTask): string {
   const released = task.components.filter((c) => c.status === 'Released').length;
-  return `Release task ${truncate(task.name, 100)} (${task.id}): ${task.status} ${released}/${task.components.length}`;
+  const text = `Release task ${truncate(task.name, 100)} (${task.id}): ${task.status} ${released}/${task.components.length}`;
+  return task.approval ? `${text}, ${awaitingApprovalText(task.approval)}` : text;
 }
 
 /** Header, info fields, description, who/when context and progress: shared by card and detail. */
@@ -213,13 +223,19 @@ function componentBlocks(task: ReleaseTask, budget: number): KnownBlock[] {
 
 export function taskCard(task: ReleaseTask, now: Date): { text: string; blocks: KnownBlock[] } {
   const blocks = taskInfoBlocks(task, now);
-  const buttons = taskButtons(task);
-  const reserved = 1 + (buttons.length > 0 ? 1 : 0); // divider + actions
-  const comps = componentBlocks(task, MAX_BLOCKS - blocks.length - reserved);
+  // While an operation waits for approval, the approval blocks replace the usual buttons.
+  const tail: KnownBlock[] = task.approval
+    ? approvalBlocks(task.approval, taskApprovalSubject(task), now)
+    : actionsBlock(task);
+  const comps = componentBlocks(task, MAX_BLOCKS - blocks.length - 1 - tail.length); // divider
   if (comps.length > 0) blocks.push({ type: 'divider' }, ...comps);
-  if (buttons.length > 0) {
-    const actions: ActionsBlock = { type: 'actions', block_id: `task:${task.id}`, elements: buttons };
-    blocks.push(actions);
-  }
+  blocks.push(...tail);
   return { text: fallbackText(task), blocks };
+}
+
+function actionsBlock(task: ReleaseTask): KnownBlock[] {
+  const buttons = taskButtons(task);
+  if (buttons.length === 0) return [];
+  const actions: ActionsBlock = { type: 'actions', block_id: `task:${task.id}`, elements: buttons };
+  return [actions];
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../../http/metrics.js';
+import type { AuditQueries } from '../../operations/audit-queries.js';
 import type { BlueGreenOperations } from '../../operations/bluegreen-operations.js';
 import type { ReleaseOperations } from '../../operations/release-operations.js';
 import type { Notifier } from '../notifier.js';
@@ -8,6 +9,7 @@ import type { Notifier } from '../notifier.js';
 export interface ListenerDeps {
   release: ReleaseOperations;
   bluegreen: BlueGreenOperations;
+  audit: AuditQueries;
   notifier: Notifier;
   metrics: Metrics;
   log: Logger;

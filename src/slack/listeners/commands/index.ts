@@ -20,8 +20,18 @@ interface SlashCommand<C extends { kind: string }> {
 }
 
 export function register(app: App, d: ListenerDeps): void {
-  listen(app, d, { name: '/release', parse: parseReleaseCommand, help: RELEASE_HELP, handle: (c, a) => d.release.handle(c, a) });
-  listen(app, d, { name: '/bluegreen', parse: parseBlueGreenCommand, help: BLUEGREEN_HELP, handle: (c, a) => d.bluegreen.handle(c, a) });
+  listen(app, d, {
+    name: '/release',
+    parse: parseReleaseCommand,
+    help: RELEASE_HELP,
+    handle: (c, a) => (c.kind === 'audit' ? d.audit.release(c, a) : d.release.handle(c, a)),
+  });
+  listen(app, d, {
+    name: '/bluegreen',
+    parse: parseBlueGreenCommand,
+    help: BLUEGREEN_HELP,
+    handle: (c, a) => (c.kind === 'audit' ? d.audit.bluegreen(c, a) : d.bluegreen.handle(c, a)),
+  });
 }
 
 function listen<C extends { kind: string }>(app: App, d: ListenerDeps, spec: SlashCommand<C>): void {

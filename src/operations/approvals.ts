@@ -1,0 +1,156 @@
+/**
+ * Approval requests on tasks and jobs alike: request (the card shows Approve and Reject), approve
+ * (distinct approvers; the last one needed runs the operation), reject (with a reason in the
+ * thread). Every write is compare-and-set on the entity, so double clicks count once.
+ */
+import type { Approval, ApprovalRequest } from '../domain/approval.js';
+import type { EntityRef } from '../jobs/catalogue.js';
+import type { EntityKind } from '../policy/policy.js';
+import type { Notifier } from '../slack/notifier.js';
+import type { AuditLog } from '../store/audit-log.js';
+import { Refusal, type VersionedStore } from '../store/versioned-store.js';
+import type { FreezeOverride, Governance } from './governance.js';
+import { say, type Actor, type Reply } from './reply.js';
+
+export interface Approvable {
+  id: string;
+  name: string;
+  env: string;
+  version: number;
+  createdAt: string;
+  createdBy: string;
+  approval?: ApprovalRequest;
+}
+
+export interface ApprovalFlowDeps<T extends Approvable> {
+  kind: EntityKind;
+  store: VersionedStore<T>;
+  governance: Governance;
+  audit: AuditLog;
+  notifier: Notifier;
+  clock: () => Date;
+  ref: (id: string) => EntityRef;
+  /** The version a card shows for the entity (stale-click detection). */
+  cardVersion: (entity: T) => number;
+  /** Where it stands now, for a stale click: "rt-7k2f9q is Releasing". */
+  state: (entity: T) => string;
+  /** "start the release", "Release" … for messages. */
+  describe: (req: Pick<ApprovalRequest, 'action' | 'revision'>) => string;
+  notFound: (id: string) => Reply;
+}
+
+/** Runs the approved operation; it must clear `approval` in the same write that starts it. */
+export type RunApproved<T> = (entity: T, request: ApprovalRequest, approvers: string[]) => Promise<Reply>;
+
+export class ApprovalFlow<T extends Approvable> {
+  constructor(private readonly d: ApprovalFlowDeps<T>) {}
+
+  async request(
+    entity: T,
+    actor: Actor,
+    ask: { action: string; needed: number; revision?: number; override?: FreezeOverride },
+  ): Promise<Reply> {
+    const now = this.d.clock().toISOString();
+    const request: ApprovalRequest = {
+      action: ask.action,
+      ...(ask.revision !== undefined ? { revision: ask.revision } : {}),
+      requestedBy: actor.user,
+      requestedAt: now,
+      needed: ask.needed,
+      approvals: [],
+      ...(ask.override ? { override: ask.override } : {}),
+    };
+    const r = await this.d.store.update(entity.id, (e) =>
+      e.approval ? new Refusal(`${e.name} is already awaiting approval to ${this.d.describe(e.approval)} (${progress(e.approval)}).`) : { ...e, approval: request },
+    );
+    if (!r.ok) return say(r.reason);
+    const what = this.d.describe(request);
+    await this.d.audit.record({
+      at: now,
+      actor: actor.user,
+      action: 'approval-requested',
+      target: entity.id,
+      env: entity.env,
+      detail: `${ask.action}${ask.revision !== undefined ? ` rev ${ask.revision}` : ''}${ask.override ? `; freeze ${ask.override.window} overridden: ${ask.override.reason}` : ''}`,
+    });
+    await this.d.notifier.cardChanged(this.d.ref(entity.id));
+    await this.d.notifier.thread(this.d.ref(entity.id), `Approval requested by <@${actor.user}> to ${what}: needs ${count(ask.needed)} from ${entity.env} approvers`);
+    return say(`Waiting for approval: to ${what}, ${entity.name} needs ${count(ask.needed)} from the ${entity.env} approvers. They can use Approve on the card.`, true);
+  }
+
+  async approve(id: string, actor: Actor, run: RunApproved<T>): Promise<Reply> {
+    const entity = await this.d.store.get(id);
+    if (!entity) return this.d.notFound(id);
+    const stale = await this.staleRefusal(entity, actor);
+    if (stale) return stale;
+    const req = entity.approval;
+    if (!req) return say(`Nothing on ${entity.name} is awaiting approval.`);
+    if (!(await this.d.governance.isApprover(entity.env, actor.user))) return say(`You are not an approver for ${entity.env}, so you cannot approve this.`);
+    if (this.d.governance.policy.distinctApprover(entity.env) && (actor.user === entity.createdBy || actor.user === req.requestedBy)) {
+      const did = actor.user === entity.createdBy ? 'created' : 'asked for';
+      return say(`You ${did} this, so someone else must approve it (distinct approvers are required on ${entity.env}).`);
+    }
+    const approval: Approval = { user: actor.user, at: this.d.clock().toISOString() };
+    const r = await this.d.store.update(id, (e) => {
+      if (!e.approval || e.approval.requestedAt !== req.requestedAt) return new Refusal(`Nothing on ${e.name} is awaiting approval any more.`);
+      if (e.approval.approvals.some((a) => a.user === actor.user)) {
+        return new Refusal(`You have already approved this; it needs ${count(e.approval.needed - e.approval.approvals.length)} more.`);
+      }
+      return { ...e, approval: { ...e.approval, approvals: [...e.approval.approvals, approval] } };
+    });
+    if (!r.ok) return say(r.reason);
+    const updated = r.task.approval!;
+    await this.d.audit.record({ at: approval.at, actor: actor.user, action: 'approve', target: id, env: entity.env, detail: `${this.d.describe(updated)} (${progress(updated)})` });
+    if (updated.approvals.length < updated.needed) {
+      await this.d.notifier.cardChanged(this.d.ref(id));
+      await this.d.notifier.thread(this.d.ref(id), `Approved by <@${actor.user}> (${progress(updated)})`);
+      return say(`Approved (${progress(updated)}); it needs ${count(updated.needed - updated.approvals.length)} more.`, true);
+    }
+    return run(r.task, updated, updated.approvals.map((a) => a.user));
+  }
+
+  /** Why `actor` may not reject now, if they may not (checked before asking them for a reason). */
+  async rejectRefusal(id: string, actor: Actor): Promise<Reply | undefined> {
+    const entity = await this.d.store.get(id);
+    if (!entity) return this.d.notFound(id);
+    const stale = await this.staleRefusal(entity, actor);
+    if (stale) return stale;
+    if (!entity.approval) return say(`Nothing on ${entity.name} is awaiting approval.`);
+    if (!(await this.d.governance.isApprover(entity.env, actor.user))) return say(`You are not an approver for ${entity.env}, so you cannot reject this.`);
+    return undefined;
+  }
+
+  async reject(id: string, actor: Actor, reason: string | undefined): Promise<Reply> {
+    const refusal = await this.rejectRefusal(id, actor);
+    if (refusal) return refusal;
+    const entity = (await this.d.store.get(id))!;
+    const req = entity.approval!;
+    const r = await this.d.store.update(id, (e) => {
+      if (!e.approval || e.approval.requestedAt !== req.requestedAt) return new Refusal(`Nothing on ${e.name} is awaiting approval any more.`);
+      const { approval: _gone, ...rest } = e;
+      return rest as T;
+    });
+    if (!r.ok) return say(r.reason);
+    const why = reason?.trim() || 'no reason given';
+    await this.d.audit.record({ at: this.d.clock().toISOString(), actor: actor.user, action: 'reject', target: id, env: entity.env, detail: `${this.d.describe(req)}: ${why}` });
+    await this.d.notifier.cardChanged(this.d.ref(id));
+    await this.d.notifier.thread(this.d.ref(id), `Rejected by <@${actor.user}>: ${why}. The request to ${this.d.describe(req)} is closed.`);
+    return say(`Rejected: ${entity.name} will not ${this.d.describe(req)}.`, true);
+  }
+
+  /** A click from a card older than the entity is refused, and the card brought up to date. */
+  async staleRefusal(entity: T, actor: Actor): Promise<Reply | undefined> {
+    if (actor.cardVersion === undefined || actor.cardVersion === this.d.cardVersion(entity)) return undefined;
+    await this.d.notifier.cardChanged(this.d.ref(entity.id));
+    const waiting = entity.approval ? `, awaiting approval to ${this.d.describe(entity.approval)} (${progress(entity.approval)})` : '';
+    return say(`That card was out of date: ${this.d.state(entity)} now${waiting}. The card has been refreshed.`);
+  }
+}
+
+export function progress(req: ApprovalRequest): string {
+  return `${req.approvals.length}/${req.needed}`;
+}
+
+function count(n: number): string {
+  return n === 1 ? '1 approval' : `${n} approvals`;
+}

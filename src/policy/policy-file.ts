@@ -1,0 +1,95 @@
+/**
+ * The policy file (SWITCHYARD_CONFIG, YAML): who may operate, and per environment where cards go,
+ * who approves, how many approvals, and freeze windows. Validated with zod; an error names the
+ * key and what it expects. Without a file, everyone may do everything.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+
+const SlackRef = z
+  .string()
+  .regex(/^[UWS][A-Z0-9]{2,}$/, 'a Slack user ID (U… or W…) or user-group ID (S…)');
+
+/** "start/end" in ISO 8601, e.g. 2026-12-24T00:00Z/2026-12-27T00:00Z. */
+const FreezeWindow = z.string().superRefine((w, ctx) => {
+  const [from, to, extra] = w.split('/');
+  const start = Date.parse(from ?? '');
+  const end = Date.parse(to ?? '');
+  if (extra !== undefined || Number.isNaN(start) || Number.isNaN(end)) {
+    ctx.addIssue({ code: 'custom', message: 'a window "start/end" in ISO 8601, e.g. "2026-12-24T00:00Z/2026-12-27T00:00Z"' });
+  } else if (end <= start) {
+    ctx.addIssue({ code: 'custom', message: 'a window whose end comes after its start' });
+  }
+});
+
+const Environment = z
+  .object({
+    channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel ID (C…)').optional(),
+    approvers: z.array(SlackRef).min(1, 'at least one approver (or leave approvers out)').optional(),
+    approvals: z.number({ error: 'a whole number of at least 1' }).int('a whole number').min(1, 'a whole number of at least 1').optional(),
+    distinctApprover: z.boolean({ error: 'true or false' }).optional(),
+    freeze: z.array(FreezeWindow).optional(),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    if (e.approvals !== undefined && !e.approvers) {
+      ctx.addIssue({ code: 'custom', path: ['approvals'], message: 'approvers to be listed too' });
+    }
+    const users = (e.approvers ?? []).filter((a) => !a.startsWith('S'));
+    const onlyUsers = users.length === (e.approvers ?? []).length;
+    if (e.approvals !== undefined && onlyUsers && e.approvals > users.length) {
+      ctx.addIssue({ code: 'custom', path: ['approvals'], message: `at most ${users.length}, the number of approvers listed` });
+    }
+  });
+
+const PolicyFileSchema = z
+  .object({
+    operators: z.array(SlackRef).optional(),
+    environments: z
+      .record(z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'environment names in lower case letters, digits and "-"'), Environment)
+      .optional(),
+  })
+  .strict();
+
+export type PolicyFile = z.infer<typeof PolicyFileSchema>;
+export type EnvironmentPolicy = z.infer<typeof Environment>;
+
+export class PolicyError extends Error {}
+
+/** Validate a parsed document; `source` names the file in errors. */
+export function parsePolicy(doc: unknown, source: string): PolicyFile {
+  const parsed = PolicyFileSchema.safeParse(doc ?? {}, { reportInput: true });
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => {
+    const key = i.path.length ? i.path.join('.') : '(top level)';
+    const got = 'input' in i && i.input !== undefined && typeof i.input !== 'object' ? ` (got ${JSON.stringify(i.input)})` : '';
+    const message =
+      i.code === 'invalid_key'
+        ? `is not a valid environment name: expects ${(i.issues[0]?.message ?? 'a lower-case name')}`
+        : i.code === 'unrecognized_keys'
+        ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}: expected operators, environments (and per environment channel, approvers, approvals, distinctApprover, freeze)`
+        : i.code === 'invalid_type'
+          ? `expects ${i.expected === 'array' ? 'a list' : i.expected === 'record' || i.expected === 'object' ? 'a mapping' : i.message}`
+          : `expects ${i.message}`;
+    return `${key} ${message}${got}`;
+  });
+  throw new PolicyError(`${source}: ${lines.join('; ')}`);
+}
+
+/** Read and validate the policy file at `path`. */
+export function loadPolicyFile(path: string): PolicyFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new PolicyError(`SWITCHYARD_CONFIG ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    throw new PolicyError(`SWITCHYARD_CONFIG ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return parsePolicy(doc, `SWITCHYARD_CONFIG ${path}`);
+}

@@ -1,0 +1,196 @@
+/**
+ * Approval blocks: what a task or blue-green card shows while an operation on a protected
+ * environment waits for approvers (in place of its usual buttons), and the modal that asks a
+ * rejecter why. Pure Block Kit builders: no I/O, `now` passed in.
+ */
+import type { ActionsBlock, Button, KnownBlock, ModalView } from '@slack/types';
+import type { ApprovalRequest } from '../../domain/approval.js';
+import { actor, ago, context, esc, section, slackDate, truncate } from './format.js';
+
+export type ApprovalKind = 'task' | 'bluegreen';
+
+/** What the approval blocks are about: a release task or a blue-green job (its name is its ID). */
+export interface ApprovalSubject {
+  kind: ApprovalKind;
+  id: string;
+  name: string;
+  /** The task's or job's version: buttons carry it to spot stale cards. */
+  version: number;
+  env: string;
+}
+
+/** Action ids of the Approve and Reject buttons, per kind. */
+export const APPROVAL_ACTION_IDS = {
+  task: { approve: 'release.approve', reject: 'release.reject' },
+  bluegreen: { approve: 'bluegreen.approve', reject: 'bluegreen.reject' },
+} as const satisfies Record<ApprovalKind, Record<'approve' | 'reject', string>>;
+
+/** The reject-reason modal: its callback_id and the block/action ids of its one input. */
+export const REJECT_REASON_CALLBACK_ID = 'reject-reason';
+export const REJECT_REASON_BLOCK_ID = 'reason';
+export const REJECT_REASON_ACTION_ID = 'reason';
+export const REJECT_REASON_MAX = 300;
+
+/** What the modal carries through `private_metadata`. */
+export interface RejectReasonMetadata {
+  kind: ApprovalKind;
+  id: string;
+  version: number;
+}
+
+const NAME_CHARS = 80;
+const REASON_CHARS = 500;
+
+/** The waiting operation in words (plain text): "start the release", "Terminate Release", "Rollback to rev 3". */
+export function approvalActionText(req: Pick<ApprovalRequest, 'action' | 'revision'>, kind: ApprovalKind): string {
+  if (kind === 'task') {
+    switch (req.action) {
+      case 'start':
+        return 'start the release';
+      case 'resume':
+        return 'resume the release';
+      case 'retry':
+        return 'retry';
+      case 'rollback':
+        return 'roll back';
+      default:
+        return req.action;
+    }
+  }
+  switch (req.action) {
+    case 'release':
+      return 'Release';
+    case 'terminate':
+      return 'Terminate Release';
+    case 'rollback':
+      return req.revision !== undefined ? `Rollback to rev ${req.revision}` : 'Rollback';
+    case 'update':
+      return 'Update Version';
+    default:
+      return req.action;
+  }
+}
+
+/** Approvals from distinct users, first one of each kept, in the order given. */
+export function distinctApprovals(req: Pick<ApprovalRequest, 'approvals'>): ApprovalRequest['approvals'] {
+  const seen = new Set<string>();
+  return req.approvals.filter((a) => !seen.has(a.user) && Boolean(seen.add(a.user)));
+}
+
+/** "awaiting approval (1/2)": for fallback texts. */
+export function awaitingApprovalText(req: ApprovalRequest): string {
+  return `awaiting approval (${distinctApprovals(req).length}/${req.needed})`;
+}
+
+/** Button value: the command text the grammar parses plus `@v<version>` (see task-card's parseButtonValue). */
+export function approvalButtonValue(verb: 'approve' | 'reject', subject: Pick<ApprovalSubject, 'id' | 'version'>): string {
+  return `${verb} ${subject.id} @v${subject.version}`;
+}
+
+function approveButton(req: ApprovalRequest, subject: ApprovalSubject, what: string): Button {
+  const have = distinctApprovals(req).length;
+  const name = `${truncate(subject.name, 60)}${subject.kind === 'task' ? ` (${subject.id})` : ''}`;
+  const runs =
+    req.needed - have <= 1
+      ? 'Yours is the last approval needed: it runs right away.'
+      : `It runs once ${req.needed} approve (${have} so far).`;
+  return {
+    type: 'button',
+    action_id: APPROVAL_ACTION_IDS[subject.kind].approve,
+    text: { type: 'plain_text', text: 'Approve', emoji: true },
+    value: approvalButtonValue('approve', subject),
+    style: 'primary',
+    confirm: {
+      title: { type: 'plain_text', text: 'Approve?' },
+      text: { type: 'plain_text', text: truncate(`Approve: ${what} of ${name} in ${subject.env}? ${runs}`, 300) },
+      confirm: { type: 'plain_text', text: 'Approve' },
+      deny: { type: 'plain_text', text: 'Cancel' },
+    },
+  };
+}
+
+/** Reject opens the reason modal, so it has no confirm dialog. */
+function rejectButton(subject: ApprovalSubject): Button {
+  return {
+    type: 'button',
+    action_id: APPROVAL_ACTION_IDS[subject.kind].reject,
+    text: { type: 'plain_text', text: 'Reject', emoji: true },
+    value: approvalButtonValue('reject', subject),
+    style: 'danger',
+  };
+}
+
+/**
+ * The waiting operation (who asked, when), the approvals so far, a freeze override if any, and
+ * Approve / Reject buttons. At most four blocks, each text within Slack's limits.
+ */
+export function approvalBlocks(req: ApprovalRequest, subject: ApprovalSubject, now: Date): KnownBlock[] {
+  const what = approvalActionText(req, subject.kind);
+  const approvals = distinctApprovals(req);
+  const blocks: KnownBlock[] = [
+    section(
+      `:lock: *Awaiting approval (${approvals.length}/${req.needed})* to ${esc(what)} ` +
+        `(*${esc(truncate(subject.name, NAME_CHARS))}* in ${esc(subject.env)}), ` +
+        `requested by ${actor(req.requestedBy)} ${slackDate(req.requestedAt)}`,
+    ),
+    context(
+      approvals.length > 0
+        ? `Approved by ${approvals.map((a) => `${actor(a.user)} ${ago(a.at, now)}`).join(' · ')}`
+        : 'No approvals yet',
+    ),
+  ];
+  if (req.override) {
+    const o = req.override;
+    const reason = esc(truncate(o.reason.replace(/\s+/g, ' ').trim(), REASON_CHARS));
+    blocks.push(context(`:snowflake: Freeze ${esc(truncate(o.window, 200))} overridden by ${actor(o.by)}: ${reason}`));
+  }
+  const actions: ActionsBlock = {
+    type: 'actions',
+    block_id: truncate(`approval:${subject.kind}:${subject.id}`, 255),
+    elements: [approveButton(req, subject, what), rejectButton(subject)],
+  };
+  blocks.push(actions);
+  return blocks;
+}
+
+/** The modal the Reject button opens: one multiline input for the reason, shown in the thread. */
+export function rejectReasonModal(subject: Pick<ApprovalSubject, 'kind' | 'id'>, version: number): ModalView {
+  const metadata: RejectReasonMetadata = { kind: subject.kind, id: subject.id, version };
+  return {
+    type: 'modal',
+    callback_id: REJECT_REASON_CALLBACK_ID,
+    private_metadata: JSON.stringify(metadata),
+    title: { type: 'plain_text', text: 'Reject' },
+    submit: { type: 'plain_text', text: 'Reject' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: REJECT_REASON_BLOCK_ID,
+        label: { type: 'plain_text', text: 'Why? (shown in the thread)' },
+        element: {
+          type: 'plain_text_input',
+          action_id: REJECT_REASON_ACTION_ID,
+          multiline: true,
+          max_length: REJECT_REASON_MAX,
+        },
+      },
+    ],
+  };
+}
+
+/** Read back the modal's `private_metadata`; undefined if it is not ours. */
+export function parseRejectReasonMetadata(raw: string | undefined): RejectReasonMetadata | undefined {
+  if (!raw) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!v || typeof v !== 'object') return undefined;
+  const { kind, id, version } = v as Record<string, unknown>;
+  if ((kind !== 'task' && kind !== 'bluegreen') || typeof id !== 'string' || !id) return undefined;
+  if (typeof version !== 'number' || !Number.isInteger(version)) return undefined;
+  return { kind, id, version };
+}

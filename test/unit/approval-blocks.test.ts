@@ -1,0 +1,179 @@
+import type { ActionsBlock, Button, ContextBlock, InputBlock, KnownBlock, PlainTextInput, SectionBlock } from '@slack/types';
+import { describe, expect, it } from 'vitest';
+import { parseBlueGreenCommand } from '../../src/commands/bluegreen-grammar.js';
+import { parseReleaseCommand } from '../../src/commands/release-grammar.js';
+import type { ApprovalRequest } from '../../src/domain/approval.js';
+import {
+  APPROVAL_ACTION_IDS,
+  approvalActionText,
+  approvalBlocks,
+  awaitingApprovalText,
+  parseRejectReasonMetadata,
+  rejectReasonModal,
+  type ApprovalSubject,
+} from '../../src/slack/blocks/approval.js';
+import { parseButtonValue } from '../../src/slack/blocks/task-card.js';
+
+const NOW = new Date('2025-03-10T12:00:00Z');
+const TASK: ApprovalSubject = { kind: 'task', id: 'rt-7k2f9q', name: 'web-rollout', version: 7, env: 'prod' };
+const JOB: ApprovalSubject = { kind: 'bluegreen', id: 'web', name: 'web', version: 17, env: 'prod' };
+
+function request(over: Partial<ApprovalRequest> = {}): ApprovalRequest {
+  return { action: 'start', requestedBy: 'U0ALICE', requestedAt: '2025-03-10T11:00:00Z', needed: 2, approvals: [], ...over };
+}
+
+function sectionText(blocks: KnownBlock[]): string {
+  const s = blocks.find((b): b is SectionBlock => b.type === 'section');
+  return s?.text?.text ?? '';
+}
+
+function contextTexts(blocks: KnownBlock[]): string[] {
+  return blocks
+    .filter((b): b is ContextBlock => b.type === 'context')
+    .flatMap((b) => b.elements.flatMap((e) => ('text' in e && typeof e.text === 'string' ? [e.text] : [])));
+}
+
+function buttons(blocks: KnownBlock[]): Button[] {
+  const actions = blocks.filter((b): b is ActionsBlock => b.type === 'actions');
+  expect(actions).toHaveLength(1);
+  return actions[0]!.elements as Button[];
+}
+
+describe('approvalBlocks', () => {
+  it('says what waits, the progress, who asked and when', () => {
+    const blocks = approvalBlocks(request({ approvals: [{ user: 'U0BOB', at: '2025-03-10T11:55:00Z' }] }), TASK, NOW);
+    const text = sectionText(blocks);
+    expect(text).toContain(':lock: *Awaiting approval (1/2)* to start the release');
+    expect(text).toContain('*web-rollout* in prod');
+    expect(text).toContain('requested by <@U0ALICE> <!date^1741604400^{date_short_pretty} {time}|2025-03-10T11:00:00.000Z>');
+  });
+
+  it.each([
+    ['task', request({ action: 'start' }), 'start the release'],
+    ['task', request({ action: 'retry' }), 'retry'],
+    ['task', request({ action: 'rollback' }), 'roll back'],
+    ['bluegreen', request({ action: 'release' }), 'Release'],
+    ['bluegreen', request({ action: 'terminate' }), 'Terminate Release'],
+    ['bluegreen', request({ action: 'rollback', revision: 3 }), 'Rollback to rev 3'],
+  ] as const)('%s %o -> %s', (kind, req, words) => {
+    expect(approvalActionText(req, kind)).toBe(words);
+    expect(sectionText(approvalBlocks(req, kind === 'task' ? TASK : JOB, NOW))).toContain(`* to ${words} (`);
+  });
+
+  it('lists approvals so far with relative times, distinct users only', () => {
+    const req = request({
+      needed: 3,
+      approvals: [
+        { user: 'U1', at: '2025-03-10T11:55:00Z' },
+        { user: 'U2', at: '2025-03-10T11:58:00Z' },
+        { user: 'U1', at: '2025-03-10T11:59:00Z' },
+      ],
+    });
+    const blocks = approvalBlocks(req, TASK, NOW);
+    expect(contextTexts(blocks)).toContain('Approved by <@U1> 5m ago · <@U2> 2m ago');
+    expect(sectionText(blocks)).toContain('(2/3)');
+    expect(awaitingApprovalText(req)).toBe('awaiting approval (2/3)');
+  });
+
+  it('says when nobody has approved yet', () => {
+    expect(contextTexts(approvalBlocks(request(), TASK, NOW))).toContain('No approvals yet');
+  });
+
+  it('shows a freeze override, escaped, only when there is one', () => {
+    const plain = approvalBlocks(request(), TASK, NOW);
+    expect(contextTexts(plain).some((t) => t.includes(':snowflake:'))).toBe(false);
+    const req = request({ override: { by: 'U0CAROL', reason: 'hotfix <INC-123>\n& more', window: 'Friday 16:00–Monday 08:00' } });
+    const blocks = approvalBlocks(req, TASK, NOW);
+    expect(contextTexts(blocks)).toContain(
+      ':snowflake: Freeze Friday 16:00–Monday 08:00 overridden by <@U0CAROL>: hotfix &lt;INC-123&gt; &amp; more',
+    );
+    expect(blocks).toHaveLength(4);
+    expect(blocks.at(-1)?.type).toBe('actions');
+  });
+
+  it('task: Approve (primary) and Reject (danger, no confirm) carry command text and version', () => {
+    const [approve, reject] = buttons(approvalBlocks(request(), TASK, NOW));
+    expect(approve).toMatchObject({ action_id: 'release.approve', style: 'primary', value: 'approve rt-7k2f9q @v7' });
+    expect(approve?.text.text).toBe('Approve');
+    expect(approve?.confirm?.text.text).toContain('web-rollout (rt-7k2f9q)');
+    expect(reject).toMatchObject({ action_id: 'release.reject', style: 'danger', value: 'reject rt-7k2f9q @v7' });
+    expect(reject?.text.text).toBe('Reject');
+    expect(reject?.confirm).toBeUndefined();
+    for (const b of [approve!, reject!]) {
+      const { text, version } = parseButtonValue(b.value ?? '');
+      expect(version).toBe(7);
+      expect(parseReleaseCommand(text)).toMatchObject({ ok: true, command: { taskId: 'rt-7k2f9q' } });
+    }
+    expect(parseReleaseCommand(parseButtonValue(approve!.value!).text)).toMatchObject({ command: { kind: 'approve' } });
+    expect(parseReleaseCommand(parseButtonValue(reject!.value!).text)).toMatchObject({ command: { kind: 'reject' } });
+  });
+
+  it('bluegreen: Approve and Reject carry the job name and version', () => {
+    const [approve, reject] = buttons(approvalBlocks(request({ action: 'rollback', revision: 3 }), JOB, NOW));
+    expect(approve).toMatchObject({ action_id: 'bluegreen.approve', style: 'primary', value: 'approve web @v17' });
+    expect(reject).toMatchObject({ action_id: 'bluegreen.reject', style: 'danger', value: 'reject web @v17' });
+    expect(reject?.confirm).toBeUndefined();
+    expect(parseBlueGreenCommand(parseButtonValue(approve!.value!).text)).toMatchObject({ ok: true, command: { kind: 'approve', job: 'web' } });
+    expect(parseBlueGreenCommand(parseButtonValue(reject!.value!).text)).toMatchObject({ ok: true, command: { kind: 'reject', job: 'web' } });
+  });
+
+  it('the Approve confirm says whether this approval is the last one needed', () => {
+    const last = buttons(approvalBlocks(request({ approvals: [{ user: 'U1', at: NOW.toISOString() }] }), TASK, NOW))[0];
+    expect(last?.confirm?.text.text).toContain('last approval needed');
+    const first = buttons(approvalBlocks(request({ needed: 3 }), TASK, NOW))[0];
+    expect(first?.confirm?.text.text).toContain('once 3 approve (0 so far)');
+  });
+
+  it('APPROVAL_ACTION_IDS', () => {
+    expect(APPROVAL_ACTION_IDS).toEqual({
+      task: { approve: 'release.approve', reject: 'release.reject' },
+      bluegreen: { approve: 'bluegreen.approve', reject: 'bluegreen.reject' },
+    });
+  });
+
+  it('stays within limits with huge names, reasons and many approvals', () => {
+    const req = request({
+      needed: 500,
+      approvals: Array.from({ length: 400 }, (_, i) => ({ user: `U${String(i).padStart(10, '0')}`, at: NOW.toISOString() })),
+      override: { by: 'U0CAROL', reason: 'r'.repeat(5000), window: 'w'.repeat(1000) },
+    });
+    const blocks = approvalBlocks(req, { ...TASK, name: 'n'.repeat(5000), env: 'e'.repeat(200) }, NOW);
+    expect(blocks.length).toBeLessThanOrEqual(4);
+    expect(sectionText(blocks).length).toBeLessThanOrEqual(3000);
+    for (const t of contextTexts(blocks)) expect(t.length).toBeLessThanOrEqual(3000);
+    for (const b of buttons(blocks)) {
+      expect((b.value ?? '').length).toBeLessThanOrEqual(2000);
+      if (b.confirm) expect(b.confirm.text.text.length).toBeLessThanOrEqual(300);
+    }
+  });
+});
+
+describe('rejectReasonModal', () => {
+  it('is a modal with one multiline reason input and the subject in private_metadata', () => {
+    const view = rejectReasonModal(TASK, 7);
+    expect(view).toMatchObject({
+      type: 'modal',
+      callback_id: 'reject-reason',
+      title: { type: 'plain_text', text: 'Reject' },
+      submit: { type: 'plain_text', text: 'Reject' },
+      close: { type: 'plain_text', text: 'Cancel' },
+    });
+    expect(JSON.parse(view.private_metadata ?? '')).toEqual({ kind: 'task', id: 'rt-7k2f9q', version: 7 });
+    expect(view.blocks).toHaveLength(1);
+    const input = view.blocks[0] as InputBlock;
+    expect(input).toMatchObject({ type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Why? (shown in the thread)' } });
+    const element = input.element as PlainTextInput;
+    expect(element).toEqual({ type: 'plain_text_input', action_id: 'reason', multiline: true, max_length: 300 });
+  });
+
+  it('bluegreen metadata round-trips through parseRejectReasonMetadata', () => {
+    const view = rejectReasonModal(JOB, 17);
+    expect(parseRejectReasonMetadata(view.private_metadata)).toEqual({ kind: 'bluegreen', id: 'web', version: 17 });
+  });
+
+  it('parseRejectReasonMetadata refuses what is not ours', () => {
+    for (const raw of [undefined, '', 'nope', '[]', '{"kind":"x","id":"a","version":1}', '{"kind":"task","id":"","version":1}', '{"kind":"task","id":"a","version":"1"}']) {
+      expect(parseRejectReasonMetadata(raw)).toBeUndefined();
+    }
+  });
+});
