@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../src/policy/policy-file.js';
+import { Policy } from '../../src/policy/policy.js';
+
+const err = (doc: unknown) => {
+  try {
+    parsePolicy(doc, 'policy.yaml');
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected a PolicyError');
+};
+
+describe('policy file', () => {
+  it('accepts the documented example', () => {
+    const doc = {
+      operators: ['U0BOB', 'S0ENGINEERS'],
+      environments: {
+        staging: { channel: 'C0STAGING' },
+        production: { channel: 'C0PROD', approvers: ['U0ALICE', 'S0RELMGRS'], approvals: 1, distinctApprover: true, freeze: ['2026-12-24T00:00Z/2026-12-27T00:00Z'] },
+      },
+    };
+    expect(parsePolicy(doc, 'p')).toEqual(doc);
+    expect(parsePolicy(null, 'p')).toEqual({});
+  });
+
+  it.each([
+    [{ operator: [] }, 'policy.yaml: (top level) unknown key "operator"'],
+    [{ operators: 'U0BOB' }, 'operators expects a list (got "U0BOB")'],
+    [{ operators: ['bob'] }, 'operators.0 expects a Slack user ID (U… or W…) or user-group ID (S…) (got "bob")'],
+    [{ environments: { production: { approvals: 'two', approvers: ['U1AA'] } } }, 'environments.production.approvals expects a whole number of at least 1 (got "two")'],
+    [{ environments: { production: { approvals: 0, approvers: ['U1AA'] } } }, 'environments.production.approvals expects a whole number of at least 1'],
+    [{ environments: { production: { approvals: 3, approvers: ['U1AA', 'U2BB'] } } }, 'environments.production.approvals expects at most 2, the number of approvers listed'],
+    [{ environments: { production: { approvals: 1 } } }, 'environments.production.approvals expects approvers to be listed too'],
+    [{ environments: { production: { freeze: ['tomorrow'] } } }, 'environments.production.freeze.0 expects a window "start/end" in ISO 8601'],
+    [{ environments: { production: { freeze: ['2026-12-27T00:00Z/2026-12-24T00:00Z'] } } }, 'expects a window whose end comes after its start'],
+    [{ environments: { production: { channel: '#prod' } } }, 'environments.production.channel expects a Slack channel ID (C…) (got "#prod")'],
+    [{ environments: { production: { distinctApprover: 'yes' } } }, 'environments.production.distinctApprover expects true or false (got "yes")'],
+    [{ environments: { production: { approver: ['U1AA'] } } }, 'environments.production unknown key "approver"'],
+    [{ environments: { Production: {} } }, 'environments.Production is not a valid environment name'],
+  ])('names the key and what it expects: %j', (doc, message) => {
+    expect(err(doc)).toContain(message);
+  });
+
+  it('reports every problem at once', () => {
+    expect(err({ operators: 'x', environments: { p: { approvals: 'two' } } }).split('; ').length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('policy decisions', () => {
+  const policy = new Policy({
+    environments: {
+      production: { approvers: ['U0ALICE'], freeze: ['2026-12-24T00:00Z/2026-12-27T00:00Z'] },
+      staging: { channel: 'C0STAGING', approvers: ['U0ALICE'], approvals: 1, distinctApprover: false },
+    },
+  });
+
+  it('gates start, retry and rollback of tasks and release, terminate and rollback of jobs, where approvers are set', () => {
+    expect(['start', 'retry', 'rollback', 'suspend', 'resume', 'delete'].map((a) => policy.approvalsNeeded('task', a, 'production'))).toEqual([1, 1, 1, 0, 0, 0]);
+    expect(['update', 'release', 'terminate', 'rollback'].map((a) => policy.approvalsNeeded('bluegreen', a, 'production'))).toEqual([0, 1, 1, 1]);
+    expect(policy.approvalsNeeded('task', 'start', 'dev')).toBe(0);
+  });
+
+  it('finds the freeze window in force for releases only', () => {
+    const inside = new Date('2026-12-25T12:00Z');
+    expect(policy.freezeAt('task', 'start', 'production', inside)).toBe('2026-12-24T00:00Z/2026-12-27T00:00Z');
+    expect(policy.freezeAt('task', 'suspend', 'production', inside)).toBeUndefined();
+    expect(policy.freezeAt('bluegreen', 'terminate', 'production', inside)).toBeUndefined();
+    expect(policy.freezeAt('bluegreen', 'update', 'production', inside)).toBeDefined();
+    expect(policy.freezeAt('task', 'start', 'production', new Date('2026-12-27T00:00Z'))).toBeUndefined();
+    expect(policy.freezeAt('task', 'start', 'production', new Date('2026-12-24T00:00Z'))).toBeDefined();
+  });
+
+  it('defaults: distinct approvers on, cards in the command channel, everyone an operator', () => {
+    expect(policy.distinctApprover('production')).toBe(true);
+    expect(policy.distinctApprover('staging')).toBe(false);
+    expect(policy.channel('staging')).toBe('C0STAGING');
+    expect(policy.channel('production')).toBeUndefined();
+    expect(policy.operators).toBeUndefined();
+    expect(new Policy().configured).toBe(false);
+  });
+});
