@@ -163,6 +163,9 @@ function listen(routes: Route[], port: number): Promise<Server> {
 }
 
 async function main(): Promise<void> {
+  // No Slack credentials: run the local sandbox instead of failing, so the first `npm start`
+  // shows the whole bot working.
+  if (!process.env.SLACK_BOT_TOKEN && !process.env.SLACK_APP_TOKEN) return sandbox();
   let config: Config;
   try {
     config = loadConfig();
@@ -186,6 +189,25 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function sandbox(): Promise<void> {
+  const log = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const { SandboxError, startSandbox } = await import('./sandbox/sandbox.js');
+  let box: Awaited<ReturnType<typeof startSandbox>>;
+  try {
+    box = await startSandbox(process.env, log);
+  } catch (err) {
+    const known = err instanceof SandboxError || err instanceof PolicyError || err instanceof ConfigError;
+    if (known) console.error((err as Error).message);
+    else log.fatal({ err: (err as Error).message }, 'could not start the sandbox');
+    process.exit(1);
+  }
+  log.info({ url: box.url }, 'SANDBOX: no Slack credentials, so Slack is played locally (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for a real workspace)');
+  console.log(`\n  Switchyard sandbox is running. Open ${box.url}\n`);
+  const shutdown = () => box.stop().then(() => process.exit(0), () => process.exit(1));
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void main();

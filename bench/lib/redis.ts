@@ -1,10 +1,10 @@
 /**
  * The benchmark's Redis: REDIS_URL when set, otherwise a private, non-persistent redis-server on a
- * free port (test/support/redis-server.ts, shared with the tests), never the machine's 6379 by default.
+ * free port (src/sandbox/redis-server.ts, shared with the tests), never the machine's 6379 by default.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { startRedisServer } from '../../test/support/redis-server.js';
+import { startRedisServer } from '../../src/sandbox/redis-server.js';
 
 export interface BenchRedis {
   url: string;

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startRedisServer } from './redis-server.js';
+import { startRedisServer } from '../../src/sandbox/redis-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -9,7 +9,7 @@ declare module 'vitest' {
 
 /**
  * Vitest global setup: provides `redisUrl` to tests. Uses `REDIS_URL` when set; otherwise starts a private,
- * non-persistent redis-server on a free port (test/support/redis-server.ts) and returns a teardown that stops it.
+ * non-persistent redis-server on a free port (src/sandbox/redis-server.ts) and returns a teardown that stops it.
  */
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const fromEnv = process.env.REDIS_URL;

@@ -1,6 +1,6 @@
 /**
- * A private, non-persistent redis-server on a free port of 127.0.0.1, for the tests' global setup
- * and the benchmark (never the machine's 6379). No vitest imports: bench/ uses it too.
+ * A private redis-server on a free port of 127.0.0.1: for the sandbox (persistent, under
+ * .switchyard/), the tests' global setup and the benchmark (throwaway). Never the machine's 6379.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -18,11 +18,16 @@ export interface RedisServer {
   kill(): void;
 }
 
+export interface RedisServerOptions {
+  /** Keep the data in this directory (append-only file) across restarts; throwaway if unset. */
+  dataDir?: string;
+}
+
 /** Starts redis-server and resolves once it answers PING (rejects after 10 s, or if it exits). */
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServer> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
-  const child = await spawnRedis(port);
+  const child = await spawnRedis(port, opts.dataDir);
   const gone = () => child.exitCode !== null || child.signalCode !== null;
   try {
     await waitForPing(url, child);
@@ -72,10 +77,11 @@ function notFoundError(): Error {
 }
 
 /** Spawns redis-server; rejects with a clear message when the binary is missing. */
-async function spawnRedis(port: number): Promise<ChildProcess> {
+async function spawnRedis(port: number, dataDir?: string): Promise<ChildProcess> {
+  const persistence = dataDir ? ['--dir', dataDir, '--appendonly', 'yes'] : ['--appendonly', 'no'];
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--maxmemory-policy', 'noeviction'],
     { stdio: 'ignore' },
   );
   await new Promise<void>((resolve, reject) => {
