@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -41,7 +42,8 @@ export async function startSandbox(env: Record<string, string | undefined>, log:
     );
     server.listen(port, () => ok());
   });
-  const base = `http://127.0.0.1:${port}`;
+  const bound = (server.address() as AddressInfo).port; // PORT=0 picks a free one (tests)
+  const base = `http://127.0.0.1:${bound}`;
   slack.listening(base);
 
   let bot: Running;
@@ -67,7 +69,7 @@ export async function startSandbox(env: Record<string, string | undefined>, log:
   }
   slack.connect(`http://127.0.0.1:${bot.port}/slack/events`);
   return {
-    url: `http://localhost:${port}`,
+    url: `http://localhost:${bound}`,
     bot,
     async stop() {
       slack.closeStreams();

@@ -1,0 +1,104 @@
+/**
+ * The sandbox without a browser: its page's endpoints drive the real bot through signed requests,
+ * and what the bot posts comes back as server-sent events.
+ */
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../support/redis.js';
+import { eventually } from '../support/test-bot.js';
+
+let box: Sandbox | undefined;
+let prefix = '';
+afterEach(async () => {
+  await box?.stop();
+  box = undefined;
+  await cleanupPrefix(testRedisUrl(), prefix);
+});
+
+async function post(path: string, body: unknown) {
+  const res = await fetch(`${box!.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  return (await res.json()) as Record<string, any>;
+}
+
+async function state() {
+  return (await (await fetch(`${box!.url}/sandbox/state`)).json()) as Record<string, any>;
+}
+
+/** Collects server-sent events until aborted. */
+function listen(url: string) {
+  const events: Array<{ event: string; data: any }> = [];
+  const abort = new AbortController();
+  void (async () => {
+    const res = await fetch(url, { signal: abort.signal });
+    const reader = res.body!.getReader();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf += new TextDecoder().decode(value);
+      let i: number;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const frame = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const event = /^event: (.*)$/m.exec(frame)?.[1];
+        const data = /^data: (.*)$/m.exec(frame)?.[1];
+        if (event && data) events.push({ event, data: JSON.parse(data) });
+      }
+    }
+  })().catch(() => {});
+  return { events, stop: () => abort.abort() };
+}
+
+describe('the sandbox', () => {
+  it('serves the page, plays Slack for the bot, and streams the card as it changes', async () => {
+    prefix = uniquePrefix('sandbox');
+    box = await startSandbox({ PORT: '0', REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, SIM_LATENCY_MS: '30', CARD_COALESCE_MS: '50', LOG_LEVEL: 'silent' }, pino({ level: 'silent' }));
+    const page = await fetch(`${box.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('sandbox');
+    const s0 = await state();
+    expect(s0.users.map((u: { id: string }) => u.id)).toEqual(['U0ALICE', 'U0BOB', 'U0CAROL']);
+
+    const sse = listen(`${box.url}/sandbox/events`);
+    const created = await post('/sandbox/command', { user: 'U0ALICE', text: '/release create demo deploy --env staging web=web:1.0' });
+    expect(created.ok).toBe(true);
+    expect(created.ephemeral.text).toContain('Created release task *demo*');
+    const card = await eventually(async () => (await state()).messages.find((m: any) => m.text?.includes('demo')), 5000, 'card');
+    const start = card.blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === 'release.start');
+    expect(start.value).toMatch(/^start rt-[0-9a-z]{6} @v1$/);
+
+    await post('/sandbox/action', { user: 'U0BOB', channel: card.channel, message_ts: card.ts, action: { type: 'button', action_id: 'release.start', block_id: 'a', value: start.value } });
+    await eventually(async () => (await state()).messages.find((m: any) => m.ts === card.ts)?.text?.includes('Released'), 10_000, 'Released');
+    const done = (await state()).messages.find((m: any) => m.ts === card.ts);
+    expect(done.replies.map((r: any) => r.text)).toContainEqual(expect.stringMatching(/^Released in/));
+    await eventually(() => sse.events.some((e) => e.event === 'message' && e.data.ts === card.ts && e.data.text?.includes('Released')), 5000, 'SSE update');
+    expect(sse.events.some((e) => e.event === 'ephemeral' && e.data.user === 'U0ALICE')).toBe(true);
+    sse.stop();
+
+    const bad = await post('/sandbox/command', { user: 'U0ALICE', text: 'release help' });
+    expect(bad).toEqual({ ok: false, error: 'Type a slash command: /release … or /bluegreen … (try /release help).' });
+  });
+
+  it('asks for a reason in a modal and submits it, like Slack', async () => {
+    prefix = uniquePrefix('sandbox-modal');
+    const { writeFileSync } = await import('node:fs');
+    const policy = `${process.env.TMPDIR ?? '/tmp'}/${prefix}.yaml`;
+    writeFileSync(policy, 'environments:\n  production:\n    approvers: [U0CAROL]\n');
+    box = await startSandbox({ PORT: '0', REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, SIM_LATENCY_MS: '30', CARD_COALESCE_MS: '50', SWITCHYARD_CONFIG: policy }, pino({ level: 'silent' }));
+    expect((await state()).users.find((u: any) => u.id === 'U0CAROL').roles).toEqual(['operator', 'approver for production']);
+    const sse = listen(`${box.url}/sandbox/events`);
+    const created = await post('/sandbox/command', { user: 'U0ALICE', text: '/release create p deploy --env production web=web:1.0' });
+    const id = /`(rt-[0-9a-z]{6})`/.exec(created.ephemeral.text)![1];
+    await post('/sandbox/command', { user: 'U0ALICE', text: `/release start ${id}` });
+    const card = await eventually(async () => (await state()).messages.find((m: any) => JSON.stringify(m.blocks ?? []).includes('release.reject')), 5000, 'approval card');
+    const reject = card.blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === 'release.reject');
+    await post('/sandbox/action', { user: 'U0CAROL', channel: card.channel, message_ts: card.ts, action: { type: 'button', action_id: 'release.reject', block_id: 'a', value: reject.value } });
+    const modal = await eventually(() => sse.events.find((e) => e.event === 'modal'), 5000, 'modal');
+    expect(modal.data.user).toBe('U0CAROL');
+    const r = await post('/sandbox/view', { user: 'U0CAROL', view_id: modal.data.view_id, values: { reason: { reason: { type: 'plain_text_input', value: 'not during the demo' } } } });
+    expect(r.ok).toBe(true);
+    await eventually(async () => (await state()).messages.find((m: any) => m.ts === card.ts)?.replies.some((x: any) => x.text.includes('not during the demo')), 5000, 'rejection in thread');
+    sse.stop();
+  });
+});
