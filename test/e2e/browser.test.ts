@@ -1,0 +1,55 @@
+/**
+ * The sandbox in a real browser (Debian's chromium driven by playwright-core): type a command,
+ * click Release on the card, see it reach Released. Keeps a screenshot in test/artifacts/.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { pino } from 'pino';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../support/redis.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = 'test/artifacts';
+const prefix = uniquePrefix('browser');
+let box: Sandbox;
+let browser: Browser;
+
+beforeAll(async () => {
+  box = await startSandbox({ PORT: '0', REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, SIM_LATENCY_MS: '200', CARD_COALESCE_MS: '100' }, pino({ level: 'silent' }));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await box?.stop();
+  await cleanupPrefix(testRedisUrl(), prefix);
+});
+
+describe.skipIf(!existsSync(CHROMIUM))('the sandbox page in chromium', () => {
+  it('creates a task from the composer, releases it from the card, and shows it Released', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(box.url);
+    await expect(page.getByText('Switchyard sandbox', { exact: false }).first().isVisible()).resolves.toBe(true);
+
+    await page.getByTestId('composer').fill('/release create demo deploy --env staging web=registry.local/web:1.0 api=registry.local/api:1.0');
+    await page.getByTestId('composer').press('Enter');
+    const ephemeral = page.getByTestId('ephemeral').filter({ hasText: 'Created release task' });
+    await ephemeral.waitFor({ timeout: 10_000 });
+    expect(await ephemeral.textContent()).toContain('Only visible to you');
+
+    const card = page.getByTestId('message').filter({ hasText: 'demo' }).last();
+    await card.locator('button[data-action-id="release.start"]').click({ timeout: 10_000 });
+    await card.getByText('Released 2/2', { exact: false }).first().waitFor({ timeout: 20_000 });
+    await card.getByText('Released in', { exact: false }).first().waitFor({ timeout: 10_000 });
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}/sandbox-released.png`, fullPage: true });
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
