@@ -32,6 +32,10 @@ export class SandboxSlack {
   private readonly views = new Map<string, { user: string; view: Record<string, unknown> }>();
   private botUrl = '';
   private base = '';
+  /** Proxies drop quiet streams; a comment every 15 s keeps the page's connection open. */
+  private readonly keepAlive = setInterval(() => {
+    for (const s of this.streams) s.write(': keep-alive\n\n');
+  }, 15_000).unref();
 
   constructor(
     private readonly secret: string,
@@ -59,6 +63,7 @@ export class SandboxSlack {
   }
 
   closeStreams(): void {
+    clearInterval(this.keepAlive);
     for (const s of this.streams) s.end();
     this.streams.clear();
   }
