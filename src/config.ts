@@ -26,7 +26,9 @@ const schema = z
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
     /** Prefix of every Redis key, BullMQ's included: lets several bots (or test runs) share a Redis. */
     REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, . _ -').default('switchyard'),
-    PLATFORM: z.enum(['simulated']).default('simulated'),
+    PLATFORM: z.enum(['simulated', 'kubernetes']).default('simulated'),
+    /** Kubernetes: how long a rollout may take before it counts as failed. */
+    K8S_ROLLOUT_TIMEOUT_MS: intFrom(1000, 3_600_000).default(300_000),
     SWITCHYARD_CONFIG: z.string().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SIM_LATENCY_MS: intFrom(0, 600_000).default(1500),

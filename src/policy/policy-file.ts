@@ -30,6 +30,12 @@ const Environment = z
     approvals: z.number({ error: 'a whole number of at least 1' }).int('a whole number').min(1, 'a whole number of at least 1').optional(),
     distinctApprover: z.boolean({ error: 'true or false' }).optional(),
     freeze: z.array(FreezeWindow).optional(),
+    /** Kubernetes: the namespace this environment maps to (default: the environment's name). */
+    namespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a Kubernetes namespace name').optional(),
+    /** Kubernetes: the kubeconfig context to use for this environment (default: the current one). */
+    context: z.string().min(1).optional(),
+    /** Kubernetes: how blue-green jobs run here (default native). */
+    bluegreen: z.enum(['native', 'argo-rollouts'], { error: '"native" or "argo-rollouts"' }).optional(),
   })
   .strict()
   .superRefine((e, ctx) => {
@@ -68,7 +74,7 @@ export function parsePolicy(doc: unknown, source: string): PolicyFile {
       i.code === 'invalid_key'
         ? `is not a valid environment name: expects ${(i.issues[0]?.message ?? 'a lower-case name')}`
         : i.code === 'unrecognized_keys'
-        ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}: expected operators, environments (and per environment channel, approvers, approvals, distinctApprover, freeze)`
+        ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}: expected operators, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen)`
         : i.code === 'invalid_type'
           ? `expects ${i.expected === 'array' ? 'a list' : i.expected === 'record' || i.expected === 'object' ? 'a mapping' : i.message}`
           : `expects ${i.message}`;

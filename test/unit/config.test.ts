@@ -121,10 +121,12 @@ describe('invalid values name the variable and what it expects', () => {
     expect(msg).toContain('boss');
   });
 
-  it('PLATFORM must be simulated', () => {
-    const msg = errorOf({ ...HTTP, PLATFORM: 'kubernetes' });
+  it('PLATFORM must be simulated or kubernetes', () => {
+    const msg = errorOf({ ...HTTP, PLATFORM: 'nomad' });
     expect(msg).toContain('PLATFORM expects');
     expect(msg).toContain('simulated');
+    expect(msg).toContain('kubernetes');
+    expect(loadConfig({ ...HTTP, PLATFORM: 'kubernetes' }).PLATFORM).toBe('kubernetes');
   });
 
   it('SLACK_BOT_TOKEN must look like a bot token', () => {
