@@ -15,7 +15,8 @@ export type SystemEvent =
 
 export type Transition = { ok: true; to: TaskStatus } | { ok: false; reason: string };
 
-const USER_RULES: Record<UserAction, { from: readonly TaskStatus[]; to: TaskStatus; verb: string }> = {
+/** `to: null`: the action ends the task rather than moving it (delete). */
+const USER_RULES: Record<UserAction, { from: readonly TaskStatus[]; to: TaskStatus | null; verb: string }> = {
   start: { from: ['To release'], to: 'Releasing', verb: 'started' },
   suspend: { from: ['Releasing'], to: 'Suspending', verb: 'suspended' },
   resume: { from: ['Suspended'], to: 'Releasing', verb: 'resumed' },
@@ -24,7 +25,7 @@ const USER_RULES: Record<UserAction, { from: readonly TaskStatus[]; to: TaskStat
   // Deleting never interrupts work: active tasks must finish or be suspended first.
   delete: {
     from: ['To release', 'Released', 'Release failed', 'Rolled back', 'Rollback failed', 'Suspended'],
-    to: 'To release',
+    to: null,
     verb: 'deleted',
   },
 };
@@ -49,7 +50,7 @@ export function userTransition(task: Pick<ReleaseTask, 'id' | 'status' | 'operat
   if (action === 'rollback' && task.operation !== 'Bulk Upgrade') {
     return { ok: false, reason: `${task.id} is a ${task.operation} task; only Bulk Upgrade tasks can be rolled back` };
   }
-  if (rule.from.includes(task.status)) return { ok: true, to: rule.to };
+  if (rule.from.includes(task.status)) return { ok: true, to: rule.to ?? task.status };
   if (action === 'rollback' && task.status !== 'Rolled back') {
     return {
       ok: false,
