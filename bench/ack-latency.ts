@@ -11,16 +11,15 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
-import { pino } from 'pino';
-import { loadConfig } from '../src/config.js';
-import { start, type Running } from '../src/main.js';
-import { startFakeSlack, type FakeSlack } from '../test/support/fake-slack.js';
+import type { Running } from '../src/main.js';
+import type { FakeSlack } from '../test/support/fake-slack.js';
 import { startLoadClient, type LoadClient } from './lib/load-client.js';
 import type { BurstReply } from './lib/protocol.js';
+import { BENCH_SECRET, startBenchBot } from './lib/bot.js';
 import { round, summarize, type Summary } from './lib/stats.js';
 import type { BenchContext, Scenario, ScenarioResult } from './lib/types.js';
 
-const SECRET = 'bench-signing-secret';
+const SECRET = BENCH_SECRET;
 const COMMAND = '/release';
 const DEFAULT_ROUNDS = 10;
 const CONCURRENCY = 50;
@@ -41,19 +40,9 @@ export const ackLatency: Scenario = {
     let bare: App | undefined;
     let load: LoadClient | undefined;
     try {
-      fake = await startFakeSlack();
-      const config = loadConfig({
-        ROLE: 'all',
-        SLACK_BOT_TOKEN: 'xoxb-bench',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: fake.url,
-        REDIS_URL: ctx.redisUrl,
-        REDIS_PREFIX: ctx.prefix,
-        PORT: '0',
-        SIM_LATENCY_MS: '0',
-        LOG_LEVEL: 'silent',
-      });
-      bot = await start(config, pino({ level: 'silent' }));
+      const started = await startBenchBot(ctx);
+      ({ fake, bot } = started);
+      const config = started.config;
       const bareStarted = await startBareBolt();
       bare = bareStarted.app;
       load = await startLoadClient();

@@ -18,20 +18,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { loadConfig } from '../src/config.js';
 import type { BlueGreenJob, JobStatus, Slot } from '../src/domain/bluegreen-job.js';
 import { QUEUES } from '../src/jobs/catalogue.js';
-import { start, type Running } from '../src/main.js';
+import type { Running } from '../src/main.js';
 import { CardStore, type CardRef } from '../src/store/card-store.js';
 import { keys } from '../src/store/redis.js';
 import { JobStore } from '../src/store/versioned-store.js';
-import { startFakeSlack, type FakeSlack, type FakeSlackCall } from '../test/support/fake-slack.js';
+import type { FakeSlack, FakeSlackCall } from '../test/support/fake-slack.js';
 import { blockActionsBody, postSigned, slashCommandBody, type PostSignedResult } from '../test/support/slack-signing.js';
+import { BENCH_SECRET, startBenchBot } from './lib/bot.js';
 import { round, summarize, type Summary } from './lib/stats.js';
 import type { BenchContext, Scenario, ScenarioResult, Table } from './lib/types.js';
 
-const SECRET = 'bench-signing-secret';
+const SECRET = BENCH_SECRET;
 const CHANNEL = 'C0BENCH';
 const USER = 'U0BENCH';
 const JOB = 'bench';
@@ -73,20 +72,9 @@ export const bluegreen: Scenario = {
     let redis: Redis | undefined;
     const queues: Queue[] = [];
     try {
-      fake = await startFakeSlack();
-      const config = loadConfig({
-        ROLE: 'all',
-        SLACK_BOT_TOKEN: 'xoxb-bench',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: fake.url,
-        REDIS_URL: ctx.redisUrl,
-        REDIS_PREFIX: ctx.prefix,
-        PORT: '0',
-        SIM_LATENCY_MS: '0',
-        CARD_COALESCE_MS: '1000',
-        LOG_LEVEL: 'silent',
-      });
-      bot = await start(config, pino({ level: 'silent' }));
+      const started = await startBenchBot(ctx, { CARD_COALESCE_MS: '1000' });
+      ({ fake, bot } = started);
+      const config = started.config;
       // Our own connection: reads do not queue behind the bot's commands.
       redis = new Redis(ctx.redisUrl, { maxRetriesPerRequest: 3, connectionName: 'bench-bluegreen' });
       const slackQueue = new Queue(QUEUES.slack, { connection: redis, prefix: ctx.prefix });
