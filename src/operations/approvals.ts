@@ -90,9 +90,15 @@ export class ApprovalFlow<T extends Approvable> {
       const did = actor.user === entity.createdBy ? 'created' : 'asked for';
       return say(`You ${did} this, so someone else must approve it (distinct approvers are required on ${entity.env}).`);
     }
+    // A freeze that began after the request stops it too, unless the request overrode one.
+    const frozen = this.frozenRefusal(entity, req);
+    if (frozen) return frozen;
+    // Approved in full but could not run then (a component was busy): any approver may try again.
+    if (isApproved(req)) return run(entity, req, req.approvals.map((a) => a.user));
     const approval: Approval = { user: actor.user, at: this.d.clock().toISOString() };
     const r = await this.d.store.update(id, (e) => {
       if (!e.approval || e.approval.requestedAt !== req.requestedAt) return new Refusal(`Nothing on ${e.name} is awaiting approval any more.`);
+      if (isApproved(e.approval)) return new Refusal(`${e.name} has the approvals it needs already.`);
       if (e.approval.approvals.some((a) => a.user === actor.user)) {
         return new Refusal(`You have already approved this; it needs ${count(e.approval.needed - e.approval.approvals.length)} more.`);
       }
@@ -107,6 +113,25 @@ export class ApprovalFlow<T extends Approvable> {
       return say(`Approved (${progress(updated)}); it needs ${count(updated.needed - updated.approvals.length)} more.`, true);
     }
     return run(r.task, updated, updated.approvals.map((a) => a.user));
+  }
+
+  /**
+   * The requester asking again for an action that is approved in full but could not run then:
+   * run it now (undefined when there is no such request).
+   */
+  async retryApproved(entity: T, action: string, run: RunApproved<T>): Promise<Reply | undefined> {
+    const req = entity.approval;
+    if (!req || req.action !== action || !isApproved(req)) return undefined;
+    return this.frozenRefusal(entity, req) ?? run(entity, req, req.approvals.map((a) => a.user));
+  }
+
+  private frozenRefusal(entity: T, req: ApprovalRequest): Reply | undefined {
+    const window = this.d.governance.policy.freezeAt(this.d.kind, req.action, entity.env, this.d.clock());
+    if (!window || req.override) return undefined;
+    return say(
+      `${entity.env} is frozen (${window}) since this was asked for: it cannot ${this.d.describe(req)} now. ` +
+        `Reject it, and ask again after the window or with --override "reason".`,
+    );
   }
 
   /** Why `actor` may not reject now, if they may not (checked before asking them for a reason). */
@@ -145,6 +170,10 @@ export class ApprovalFlow<T extends Approvable> {
     const waiting = entity.approval ? `, awaiting approval to ${this.d.describe(entity.approval)} (${progress(entity.approval)})` : '';
     return say(`That card was out of date: ${this.d.state(entity)} now${waiting}. The card has been refreshed.`);
   }
+}
+
+function isApproved(req: ApprovalRequest): boolean {
+  return req.approvals.length >= req.needed;
 }
 
 export function progress(req: ApprovalRequest): string {

@@ -64,11 +64,7 @@ export class BlueGreenOperations {
       case 'terminate':
         return this.act(cmd.job, cmd.kind, actor, cmd.override, this.prepare(cmd.kind, actor.user));
       case 'approve': {
-        const reply = await this.approvals.approve(cmd.job, actor, (j, req, approvers) => {
-          const action = req.action as JobAction;
-          const x: Execution = { requester: { user: req.requestedBy, channel: actor.channel }, approval: req, ...(req.override ? { override: req.override } : {}) };
-          return this.execute(j.name, action, x, approvers, this.prepare(action, req.requestedBy, undefined, req.revision));
-        });
+        const reply = await this.approvals.approve(cmd.job, actor, (j, req, approvers) => this.runApproved(j, req, approvers, actor.channel));
         this.d.metrics.operation('bluegreen.approve', reply.changed ? 'accepted' : 'refused');
         return reply;
       }
@@ -175,9 +171,17 @@ export class BlueGreenOperations {
     if (!freeze.ok) return say(freeze.reason);
     const needed = this.d.governance.policy.approvalsNeeded('bluegreen', action, job.env);
     if (needed > 0) {
+      const again = await this.approvals.retryApproved(job, action, (j, req, approvers) => this.runApproved(j, req, approvers, actor.channel));
+      if (again) return again;
       return this.approvals.request(job, actor, { action, needed, ...(revision !== undefined ? { revision } : {}), ...(freeze.override ? { override: freeze.override } : {}) });
     }
     return this.execute(name, action, { requester: actor, ...(freeze.override ? { override: freeze.override } : {}) }, [], prepare);
+  }
+
+  private runApproved(job: BlueGreenJob, req: ApprovalRequest, approvers: string[], channel: string): Promise<Reply> {
+    const action = req.action as JobAction;
+    const x: Execution = { requester: { user: req.requestedBy, channel }, approval: req, ...(req.override ? { override: req.override } : {}) };
+    return this.execute(job.name, action, x, approvers, this.prepare(action, req.requestedBy, undefined, req.revision));
   }
 
   private async execute(name: string, action: JobAction, x: Execution, approvers: string[], prepare: Prepare): Promise<Reply> {

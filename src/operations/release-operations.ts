@@ -74,9 +74,7 @@ export class ReleaseOperations {
       case 'action':
         return this.act(cmd.action, cmd.taskId, actor, cmd.override);
       case 'approve': {
-        const reply = await this.approvals.approve(cmd.taskId, actor, (t, req, approvers) =>
-          this.execute(t, req.action as TaskAction, { requester: { user: req.requestedBy, channel: actor.channel }, approval: req, ...(req.override ? { override: req.override } : {}) }, approvers),
-        );
+        const reply = await this.approvals.approve(cmd.taskId, actor, (t, req, approvers) => this.runApproved(t, req, approvers, actor.channel));
         this.d.metrics.operation('approve', reply.changed ? 'accepted' : 'refused');
         return reply;
       }
@@ -157,8 +155,16 @@ export class ReleaseOperations {
     const freeze = await this.d.governance.freeze('task', action, task.env, actor.user, override, this.d.clock());
     if (!freeze.ok) return say(freeze.reason);
     const needed = this.d.governance.policy.approvalsNeeded('task', action, task.env);
-    if (needed > 0) return this.approvals.request(task, actor, { action, needed, ...(freeze.override ? { override: freeze.override } : {}) });
+    if (needed > 0) {
+      const again = await this.approvals.retryApproved(task, action, (t, req, approvers) => this.runApproved(t, req, approvers, actor.channel));
+      return again ?? this.approvals.request(task, actor, { action, needed, ...(freeze.override ? { override: freeze.override } : {}) });
+    }
     return this.execute(task, action, { requester: actor, ...(freeze.override ? { override: freeze.override } : {}) });
+  }
+
+  private runApproved(task: ReleaseTask, req: ApprovalRequest, approvers: string[], channel: string): Promise<Reply> {
+    const x: Execution = { requester: { user: req.requestedBy, channel }, approval: req, ...(req.override ? { override: req.override } : {}) };
+    return this.execute(task, req.action as TaskAction, x, approvers);
   }
 
   /** Carry the action out: locks, the status change, the run. */
