@@ -19,6 +19,7 @@ import { AuditQueries } from './operations/audit-queries.js';
 import { BlueGreenOperations } from './operations/bluegreen-operations.js';
 import { Governance } from './operations/governance.js';
 import { ReleaseOperations } from './operations/release-operations.js';
+import { KubernetesPlatform } from './platform/kubernetes/kubernetes-platform.js';
 import { SimulatedPlatform } from './platform/simulated/simulated-platform.js';
 import { Directory } from './policy/directory.js';
 import { PolicyError, loadPolicyFile } from './policy/policy-file.js';
@@ -51,10 +52,13 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   const locks = new ComponentLocks(redis, k);
   const audit = new AuditLog(redis, k);
   const cards = new CardStore(redis, k);
-  const platform = new SimulatedPlatform(redis, k, {
-    latencyMs: config.SIM_LATENCY_MS,
-    failComponents: config.SIM_FAIL_COMPONENTS,
-  });
+  const platform =
+    config.PLATFORM === 'kubernetes'
+      ? new KubernetesPlatform({ policy, rolloutTimeoutMs: config.K8S_ROLLOUT_TIMEOUT_MS, clock })
+      : new SimulatedPlatform(redis, k, {
+          latencyMs: config.SIM_LATENCY_MS,
+          failComponents: config.SIM_FAIL_COMPONENTS,
+        });
   const queues = new JobQueues(redis, config.REDIS_PREFIX);
   const notifier = new QueueNotifier(queues, cards, config.CARD_COALESCE_MS);
   const metrics = new Metrics();

@@ -1,0 +1,191 @@
+/**
+ * Blue-green with Argo Rollouts: one Rollout `<workload>` with strategy.blueGreen (active Service
+ * `<workload>`, preview `<workload>-preview`, no auto-promotion). A new version waits Paused beside
+ * the stable one; promote and abort are the same patches `kubectl argo rollouts` sends.
+ */
+import type { BlueGreenObservation, DeploySlotRequest, SlotObservation, SlotRequest } from '../port.js';
+import { ANNOTATION, LABEL, MERGE_PATCH, apiError, readOrUndefined, refusal, retryOnConflict, statusCode, type EnvTarget } from './kube-api.js';
+import { serviceManifest } from './manifests.js';
+import type { AdapterContext } from './release-ops.js';
+import { HASH_LABEL, ROLLOUTS, observed, podTemplate, previewService, rolloutManifest, templateForRollout, versions, type Rollout, type Version } from './argo-rollout.js';
+import { conditionFailure, listPods, troubleTracker, waitFor, type Verdict, type WaitOutcome } from './rollout-watch.js';
+
+export class ArgoBlueGreen {
+  constructor(private readonly c: AdapterContext) {}
+
+  async bgInspect(t: EnvTarget, workload: string): Promise<BlueGreenObservation | undefined> {
+    const r = await this.read(t, workload);
+    if (!r) return undefined;
+    const vs = await versions(t, r);
+    const slots: BlueGreenObservation['slots'] = {};
+    const replicas = r.spec.replicas ?? 1;
+    for (const hash of new Set([r.status?.stableRS, r.status?.currentPodHash])) {
+      const v = hash ? vs.get(hash) : undefined;
+      if (v) slots[v.slot] = observe(v, replicas);
+    }
+    if (!slots.blue && !slots.green) return undefined;
+    const serving = this.serving(r, vs);
+    return { env: t.env, workload, ...(serving ? { serving: serving.slot } : {}), slots };
+  }
+
+  async bgDeploySlot(t: EnvTarget, req: DeploySlotRequest): Promise<WaitOutcome> {
+    try {
+      const early = await retryOnConflict(this.c.timing.sleep, async () => {
+        const r = await this.read(t, req.workload);
+        const annotations = { [ANNOTATION.opId]: req.opId, [ANNOTATION.op]: 'slot' };
+        if (r?.metadata.annotations?.[ANNOTATION.opId] === req.opId) {
+          const error = r.metadata.annotations[ANNOTATION.opError];
+          return error ? { ok: false as const, error } : undefined;
+        }
+        if (!r) {
+          await this.ensureServices(t, req.workload);
+          const body = rolloutManifest(t.namespace, req.workload, req.slot, req.image, req.replicas, annotations);
+          await t.api.custom.createNamespacedCustomObject({ ...ROLLOUTS, namespace: t.namespace, body });
+          return undefined;
+        }
+        if (this.serving(r, await versions(t, r))?.slot === req.slot) {
+          return { ok: false as const, error: `slot ${req.slot} of ${req.workload} receives traffic; deploy to the idle slot` };
+        }
+        r.metadata.annotations = { ...withoutError(r.metadata.annotations), ...annotations };
+        r.spec = { ...r.spec, replicas: req.replicas, template: podTemplate(req.workload, req.slot, req.image) };
+        await t.api.custom.replaceNamespacedCustomObject({ ...ROLLOUTS, namespace: t.namespace, name: req.workload, body: r });
+        return undefined;
+      });
+      if (early) return early;
+    } catch (err) {
+      const reason = refusal(err, t);
+      if (reason) return { ok: false, error: reason };
+      throw apiError(err, `writing rollout ${t.namespace}/${req.workload}`);
+    }
+    const out = await this.waitReady(t, req);
+    if (!out.ok) await this.recordError(t, req.workload, req.opId, out.error);
+    return out;
+  }
+
+  /** Promote: the patches of `kubectl argo rollouts promote`, then wait for the new version to be stable. */
+  async bgSwitch(t: EnvTarget, req: SlotRequest): Promise<void> {
+    const r = await this.read(t, req.workload);
+    if (!r) throw new Error(`${req.workload} has no Rollout in ${t.env}`);
+    const vs = await versions(t, r);
+    if (this.serving(r, vs)?.slot === req.slot) return; // already there: a repeat, or the first version
+    const current = r.status?.currentPodHash ? vs.get(r.status.currentPodHash) : undefined;
+    if (current?.slot !== req.slot) throw new Error(`slot ${req.slot} of ${req.workload} does not exist`);
+    if (r.status?.abort || r.status?.phase === 'Degraded') throw new Error(`slot ${req.slot} of ${req.workload} is not ready`);
+    await this.patch(t, req.workload, { status: { pauseConditions: null } }, 'status');
+    await this.patch(t, req.workload, { spec: { paused: false } });
+    const out = await waitFor(this.c.timing, async (): Promise<Verdict> => {
+      const now = await this.read(t, req.workload);
+      const s = now?.status;
+      if (s?.abort) return { state: 'failed', reason: 'the rollout was aborted' };
+      return s?.stableRS && s.stableRS === s.currentPodHash && s.phase === 'Healthy' ? { state: 'done' } : { state: 'progressing', ready: s?.readyReplicas ?? 0, want: now?.spec.replicas ?? 1 };
+    }, () => `promotion did not finish within ${Math.round(this.c.timing.timeoutMs / 1000)}s`);
+    if (!out.ok) throw new Error(`${req.workload} could not be switched to ${req.slot}: ${out.error}`);
+  }
+
+  /**
+   * The new version while Paused or Degraded: abort, then undo to the stable ReplicaSet's template.
+   * The old version after a promote: nothing to do (Argo scales it down after scaleDownDelaySeconds).
+   * A first version that never came up: delete the Rollout.
+   */
+  async bgDeleteSlot(t: EnvTarget, req: SlotRequest): Promise<void> {
+    const r = await this.read(t, req.workload);
+    if (!r) return;
+    const vs = await versions(t, r);
+    const serving = this.serving(r, vs);
+    if (serving?.slot === req.slot) throw new Error(`slot ${req.slot} of ${req.workload} receives traffic`);
+    const at = { ...ROLLOUTS, namespace: t.namespace, name: req.workload };
+    const current = r.status?.currentPodHash ? vs.get(r.status.currentPodHash) : undefined;
+    if (!serving) {
+      if (current?.slot === req.slot) await t.api.custom.deleteNamespacedCustomObject(at).catch(ignore404);
+      return;
+    }
+    if (current?.slot !== req.slot) return;
+    await this.patch(t, req.workload, { status: { abort: true } }, 'status');
+    await retryOnConflict(this.c.timing.sleep, async () => {
+      const fresh = await this.read(t, req.workload);
+      if (!fresh || fresh.status?.stableRS !== serving.hash) return;
+      fresh.spec = { ...fresh.spec, template: templateForRollout(serving) };
+      await t.api.custom.replaceNamespacedCustomObject({ ...at, body: fresh });
+    });
+  }
+
+  /** A merge patch of the Rollout (or its status subresource), again on 409 Conflict. */
+  private patch(t: EnvTarget, name: string, body: object, sub?: 'status'): Promise<unknown> {
+    const ref = { ...ROLLOUTS, namespace: t.namespace, name, body };
+    return retryOnConflict(this.c.timing.sleep, () =>
+      sub ? t.api.custom.patchNamespacedCustomObjectStatus(ref, MERGE_PATCH) : t.api.custom.patchNamespacedCustomObject(ref, MERGE_PATCH),
+    );
+  }
+
+  private read(t: EnvTarget, name: string): Promise<Rollout | undefined> {
+    return readOrUndefined(async () => (await t.api.custom.getNamespacedCustomObject({ ...ROLLOUTS, namespace: t.namespace, name })) as Rollout);
+  }
+
+  /** The stable version, once it has served: a first version still coming up serves nobody yet. */
+  private serving(r: Rollout, vs: Map<string, Version>): Version | undefined {
+    const s = r.status ?? {};
+    const stable = s.stableRS ? vs.get(s.stableRS) : undefined;
+    if (!stable) return undefined;
+    const first = s.stableRS === s.currentPodHash && [...vs.keys()].length <= 1;
+    return first && !(s.phase === 'Healthy' || s.phase === 'Paused') ? undefined : stable;
+  }
+
+  private async ensureServices(t: EnvTarget, workload: string): Promise<void> {
+    for (const name of [workload, previewService(workload)]) {
+      const body = serviceManifest(name, t.namespace, { [LABEL.name]: workload }, workload);
+      await t.api.core.createNamespacedService({ namespace: t.namespace, body }).catch((err: unknown) => {
+        if (statusCode(err) !== 409) throw err;
+      });
+    }
+  }
+
+  /** Ready: Paused on BlueGreenPause with the new pods, or Healthy (a first version). */
+  private waitReady(t: EnvTarget, req: DeploySlotRequest): Promise<WaitOutcome> {
+    const trouble = troubleTracker();
+    const probe = async (): Promise<Verdict> => {
+      const r = await this.read(t, req.workload);
+      if (!r) return { state: 'failed', reason: `${req.workload} was deleted from ${t.env} while it was rolling out` };
+      const s = r.status ?? {};
+      const want = r.spec.replicas ?? 1;
+      if (!observed(r)) return { state: 'progressing', ready: 0, want };
+      if (s.abort) return { state: 'failed', reason: `the update of ${req.workload} was aborted${s.message ? ` (${s.message})` : ''}` };
+      const failed = conditionFailure(req.workload, req.image, t.env, s.conditions);
+      if (failed) return { state: 'failed', reason: failed };
+      if (s.phase === 'Degraded') return { state: 'failed', reason: `${req.workload} is degraded${s.message ? ` (${s.message})` : ''}` };
+      const paused = s.phase === 'Paused' && (s.pauseConditions ?? []).some((p) => p.reason === 'BlueGreenPause');
+      if (paused || s.phase === 'Healthy') {
+        // A status not yet about our template (a controller that omits observedGeneration): wait.
+        const v = s.currentPodHash ? (await versions(t, r)).get(s.currentPodHash) : undefined;
+        return v && (v.image !== req.image || v.slot !== req.slot) ? { state: 'progressing', ready: 0, want } : { state: 'done' };
+      }
+      const pods = s.currentPodHash ? await listPods(t, { [HASH_LABEL]: s.currentPodHash }) : [];
+      const reason = trouble(pods, req.workload, req.image);
+      if (reason) return { state: 'failed', reason };
+      return { state: 'progressing', ready: s.readyReplicas ?? 0, want };
+    };
+    const secs = Math.round(this.c.timing.timeoutMs / 1000);
+    return waitFor(this.c.timing, probe, (last) =>
+      `${req.workload} did not become ready within ${secs}s (K8S_ROLLOUT_TIMEOUT_MS)${last.state === 'progressing' ? `: ${last.ready}/${last.want} replicas ready` : ''}`,
+    );
+  }
+
+  private async recordError(t: EnvTarget, workload: string, opId: string, error: string): Promise<void> {
+    const r = await this.read(t, workload).catch(() => undefined);
+    if (r?.metadata.annotations?.[ANNOTATION.opId] !== opId) return;
+    const body = { metadata: { annotations: { [ANNOTATION.opError]: error } } };
+    await t.api.custom.patchNamespacedCustomObject({ ...ROLLOUTS, namespace: t.namespace, name: workload, body }, MERGE_PATCH).catch(() => undefined);
+  }
+}
+
+function observe(v: Version, replicas: number): SlotObservation {
+  return { slot: v.slot, image: v.image, replicas, ready: v.ready >= replicas, createdAt: v.createdAt };
+}
+
+function withoutError(a: Record<string, string> = {}): Record<string, string> {
+  const { [ANNOTATION.opError]: _e, ...rest } = a;
+  return rest;
+}
+
+function ignore404(err: unknown): void {
+  if (statusCode(err) !== 404) throw err;
+}
