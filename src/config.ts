@@ -29,6 +29,8 @@ const schema = z
     PLATFORM: z.enum(['simulated', 'kubernetes']).default('simulated'),
     /** Kubernetes: how long a rollout may take before it counts as failed. */
     K8S_ROLLOUT_TIMEOUT_MS: intFrom(1000, 3_600_000).default(300_000),
+    /** Kubernetes: how often a rollout's status is read while waiting. */
+    K8S_POLL_MS: intFrom(10, 60_000).default(1000),
     SWITCHYARD_CONFIG: z.string().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SIM_LATENCY_MS: intFrom(0, 600_000).default(1500),

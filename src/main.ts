@@ -54,7 +54,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   const cards = new CardStore(redis, k);
   const platform =
     config.PLATFORM === 'kubernetes'
-      ? new KubernetesPlatform({ policy, rolloutTimeoutMs: config.K8S_ROLLOUT_TIMEOUT_MS, clock })
+      ? new KubernetesPlatform({ policy, rolloutTimeoutMs: config.K8S_ROLLOUT_TIMEOUT_MS, pollMs: config.K8S_POLL_MS, clock })
       : new SimulatedPlatform(redis, k, {
           latencyMs: config.SIM_LATENCY_MS,
           failComponents: config.SIM_FAIL_COMPONENTS,

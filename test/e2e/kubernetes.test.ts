@@ -1,0 +1,77 @@
+/**
+ * End to end on PLATFORM=kubernetes: signed Slack commands in, the real Kubernetes client out to
+ * the fake API server, Deployments and a blue-green Service checked there.
+ */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '../../src/store/redis.js';
+import { JobStore } from '../../src/store/versioned-store.js';
+import { startFakeKube, type FakeKube } from '../support/fake-kube.js';
+import { eventually, startTestBot, type TestBot } from '../support/test-bot.js';
+
+let kube: FakeKube;
+let bot: TestBot;
+
+beforeAll(async () => {
+  kube = await startFakeKube({ tickMs: 10 });
+  // The bot reads its kubeconfig the way it would in production: from KUBECONFIG.
+  const path = join(tmpdir(), `switchyard-kubeconfig-${process.pid}.yaml`);
+  writeFileSync(path, kube.kubeConfig().exportConfig());
+  process.env.KUBECONFIG = path;
+  bot = await startTestBot({ PLATFORM: 'kubernetes', K8S_POLL_MS: '20', K8S_ROLLOUT_TIMEOUT_MS: '20000' }, 'k8s');
+});
+
+afterAll(async () => {
+  await bot?.stop();
+  await kube?.close();
+});
+
+const image = (name: string, ns: string) =>
+  (kube.object('Deployment', ns, name)?.spec as { template: { spec: { containers: Array<{ image: string }> } } } | undefined)?.template.spec.containers[0]?.image;
+
+describe('releases on Kubernetes, from Slack', () => {
+  it('deploys, then upgrades with one broken image, and reports why in the thread', async () => {
+    const deploy = await bot.create('k-base deploy --env shop web=registry.local/web:1.0 api=registry.local/api:1.0');
+    await bot.command(`start ${deploy}`);
+    await bot.waitForTask(deploy, (t) => t.status === 'Released', 20_000);
+    expect(image('web', 'shop')).toBe('registry.local/web:1.0');
+    expect(kube.object('Service', 'shop', 'web')).toBeDefined();
+
+    const up = await bot.create('k-up upgrade --env shop web=registry.local/web:2.0 api=registry.local/api:2.0-broken --best-effort');
+    await bot.command(`start ${up}`);
+    const t = await bot.waitForTask(up, (x) => x.status === 'Release failed', 30_000);
+    expect(t.components.map((c) => [c.name, c.status])).toEqual([
+      ['web', 'Released'],
+      ['api', 'Release failed'],
+    ]);
+    expect(t.components[1]!.error).toMatch(/ProgressDeadlineExceeded/);
+    expect(image('web', 'shop')).toBe('registry.local/web:2.0');
+    const thread = await eventually(async () => {
+      const x = await bot.threadTexts(up);
+      return x.some((s) => s.startsWith('Release failed')) ? x : undefined;
+    }, 5000, 'summary');
+    expect(thread).toContainEqual(expect.stringMatching(/^`api` failed: .*ProgressDeadlineExceeded/));
+
+    await bot.command(`rollback ${up}`);
+    await bot.waitForTask(up, (x) => x.status === 'Rolled back', 20_000);
+    expect(image('web', 'shop')).toBe('registry.local/web:1.0');
+  });
+
+  it('runs a native blue-green job: update, Release switches the Service, the old slot goes', async () => {
+    const jobs = new JobStore(bot.redis, keys(bot.config.REDIS_PREFIX));
+    const bg = (text: string) => bot.command(text, { command: '/bluegreen' });
+    const status = (s: string) => async () => (await jobs.get('cart'))?.status === s;
+    await bg('create cart --env shop --workload cart --image registry.local/cart:1.0');
+    await eventually(status('Healthy'), 20_000, 'Healthy');
+    await bg('update cart registry.local/cart:2.0');
+    await eventually(status('Paused'), 20_000, 'Paused');
+    expect(kube.object('Deployment', 'shop', 'cart-green')).toBeDefined();
+    await bg('release cart');
+    await eventually(status('Healthy'), 20_000, 'Healthy again');
+    const selector = (kube.object('Service', 'shop', 'cart')?.spec as { selector: Record<string, string> }).selector;
+    expect(selector['switchyard.io/slot']).toBe('green');
+    await eventually(() => !kube.object('Deployment', 'shop', 'cart-blue'), 5000, 'blue deleted');
+  });
+});
