@@ -42,7 +42,7 @@ const schema = z
     JOB_STALLED_INTERVAL_MS: intFrom(500, 600_000).default(30_000),
     /** Card edits for one task are coalesced to at most one per this many ms. */
     CARD_COALESCE_MS: intFrom(0, 60_000).default(1000),
-    /** Slack Web API calls per second across this worker's notifications. */
+    /** Slack Web API calls per second, across all workers (the slack queue's limiter). */
     SLACK_CALLS_PER_SEC: intFrom(1, 100).default(4),
   });
 

@@ -9,8 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { WebClient } from '@slack/web-api';
 import { pino, type Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { runBlueGreenHandler } from './jobs/handlers/run-bluegreen.js';
-import { runTaskHandler } from './jobs/handlers/run-task.js';
+import { abandonBlueGreenRun, runBlueGreenHandler } from './jobs/handlers/run-bluegreen.js';
+import { abandonTaskRun, runTaskHandler } from './jobs/handlers/run-task.js';
 import { JobQueues } from './jobs/queues.js';
 import { WorkerHost, type JobHandlers } from './jobs/worker-host.js';
 import { Metrics } from './http/metrics.js';
@@ -86,6 +86,9 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
       slackCallsPerSec: config.SLACK_CALLS_PER_SEC,
       log,
+    }, {
+      'task.run': abandonTaskRun({ tasks, locks, platform, notifier, audit, metrics, clock }),
+      'bluegreen.run': abandonBlueGreenRun({ jobs, platform, notifier, audit, metrics, clock }),
     });
     workers.start();
   }

@@ -7,7 +7,7 @@
 import type { BlueGreenJob, JobStatus } from './bluegreen-job.js';
 
 export type JobAction = 'update' | 'release' | 'terminate' | 'rollback';
-export type JobEvent = 'ready' | 'not-ready' | 'promoted' | 'terminated';
+export type JobEvent = 'ready' | 'not-ready' | 'promoted' | 'terminated' | 'gave-up';
 
 export type JobTransition = { ok: true; to: JobStatus } | { ok: false; reason: string };
 
@@ -35,8 +35,15 @@ export function jobTransition(job: Pick<BlueGreenJob, 'name' | 'status'>, action
 }
 
 /** Where a worker-reported event takes the job. `hasStable`: a first version is serving. */
-export function jobEvent(job: Pick<BlueGreenJob, 'name' | 'status'>, event: JobEvent, hasStable = true): JobTransition {
-  const expect: Record<JobEvent, [JobStatus, JobStatus]> = {
+export function jobEvent(job: Pick<BlueGreenJob, 'name' | 'status' | 'degradedReason'>, event: JobEvent, hasStable = true): JobTransition {
+  if (event === 'gave-up') {
+    // The worker could not finish (the platform kept failing): back to where a person can act.
+    if (job.status === 'Progressing') return { ok: true, to: 'Degraded' };
+    if (job.status === 'Promoting') return { ok: true, to: 'Paused' };
+    if (job.status === 'Terminating') return { ok: true, to: job.degradedReason ? 'Degraded' : 'Paused' };
+    return { ok: false, reason: `${job.name} is ${job.status}, not busy` };
+  }
+  const expect: Record<Exclude<JobEvent, 'gave-up'>, [JobStatus, JobStatus]> = {
     ready: ['Progressing', hasStable ? 'Paused' : 'Healthy'],
     'not-ready': ['Progressing', 'Degraded'],
     promoted: ['Promoting', 'Healthy'],

@@ -18,6 +18,9 @@ export interface JobContext {
 
 export type JobHandlers = { [K in JobName]: (payload: JobPayloads[K], ctx: JobContext) => Promise<void> };
 
+/** What to do when a job has failed its last attempt: leave the entity where a person can act. */
+export type GiveUpHandlers = { [K in JobName]?: (payload: JobPayloads[K], err: Error) => Promise<void> };
+
 export interface WorkerHostOptions {
   redisUrl: string;
   prefix: string;
@@ -36,6 +39,7 @@ export class WorkerHost {
   constructor(
     private readonly handlers: JobHandlers,
     private readonly o: WorkerHostOptions,
+    private readonly giveUp: GiveUpHandlers = {},
   ) {}
 
   start(): void {
@@ -84,9 +88,12 @@ export class WorkerHost {
       },
       { connection, prefix: this.o.prefix, ...opts },
     );
-    worker.on('failed', (job, err) =>
-      this.o.log.warn({ queue, job: job?.name, id: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'),
-    );
+    worker.on('failed', (job, err) => {
+      this.o.log.warn({ queue, job: job?.name, id: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed');
+      if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return; // it will be tried again
+      const giveUp = this.giveUp[job.name as JobName] as ((p: unknown, e: Error) => Promise<void>) | undefined;
+      giveUp?.(job.data, err).catch((e: Error) => this.o.log.error({ job: job.name, id: job.id, err: e.message }, 'could not settle a failed job'));
+    });
     worker.on('error', (err) => this.o.log.error({ queue, err: err.message }, 'worker error'));
     return worker;
   }

@@ -10,6 +10,7 @@ import type { Notifier } from '../slack/notifier.js';
 import type { AuditLog } from '../store/audit-log.js';
 import { Refusal, type VersionedStore } from '../store/versioned-store.js';
 import type { FreezeOverride, Governance } from './governance.js';
+import { esc } from '../slack/blocks/format.js';
 import { say, type Actor, type Reply } from './reply.js';
 
 export interface Approvable {
@@ -156,7 +157,7 @@ export class ApprovalFlow<T extends Approvable> {
       return rest as T;
     });
     if (!r.ok) return say(r.reason);
-    const why = reason?.trim() || 'no reason given';
+    const why = esc(reason?.trim() || 'no reason given');
     await this.d.audit.record({ at: this.d.clock().toISOString(), actor: actor.user, action: 'reject', target: id, env: entity.env, detail: `${this.d.describe(req)}: ${why}` });
     await this.d.notifier.cardChanged(this.d.ref(id));
     await this.d.notifier.thread(this.d.ref(id), `Rejected by <@${actor.user}>: ${why}. The request to ${this.d.describe(req)} is closed.`);

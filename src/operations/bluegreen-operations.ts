@@ -13,6 +13,7 @@ import type { ApprovalRequest } from '../domain/approval.js';
 import { ApprovalFlow } from './approvals.js';
 import type { FreezeOverride } from './governance.js';
 import type { ReleaseOperationsDeps } from './release-operations.js';
+import { esc } from '../slack/blocks/format.js';
 import { RUN_ATTEMPTS, say, type Actor, type Reply } from './reply.js';
 
 export type BlueGreenOperationsDeps = Omit<ReleaseOperationsDeps, 'tasks' | 'locks'> & { jobs: JobStore };
@@ -40,7 +41,7 @@ export class BlueGreenOperations {
       ref: jobRef,
       cardVersion: (j) => j.version,
       state: (j) => `${j.name} is ${j.status}`,
-      describe: (req) => (req.action === 'rollback' ? `roll back to rev ${req.revision}` : ACTION_WORDS[req.action as JobAction] ?? req.action),
+      describe: (req) => this.describeRequest(req),
       notFound,
     });
   }
@@ -165,6 +166,10 @@ export class BlueGreenOperations {
     if (stale) return stale;
     const tr = jobTransition(job, action);
     if (!tr.ok) return say(tr.reason);
+    // A pending request would be left behind by anything else that moves the job.
+    if (job.approval && job.approval.action !== action) {
+      return say(`${job.name} is awaiting approval to ${this.describeRequest(job.approval)}: approve or reject that first.`);
+    }
     const prepared = prepare(job);
     if (prepared instanceof Refusal) return say(prepared.reason);
     const freeze = await this.d.governance.freeze('bluegreen', action, job.env, actor.user, override, this.d.clock());
@@ -176,6 +181,10 @@ export class BlueGreenOperations {
       return this.approvals.request(job, actor, { action, needed, ...(revision !== undefined ? { revision } : {}), ...(freeze.override ? { override: freeze.override } : {}) });
     }
     return this.execute(name, action, { requester: actor, ...(freeze.override ? { override: freeze.override } : {}) }, [], prepare);
+  }
+
+  private describeRequest(req: Pick<ApprovalRequest, 'action' | 'revision'>): string {
+    return req.action === 'rollback' ? `roll back to rev ${req.revision}` : ACTION_WORDS[req.action as JobAction] ?? req.action;
   }
 
   private runApproved(job: BlueGreenJob, req: ApprovalRequest, approvers: string[], channel: string): Promise<Reply> {
@@ -209,7 +218,7 @@ export class BlueGreenOperations {
     await this.d.audit.record({ at: now, actor: x.requester.user, action, target: j.id, env: j.env, from: r.before.status, to: j.status, ...(detail ? { detail } : {}) });
     await this.d.notifier.cardChanged(jobRef(j.id));
     const approved = approvers.length ? `, approved by ${approvers.map((u) => `<@${u}>`).join(', ')}` : '';
-    const overridden = x.override ? ` (freeze overridden by <@${x.override.by}>: ${x.override.reason})` : '';
+    const overridden = x.override ? ` (freeze overridden by <@${x.override.by}>: ${esc(x.override.reason)})` : '';
     await this.d.notifier.thread(jobRef(j.id), startedText(action, j, x.requester.user) + approved + overridden);
     return say(`${j.name} is now ${j.status}.`, true);
   }

@@ -20,6 +20,7 @@ import { Refusal, type TaskStore } from '../store/versioned-store.js';
 import type { ApprovalRequest } from '../domain/approval.js';
 import { ApprovalFlow } from './approvals.js';
 import type { FreezeOverride, Governance } from './governance.js';
+import { esc } from '../slack/blocks/format.js';
 import { RUN_ATTEMPTS, say, type Actor, type Reply } from './reply.js';
 
 export interface ReleaseOperationsDeps {
@@ -182,7 +183,15 @@ export class ReleaseOperations {
           `. Wait for it to finish, or suspend it.`,
       );
     }
-    const reply = await this.transition(task, action, x, approvers, (t) => prepareRun(t, action, x.requester.user, this.d.clock()));
+    let reply: Reply;
+    try {
+      reply = await this.transition(task, action, x, approvers, (t) => prepareRun(t, action, x.requester.user, this.d.clock()));
+    } catch (err) {
+      // Never leave locks held by a task that did not start.
+      const now = await this.d.tasks.get(task.id).catch(() => undefined);
+      if (!now || !isActive(now.status)) await this.d.locks.release(task.id, components).catch(() => undefined);
+      throw err;
+    }
     if (!reply.changed) {
       // Lost a race (double click): keep the locks only if the task is running after all.
       const now = await this.d.tasks.get(task.id);
@@ -217,7 +226,7 @@ export class ReleaseOperations {
       .join('; ');
     await this.d.audit.record({ at: this.d.clock().toISOString(), actor: x.requester.user, action, target: t.id, env: t.env, from: r.before.status, to: t.status, ...(detail ? { detail } : {}) });
     await this.d.notifier.cardChanged(taskRef(t.id));
-    await this.d.notifier.thread(taskRef(t.id), startedText(action, t, x.requester.user) + (approvers.length ? `, approved by ${approvers.map((u) => `<@${u}>`).join(', ')}` : '') + (x.override ? ` (freeze overridden by <@${x.override.by}>: ${x.override.reason})` : ''));
+    await this.d.notifier.thread(taskRef(t.id), startedText(action, t, x.requester.user) + (approvers.length ? `, approved by ${approvers.map((u) => `<@${u}>`).join(', ')}` : '') + (x.override ? ` (freeze overridden by <@${x.override.by}>: ${esc(x.override.reason)})` : ''));
     return say(`${t.id} is now ${t.status}.`, true);
   }
 

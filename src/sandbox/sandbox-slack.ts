@@ -88,7 +88,7 @@ export class SandboxSlack {
       }
       res.writeHead(404).end('not found');
     } catch (err) {
-      if (!res.headersSent) json(res, 500, { ok: false, error: (err as Error).message });
+      if (!res.headersSent) json(res, /application\/json/.test((err as Error).message) ? 415 : 500, { ok: false, error: (err as Error).message });
     }
   }
 
@@ -241,6 +241,8 @@ function json(res: ServerResponse, status: number, data: unknown): void {
 }
 
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
+  // Only the page's own fetch sends JSON; a cross-site form post cannot, so it is turned away.
+  if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) throw new Error('expected application/json');
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');

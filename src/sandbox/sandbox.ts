@@ -40,7 +40,8 @@ export async function startSandbox(env: Record<string, string | undefined>, log:
     server.once('error', (err: NodeJS.ErrnoException) =>
       fail(err.code === 'EADDRINUSE' ? new SandboxError(`Port ${port} is taken: set PORT to another one, e.g. PORT=3001 npm start`) : err),
     );
-    server.listen(port, () => ok());
+    // Loopback only: the page acts as any user, approvers included.
+    server.listen(port, '127.0.0.1', () => ok());
   });
   const bound = (server.address() as AddressInfo).port; // PORT=0 picks a free one (tests)
   const base = `http://127.0.0.1:${bound}`;

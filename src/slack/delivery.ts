@@ -116,11 +116,19 @@ export function deliveryHandlers(d: DeliveryDeps): Pick<JobHandlers, `slack.${st
         if (text === null) return;
         const stored = await d.cards.get(key);
         if (!stored) throw new Error(`card of ${key} is not posted yet`);
-        await slack(() => d.client.chat.postMessage({ channel: stored.channel, thread_ts: stored.ts, text }));
+        try {
+          await slack(() => d.client.chat.postMessage({ channel: stored.channel, thread_ts: stored.ts, text }));
+        } catch (err) {
+          // Slack will never take this one: drop it rather than hold up every reply after it.
+          if (err instanceof UnrecoverableError) await d.cards.replyPosted(key);
+          throw err;
+        }
         await d.cards.replyPosted(key);
       } finally {
         await d.cards.releaseOutbox(key, owner);
       }
+      // A reply whose job was lost (out of retries) would otherwise wait for ever.
+      if ((await d.cards.nextReply(key)) !== null) await d.notifier.resumeThread(ref);
     },
     'slack.ephemeral': async ({ channel, user, text }) => {
       await slack(() => d.client.chat.postEphemeral({ channel, user, text }));

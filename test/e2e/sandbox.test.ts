@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 async function post(path: string, body: unknown) {
-  const res = await fetch(`${box!.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  const res = await fetch(`${box!.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return (await res.json()) as Record<string, any>;
 }
 
@@ -100,5 +100,19 @@ describe('the sandbox', () => {
     expect(r.ok).toBe(true);
     await eventually(async () => (await state()).messages.find((m: any) => m.ts === card.ts)?.replies.some((x: any) => x.text.includes('not during the demo')), 5000, 'rejection in thread');
     sse.stop();
+  });
+});
+
+describe('the sandbox is local only', () => {
+  it('listens on loopback and turns away a cross-site form post', async () => {
+    prefix = uniquePrefix('sandbox-csrf');
+    box = await startSandbox({ PORT: '0', REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix }, pino({ level: 'silent' }));
+    const res = await fetch(`${box.url}/sandbox/command`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ user: 'U0ALICE', text: '/release create x deploy --env prod web=web:1' }),
+    });
+    expect(res.status).toBe(415);
+    expect((await state()).messages).toEqual([]);
   });
 });

@@ -12,7 +12,7 @@ import { otherSlot, type BlueGreenJob, type HistoricalVersion, type MainVersion 
 import { jobEvent, type JobEvent } from '../../domain/bluegreen-machine.js';
 import type { Metrics } from '../../http/metrics.js';
 import type { Platform } from '../../platform/port.js';
-import { shortDuration } from '../../slack/blocks/format.js';
+import { esc, shortDuration } from '../../slack/blocks/format.js';
 import { jobRef, type Notifier } from '../../slack/notifier.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import { Refusal, type JobStore } from '../../store/versioned-store.js';
@@ -35,7 +35,9 @@ export function runBlueGreenHandler(d: RunBlueGreenDeps) {
     const at = { env: job.env, workload: job.workload };
     switch (job.status) {
       case 'Progressing': {
-        const out = await d.platform.bgDeploySlot({ opId: `${job.id}-${run}-deploy`, ...at, slot: p.slot, image: p.image, replicas: job.replicas });
+        // createdAt tells a job apart from an earlier one of the same name (a failed creation).
+        const opId = `${job.id}-${Date.parse(job.createdAt)}-${run}-deploy`;
+        const out = await d.platform.bgDeploySlot({ opId, ...at, slot: p.slot, image: p.image, replicas: job.replicas });
         const first = !job.versions[job.stable];
         if (!out.ok) return fail(d, job, out.error, first);
         // The first version takes the traffic at once; later ones wait, Paused, for Release.
@@ -77,6 +79,23 @@ export function runBlueGreenHandler(d: RunBlueGreenDeps) {
   };
 }
 
+/** The run failed its last attempt: put the job back where a person can act, and say why. */
+export function abandonBlueGreenRun(d: RunBlueGreenDeps) {
+  return async ({ jobId, run }: BlueGreenRunPayload, err: Error): Promise<void> => {
+    const now = d.clock().toISOString();
+    const r = await d.jobs.update(jobId, (j) => {
+      if (j.run !== run) return new Refusal('superseded');
+      const tr = jobEvent(j, 'gave-up');
+      if (!tr.ok) return new Refusal(tr.reason);
+      return { ...j, status: tr.to, updatedAt: now, ...(tr.to === 'Degraded' && !j.degradedReason ? { degradedReason: err.message } : {}) };
+    });
+    if (!r.ok) return;
+    await d.audit.record({ at: now, actor: 'system', action: 'run-abandoned', target: jobId, env: r.task.env, from: r.before.status, to: r.task.status, detail: err.message });
+    await d.notifier.cardChanged(jobRef(jobId));
+    await d.notifier.thread(jobRef(jobId), `${r.before.status} stopped: ${esc(err.message)}. ${r.task.name} is ${r.task.status}; try again once the cause is fixed.`);
+  };
+}
+
 function historical(p: NonNullable<BlueGreenJob['pending']>, at: string, outcome: HistoricalVersion['outcome']): HistoricalVersion {
   return { revision: p.revision, image: p.image, at, by: p.by, outcome, ...(p.rollbackOf ? { rollbackOf: p.rollbackOf } : {}) };
 }
@@ -113,8 +132,8 @@ async function fail(d: RunBlueGreenDeps, job: BlueGreenJob, error: string, first
   await d.notifier.cardClosed(
     jobRef(job.id),
     job.channel,
-    `:x: Blue-green job *${job.name}* (${job.env}/${job.workload}) could not be created: ${error}`,
-    `Creation failed: ${error}. Nothing was left running; fix the image and create the job again.`,
+    `:x: Blue-green job *${job.name}* (${job.env}/${job.workload}) could not be created: ${esc(error)}`,
+    `Creation failed: ${esc(error)}. Nothing was left running; fix the image and create the job again.`,
   );
 }
 
@@ -129,7 +148,7 @@ function summary(before: BlueGreenJob, job: BlueGreenJob, now: Date): string {
     case 'Paused':
       return `Paused: ${slot(p.slot)} is ready beside ${slot(job.stable)}, which still takes the traffic. Release or Terminate.`;
     case 'Degraded':
-      return `Degraded: ${p.image} (rev ${p.revision}) never became ready: ${job.degradedReason}. ${slot(job.stable)} still serves; Terminate to remove it.`;
+      return `Degraded: ${p.image} (rev ${p.revision}) never became ready: ${esc(job.degradedReason ?? '')}. ${slot(job.stable)} still serves; Terminate to remove it.`;
     case 'Healthy':
       if (before.status === 'Promoting') return `Released in ${took}: ${slot(job.active)} is Active and Stable; ${otherSlot(job.active)} deleted`;
       if (before.status === 'Terminating') return `Terminated: rev ${p.revision} (${p.image}) deleted; ${slot(job.stable)} still serves`;

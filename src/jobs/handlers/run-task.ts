@@ -21,6 +21,8 @@ import {
 } from '../../domain/task-run.js';
 import { systemTransition, type SystemEvent } from '../../domain/task-machine.js';
 import type { Platform } from '../../platform/port.js';
+import { esc } from '../../slack/blocks/format.js';
+import { DelayedError } from 'bullmq';
 import { taskRef, type Notifier } from '../../slack/notifier.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import type { ComponentLocks } from '../../store/locks.js';
@@ -59,7 +61,7 @@ export function runTaskHandler(d: RunTaskDeps) {
       );
       if (!result.ok) {
         if (!began.task.bestEffort && runKind(began.task) === 'release') stopped = true;
-        await d.notifier.thread(taskRef(taskId), `\`${c.name}\` failed: ${result.error}`);
+        await d.notifier.thread(taskRef(taskId), `\`${c.name}\` failed: ${esc(result.error)}`);
       }
       if (done.ok) await d.notifier.cardChanged(taskRef(taskId));
     };
@@ -78,9 +80,41 @@ export function runTaskHandler(d: RunTaskDeps) {
       if (inFlight.size === 0) break;
       await Promise.race(inFlight.values());
     }
-    // Shutting down: leave the run as it is; the job stays active and another worker resumes it.
-    if (ctx.signal.aborted) throw new Error('worker shutting down; the run resumes on another worker');
+    // Shutting down: hand the run back to the queue (no attempt used); another worker resumes it.
+    if (ctx.signal.aborted) {
+      await ctx.job.moveToDelayed(Date.now(), ctx.token);
+      throw new DelayedError();
+    }
     if (current(task)) await settle(d, task, stopped);
+  };
+}
+
+/**
+ * The run failed its last attempt (Redis or the worker kept failing): end it as failed, so the
+ * task's locks are let go and a person can retry or roll back.
+ */
+export function abandonTaskRun(d: RunTaskDeps) {
+  return async ({ taskId, run }: TaskRunPayload, err: Error): Promise<void> => {
+    const now = d.clock();
+    const reason = `the run stopped: ${err.message}`;
+    const r = await d.tasks.update(taskId, (t) => {
+      if (t.run !== run || !isActive(t.status)) return new Refusal('settled');
+      const kind = runKind(t);
+      const event: SystemEvent = kind === 'rollback' ? { type: 'rollback-finished', failed: true } : { type: 'release-finished', failed: true };
+      const tr = systemTransition(t, event);
+      if (!tr.ok) return new Refusal(tr.reason);
+      let next = t;
+      // In flight (or, for a rollback, not yet back): failed. Never started: not released.
+      const unfinished = pendingComponents(t).filter((c) => kind === 'rollback' || (c.startedAt && !c.endedAt));
+      for (const c of unfinished) next = finishComponent(next, c.name, { ok: false, error: reason }, now);
+      return { ...stopRemaining(next), status: tr.to, endedAt: now.toISOString() };
+    });
+    if (!r.ok) return;
+    const t = r.task;
+    await d.locks.release(t.id, t.components.map((c) => componentKey(t.env, c.name)));
+    await d.audit.record({ at: now.toISOString(), actor: 'system', action: 'run-abandoned', target: t.id, env: t.env, from: r.before.status, to: t.status, detail: err.message });
+    await d.notifier.cardChanged(taskRef(t.id));
+    await d.notifier.thread(taskRef(t.id), `${t.status}: ${esc(reason)}. Retry or roll back once the cause is fixed.`);
   };
 }
 
@@ -108,7 +142,8 @@ async function settle(d: RunTaskDeps, task: ReleaseTask, stopped: boolean): Prom
   const kind = runKind(task);
   const left = pendingComponents(task).length;
   const event: SystemEvent =
-    task.status === 'Suspending' && left > 0
+    // A best-effort-Off failure ends the release even while suspending: there is nothing to resume.
+    task.status === 'Suspending' && left > 0 && !stopped
       ? { type: 'suspended' }
       : kind === 'rollback'
         ? { type: 'rollback-finished', failed: runFailed(task) }

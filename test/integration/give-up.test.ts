@@ -1,0 +1,105 @@
+/**
+ * A run that fails its last attempt is settled, not left Releasing (or busy) forever: real Redis,
+ * real BullMQ, a handler that keeps throwing.
+ */
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BlueGreenJob } from '../../src/domain/bluegreen-job.js';
+import type { ReleaseTask } from '../../src/domain/release-task.js';
+import { Metrics } from '../../src/http/metrics.js';
+import { abandonBlueGreenRun } from '../../src/jobs/handlers/run-bluegreen.js';
+import { abandonTaskRun } from '../../src/jobs/handlers/run-task.js';
+import { JobQueues } from '../../src/jobs/queues.js';
+import { WorkerHost, type JobHandlers } from '../../src/jobs/worker-host.js';
+import { SimulatedPlatform } from '../../src/platform/simulated/simulated-platform.js';
+import { QueueNotifier } from '../../src/slack/notifier.js';
+import { AuditLog } from '../../src/store/audit-log.js';
+import { CardStore } from '../../src/store/card-store.js';
+import { ComponentLocks } from '../../src/store/locks.js';
+import { keys } from '../../src/store/redis.js';
+import { JobStore, TaskStore } from '../../src/store/versioned-store.js';
+import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../support/redis.js';
+import { eventually } from '../support/test-bot.js';
+
+const prefix = uniquePrefix('give-up');
+let redis: Redis;
+let host: WorkerHost;
+let queues: JobQueues;
+const k = keys(prefix);
+
+const boom = async () => {
+  throw new Error('redis went away');
+};
+
+beforeAll(() => {
+  redis = new Redis(testRedisUrl());
+  queues = new JobQueues(redis, prefix);
+});
+afterAll(async () => {
+  await host?.close(true);
+  await queues.close();
+  await cleanupPrefix(testRedisUrl(), prefix);
+  redis.disconnect();
+});
+
+describe('a run that keeps failing', () => {
+  it('ends the task Release failed and lets its locks go; puts a blue-green job back where a person can act', async () => {
+    const tasks = new TaskStore(redis, k);
+    const jobs = new JobStore(redis, k);
+    const locks = new ComponentLocks(redis, k);
+    const audit = new AuditLog(redis, k);
+    const notifier = new QueueNotifier(queues, new CardStore(redis, k), 0);
+    const platform = new SimulatedPlatform(redis, k, { latencyMs: 0, failComponents: [] });
+    const deps = { tasks, jobs, locks, audit, notifier, platform, metrics: new Metrics(), clock: () => new Date() };
+    const handlers = { 'task.run': boom, 'bluegreen.run': boom } as unknown as JobHandlers;
+    host = new WorkerHost(
+      handlers,
+      { redisUrl: testRedisUrl(), prefix, concurrency: 2, lockDurationMs: 5000, stalledIntervalMs: 5000, slackCallsPerSec: 10, log: pino({ level: 'silent' }) },
+      { 'task.run': abandonTaskRun(deps), 'bluegreen.run': abandonBlueGreenRun(deps) },
+    );
+    host.start();
+
+    const now = new Date().toISOString();
+    const task: ReleaseTask = {
+      id: 'rt-giveup', name: 'g', status: 'Releasing', operation: 'Bulk Deploy', bestEffort: false, parallel: 1, env: 'prod',
+      components: [
+        { name: 'a', image: 'a:1', status: 'Releasing', startedAt: now, history: [] },
+        { name: 'b', image: 'b:1', status: 'To release', history: [] },
+      ],
+      createdAt: now, createdBy: 'U1', run: 1, version: 1, stateVersion: 1, channel: 'C1', startedAt: now,
+    };
+    await tasks.create(task);
+    await locks.acquire(task.id, ['prod/a', 'prod/b']);
+    await queues.enqueue('task.run', { taskId: task.id, run: 1 }, { attempts: 2, backoff: { type: 'fixed', delay: 50 } });
+
+    const job: BlueGreenJob = {
+      id: 'web', name: 'web', status: 'Promoting', releaseType: 'Blue-Green', env: 'prod', workload: 'web', replicas: 1,
+      versions: { blue: { slot: 'blue', revision: 1, image: 'web:1', replicas: 1, createdAt: now }, green: { slot: 'green', revision: 2, image: 'web:2', replicas: 1, createdAt: now } },
+      active: 'blue', stable: 'blue', pending: { slot: 'green', revision: 2, image: 'web:2', by: 'U1' }, history: [], nextRevision: 3,
+      createdAt: now, createdBy: 'U1', updatedAt: now, run: 2, version: 1, channel: 'C1',
+    };
+    await jobs.create(job);
+    await queues.enqueue('bluegreen.run', { jobId: 'web', run: 2 }, { attempts: 2, backoff: { type: 'fixed', delay: 50 } });
+
+    const t = await eventually(async () => {
+      const x = await tasks.get(task.id);
+      return x?.status === 'Release failed' ? x : undefined;
+    }, 10_000, 'task settled');
+    expect(t.components.map((c) => [c.name, c.status])).toEqual([
+      ['a', 'Release failed'],
+      ['b', 'Not released'],
+    ]);
+    expect(t.components[0]!.error).toBe('the run stopped: redis went away');
+    expect(await locks.holder('prod/a')).toBeNull();
+    expect(await locks.holder('prod/b')).toBeNull();
+
+    const j = await eventually(async () => {
+      const x = await jobs.get('web');
+      return x?.status === 'Paused' ? x : undefined;
+    }, 10_000, 'job back to Paused');
+    expect(j.pending?.revision).toBe(2);
+    const actions = (await audit.recent({ limit: 10 })).map((e) => `${e.target}:${e.action}`);
+    expect(actions).toEqual(expect.arrayContaining(['rt-giveup:run-abandoned', 'web:run-abandoned']));
+  });
+});
