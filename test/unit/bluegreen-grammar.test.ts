@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { COMMON_ALPHABET, fuzzer } from '../support/fuzz.js';
 import { z } from 'zod';
 import {
   BLUEGREEN_HELP,
@@ -295,21 +296,10 @@ describe('fuzz: never throws, always well-formed', () => {
     return true;
   }
 
-  // mulberry32: small, seeded, so a failure reproduces.
-  let seed = 0xb1e6;
-  const random = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-
   const ALPHABET = [
-    ...'abcxyzAZ0129 -_.:/@=#"\'`\\\n\t', '“', '”', '‘', '’', '„', '—', '–', '\u00a0', '\u200b', 'é', '漢', '🚀', '\u0000',
+    ...'abcxyzAZ0129 -_.:/@=#"\'`\\\n\t', ...COMMON_ALPHABET,
     '--', ' --env ', ' --workload ', ' --image ', ' --replicas ', ' --desc ', 'rev', '#', 'web', 'web:1.2', '@sha256:',
     'create ', 'update ', 'release ', 'terminate ', 'rollback ', 'history ', 'show ', 'list ', 'help', '__proto__', 'constructor',
-    ' --override ', ' --reason ', ' --since ', ' --csv', 'approve ', 'reject ', 'audit ', '7d', '12h', '30m', '2w',
   ];
   const VALID = [
     'create web --env prod --workload web --image registry.example.com/team/web:1.2.3 --replicas 3 --desc "storefront"',
@@ -319,23 +309,12 @@ describe('fuzz: never throws, always well-formed', () => {
     'release web --override "hotfix for INC-123"', 'rollback web 3 --override x', 'approve web', 'reject web --reason "wrong tag"',
     'audit web --since 7d --csv', 'audit web',
   ];
-  const mutate = (text: string): string => {
-    const chars = Array.from(text);
-    for (let n = 1 + Math.floor(random() * 4); n > 0; n--) {
-      const at = Math.floor(random() * (chars.length + 1));
-      const op = Math.floor(random() * 4);
-      if (op === 0) chars.splice(at, 1 + Math.floor(random() * 5));
-      else if (op === 1) chars.splice(at, 0, ...Array.from(pick(ALPHABET)));
-      else if (op === 2) chars.splice(at, 1, pick(ALPHABET));
-      else chars.splice(at, 0, ...chars.slice(Math.floor(random() * chars.length)).slice(0, 8));
-    }
-    return chars.join('');
-  };
+  const { pick, garbage, mutate, random } = fuzzer(ALPHABET, 0xb1e6);
 
   it('1000 random strings and 1000 mutated valid commands', () => {
     let parsed = 0;
     for (let i = 0; i < 1000; i++) {
-      assertWellFormed(Array.from({ length: Math.floor(random() * 40) }, () => pick(ALPHABET)).join(''));
+      assertWellFormed(garbage());
       if (assertWellFormed(mutate(pick(VALID)))) parsed++;
     }
     expect(parsed).toBeGreaterThan(50); // the mutations must still reach the success paths
