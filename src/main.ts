@@ -12,6 +12,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { abandonBlueGreenRun, runBlueGreenHandler } from './jobs/handlers/run-bluegreen.js';
 import { abandonTaskRun, runTaskHandler } from './jobs/handlers/run-task.js';
 import { JobQueues } from './jobs/queues.js';
+import { startReconciler } from './jobs/reconciler.js';
 import { WorkerHost, type JobHandlers } from './jobs/worker-host.js';
 import { Metrics } from './http/metrics.js';
 import { probeRoutes, type Route } from './http/routes.js';
@@ -72,6 +73,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   });
 
   let workers: WorkerHost | undefined;
+  let stopReconciler = () => {};
   if (config.ROLE !== 'web') {
     const handlers: JobHandlers = {
       'task.run': runTaskHandler({ tasks, locks, platform, notifier, audit, metrics, clock }),
@@ -91,9 +93,11 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       'bluegreen.run': abandonBlueGreenRun({ jobs, platform, notifier, audit, metrics, clock }),
     });
     workers.start();
+    stopReconciler = startReconciler({ redis, keys: k, tasks, jobs, locks, queues, log });
   }
 
   const stopBackground = async () => {
+    stopReconciler();
     await workers?.close();
     await queues.close();
     await redis.quit().catch(() => redis.disconnect());

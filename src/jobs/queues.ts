@@ -9,6 +9,15 @@ const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
+/**
+ * Deterministic BullMQ job IDs for runs, so adding a run twice (a retry, the reconciler) adds it
+ * once. A blue-green job's ID includes its creation time: a name can be reused after a failed create.
+ */
+export const runJobId = {
+  task: (taskId: string, run: number) => `run-${taskId}-${run}`,
+  bluegreen: (jobId: string, createdAt: string, run: number) => `bg-${jobId}-${Date.parse(createdAt)}-${run}`,
+};
+
 export class JobQueues {
   readonly byName: Record<QueueName, Queue>;
 

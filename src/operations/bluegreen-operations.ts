@@ -14,6 +14,7 @@ import { ApprovalFlow } from './approvals.js';
 import type { FreezeOverride } from './governance.js';
 import type { ReleaseOperationsDeps } from './release-operations.js';
 import { esc } from '../slack/blocks/format.js';
+import { runJobId } from '../jobs/queues.js';
 import { RUN_ATTEMPTS, say, type Actor, type Reply } from './reply.js';
 
 export type BlueGreenOperationsDeps = Omit<ReleaseOperationsDeps, 'tasks' | 'locks'> & { jobs: JobStore };
@@ -121,7 +122,7 @@ export class BlueGreenOperations {
       channel: this.d.governance.policy.channel(cmd.env) ?? actor.channel,
     };
     if (!(await this.d.jobs.create(job))) return say(`A blue-green job named ${cmd.job} exists already: \`/bluegreen show ${cmd.job}\`.`);
-    await this.d.queues.enqueue('bluegreen.run', { jobId: job.id, run: 1 }, RUN_ATTEMPTS);
+    await this.d.queues.enqueue('bluegreen.run', { jobId: job.id, run: 1 }, { ...RUN_ATTEMPTS, jobId: runJobId.bluegreen(job.id, job.createdAt, 1) });
     await this.d.audit.record({ at: now, actor: actor.user, action: 'create', target: job.id, env: job.env, to: job.status });
     await this.d.notifier.cardCreated(jobRef(job.id));
     this.d.metrics.operation('bluegreen.create', 'accepted');
@@ -207,7 +208,7 @@ export class BlueGreenOperations {
     });
     if (!r.ok) return r.task ? say(r.reason) : notFound(name);
     const j = r.task;
-    await this.d.queues.enqueue('bluegreen.run', { jobId: j.id, run: j.run }, RUN_ATTEMPTS);
+    await this.d.queues.enqueue('bluegreen.run', { jobId: j.id, run: j.run }, { ...RUN_ATTEMPTS, jobId: runJobId.bluegreen(j.id, j.createdAt, j.run) });
     const detail = [
       j.pending ? `rev ${j.pending.revision} ${j.pending.image}` : '',
       approvers.length ? `approved by ${approvers.join(', ')}` : '',

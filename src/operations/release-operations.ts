@@ -10,7 +10,7 @@ import { componentKey, isActive, type ReleaseTask } from '../domain/release-task
 import { userTransition } from '../domain/task-machine.js';
 import { pendingComponents, prepareRun } from '../domain/task-run.js';
 import type { Metrics } from '../http/metrics.js';
-import type { JobQueues } from '../jobs/queues.js';
+import { runJobId, type JobQueues } from '../jobs/queues.js';
 import type { Platform } from '../platform/port.js';
 import { componentsView, taskDetail, taskList } from '../slack/blocks/task-views.js';
 import { taskRef, type Notifier } from '../slack/notifier.js';
@@ -219,7 +219,7 @@ export class ReleaseOperations {
     if (!r.ok) return say(r.reason);
     const t = r.task;
     if (action !== 'suspend') {
-      await this.d.queues.enqueue('task.run', { taskId: t.id, run: t.run }, { ...RUN_ATTEMPTS, jobId: `run-${t.id}-${t.run}` });
+      await this.d.queues.enqueue('task.run', { taskId: t.id, run: t.run }, { ...RUN_ATTEMPTS, jobId: runJobId.task(t.id, t.run) });
     }
     const detail = [approvers.length ? `approved by ${approvers.join(', ')}` : '', x.override ? `freeze ${x.override.window} overridden by ${x.override.by}: ${x.override.reason}` : '']
       .filter(Boolean)

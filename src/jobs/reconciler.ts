@@ -1,0 +1,83 @@
+/**
+ * Repairs what a crash between two writes can leave behind: a task or job that is busy with no run
+ * queued (the status was written, the enqueue never happened), and component locks held by a task
+ * that is not running. Runs when workers start and then every few minutes; every repair is safe
+ * to repeat (run job IDs are deterministic, lock release checks the holder).
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { isBusy } from '../domain/bluegreen-job.js';
+import { isActive } from '../domain/release-task.js';
+import type { Keys } from '../store/redis.js';
+import type { ComponentLocks } from '../store/locks.js';
+import type { JobStore, TaskStore } from '../store/versioned-store.js';
+import { runJobId, type JobQueues } from './queues.js';
+
+export interface ReconcilerDeps {
+  redis: Redis;
+  keys: Keys;
+  tasks: TaskStore;
+  jobs: JobStore;
+  locks: ComponentLocks;
+  queues: JobQueues;
+  log: Logger;
+}
+
+const RUN_ATTEMPTS = { attempts: 5, backoff: { type: 'fixed', delay: 2000 } } as const;
+
+async function orphanedLocks(d: ReconcilerDeps): Promise<Array<{ key: string; holder: string }>> {
+  const out: Array<{ key: string; holder: string }> = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await d.redis.scan(cursor, 'MATCH', d.keys.lock('*'), 'COUNT', 500);
+    cursor = next;
+    for (const key of found) {
+      const holder = await d.redis.get(key);
+      const task = holder ? await d.tasks.get(holder) : undefined;
+      if (holder && (!task || !isActive(task.status))) out.push({ key, holder });
+    }
+  } while (cursor !== '0');
+  return out;
+}
+
+/** One pass; returns what it repaired. */
+export async function reconcile(d: ReconcilerDeps, graceMs = 10_000): Promise<{ runs: number; locks: number }> {
+  let runs = 0;
+  for (const t of (await d.tasks.list(10_000)).filter((t) => isActive(t.status))) {
+    if (await queueRun(d, runJobId.task(t.id, t.run), () => d.queues.enqueue('task.run', { taskId: t.id, run: t.run }, { ...RUN_ATTEMPTS, jobId: runJobId.task(t.id, t.run) }))) runs++;
+  }
+  for (const j of (await d.jobs.list(10_000)).filter((j) => isBusy(j.status))) {
+    const id = runJobId.bluegreen(j.id, j.createdAt, j.run);
+    if (await queueRun(d, id, () => d.queues.enqueue('bluegreen.run', { jobId: j.id, run: j.run }, { ...RUN_ATTEMPTS, jobId: id }))) runs++;
+  }
+  // A start takes its locks a moment before it writes Releasing: only a lock whose holder is still
+  // not running after a grace period is left behind.
+  const suspects = await orphanedLocks(d);
+  if (suspects.length) await new Promise((r) => setTimeout(r, graceMs).unref());
+  let locks = 0;
+  for (const { key, holder } of suspects) {
+    const task = await d.tasks.get(holder);
+    if ((await d.redis.get(key)) === holder && (!task || !isActive(task.status))) {
+      await d.locks.release(holder, [key.slice(d.keys.lock('').length)]);
+      locks++;
+    }
+  }
+  if (runs || locks) d.log.warn({ runs, locks }, 'reconciler repaired runs and locks left behind');
+  return { runs, locks };
+}
+
+/** Queue a run unless BullMQ already has a job with its ID (in any state). */
+async function queueRun(d: ReconcilerDeps, id: string, add: () => Promise<unknown>): Promise<boolean> {
+  if (await d.queues.byName.releases.getJob(id)) return false;
+  await add();
+  return true;
+}
+
+/** Reconcile now and every `everyMs`; returns a stop function. */
+export function startReconciler(d: ReconcilerDeps, everyMs = 5 * 60_000): () => void {
+  const pass = () => void reconcile(d).catch((err: Error) => d.log.error({ err: err.message }, 'reconciler failed'));
+  pass();
+  const timer = setInterval(pass, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
