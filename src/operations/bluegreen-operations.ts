@@ -96,8 +96,8 @@ export class BlueGreenOperations {
     if (refusal) return say(refusal);
     const freeze = await this.d.governance.freeze('bluegreen', 'create', cmd.env, actor.user, undefined, this.d.clock());
     if (!freeze.ok) return say(freeze.reason);
-    const taken = (await this.d.jobs.list()).find((j) => j.env === cmd.env && j.workload === cmd.workload);
-    if (taken) return say(`${cmd.env}/${cmd.workload} already belongs to blue-green job ${taken.name}.`);
+    const taken = await this.d.jobs.reserveWorkload(cmd.env, cmd.workload, cmd.job);
+    if (taken) return say(`${cmd.env}/${cmd.workload} already belongs to blue-green job ${taken}.`);
     const now = this.d.clock().toISOString();
     const job: BlueGreenJob = {
       id: cmd.job,
@@ -121,7 +121,12 @@ export class BlueGreenOperations {
       version: 1,
       channel: this.d.governance.policy.channel(cmd.env) ?? actor.channel,
     };
-    if (!(await this.d.jobs.create(job))) return say(`A blue-green job named ${cmd.job} exists already: \`/bluegreen show ${cmd.job}\`.`);
+    if (!(await this.d.jobs.create(job))) {
+      const existing = await this.d.jobs.get(cmd.job);
+      // Our claim on the workload stands only if the existing job of that name is the one using it.
+      if (!existing || existing.env !== cmd.env || existing.workload !== cmd.workload) await this.d.jobs.releaseWorkload(cmd.env, cmd.workload, cmd.job);
+      return say(`A blue-green job named ${cmd.job} exists already: \`/bluegreen show ${cmd.job}\`.`);
+    }
     await this.d.queues.enqueue('bluegreen.run', { jobId: job.id, run: 1 }, { ...RUN_ATTEMPTS, jobId: runJobId.bluegreen(job.id, job.createdAt, 1) });
     await this.d.audit.record({ at: now, actor: actor.user, action: 'create', target: job.id, env: job.env, to: job.status });
     await this.d.notifier.cardCreated(jobRef(job.id));

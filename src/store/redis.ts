@@ -16,6 +16,8 @@ export function keys(prefix: string) {
     taskIndex: `${prefix}:tasks`,
     bgJob: (name: string) => `${prefix}:bgjob:${name}`,
     bgJobIndex: `${prefix}:bgjobs`,
+    /** Which job holds a release object (env/workload). */
+    bgWorkload: (env: string, workload: string) => `${prefix}:bgworkload:${env}/${workload}`,
     lock: (componentKey: string) => `${prefix}:lock:${componentKey}`,
     card: (entityId: string) => `${prefix}:card:${entityId}`,
     outbox: (entityId: string) => `${prefix}:card:${entityId}:outbox`,

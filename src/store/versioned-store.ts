@@ -125,8 +125,42 @@ export class TaskStore extends VersionedStore<ReleaseTask> {
   }
 }
 
+// A claim is "<job>|<ms>". It stands while its job exists, or for a minute while that job is
+// being created; after that (the creation failed) another job may take it over.
+const RESERVE = `
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local name, at = string.match(cur, '^(.-)|(%d+)$')
+  if name and name ~= ARGV[1] and (redis.call('EXISTS', ARGV[2] .. name) == 1 or tonumber(ARGV[3]) - tonumber(at) < 60000) then
+    return name
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[3])
+return false`;
+
+const UNRESERVE = `
+local cur = redis.call('GET', KEYS[1])
+if cur and string.match(cur, '^(.-)|') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 export class JobStore extends VersionedStore<BlueGreenJob> {
-  constructor(redis: Redis, k: Keys) {
-    super(redis, k.bgJob, k.bgJobIndex, 'blue-green job');
+  constructor(
+    private readonly r: Redis,
+    private readonly keys: Keys,
+  ) {
+    super(r, keys.bgJob, keys.bgJobIndex, 'blue-green job');
+  }
+
+  /**
+   * Claim a release object (env/workload) for job `name`, atomically: undefined when claimed, or
+   * the name of the job that has it. A claim by a job that no longer exists is taken over.
+   */
+  async reserveWorkload(env: string, workload: string, name: string, now = Date.now()): Promise<string | undefined> {
+    const holder = await this.r.eval(RESERVE, 1, this.keys.bgWorkload(env, workload), name, this.keys.bgJob(''), String(now));
+    return typeof holder === 'string' ? holder : undefined;
+  }
+
+  async releaseWorkload(env: string, workload: string, name: string): Promise<void> {
+    await this.r.eval(UNRESERVE, 1, this.keys.bgWorkload(env, workload), name);
   }
 }

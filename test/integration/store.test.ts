@@ -74,3 +74,21 @@ describe('component locks', () => {
     expect(await l.acquire('rt-b', ['prod/db', 'prod/api'])).toEqual({ ok: true });
   });
 });
+
+describe('blue-green release objects', () => {
+  it('belong to one job: concurrent claims have one winner, a failed creation frees the claim', async () => {
+    const { JobStore } = await import('../../src/store/versioned-store.js');
+    const jobs = new JobStore(redis, k);
+    const claims = await Promise.all(['a', 'b', 'c', 'd'].map((n) => jobs.reserveWorkload('prod', 'web', n)));
+    expect(claims.filter((c) => c === undefined)).toHaveLength(1);
+    const winner = ['a', 'b', 'c', 'd'][claims.indexOf(undefined)]!;
+    expect(claims.filter((c) => c !== undefined)).toEqual([winner, winner, winner]);
+    expect(await jobs.reserveWorkload('prod', 'web', winner)).toBeUndefined(); // the holder again: fine
+    // The winner's job was never created: after a minute the claim lapses.
+    expect(await jobs.reserveWorkload('prod', 'web', 'late', Date.now() + 61_000)).toBeUndefined();
+    await jobs.releaseWorkload('prod', 'web', 'someone-else');
+    expect(await jobs.reserveWorkload('prod', 'web', 'other')).toBe('late');
+    await jobs.releaseWorkload('prod', 'web', 'late');
+    expect(await jobs.reserveWorkload('prod', 'web', 'other')).toBeUndefined();
+  });
+});

@@ -127,6 +127,7 @@ async function fail(d: RunBlueGreenDeps, job: BlueGreenJob, error: string, first
   }
   await d.platform.bgDeleteSlot({ env: job.env, workload: job.workload, slot: job.pending!.slot });
   await d.jobs.delete(job.id);
+  await d.jobs.releaseWorkload(job.env, job.workload, job.id);
   await d.audit.record({ at: d.clock().toISOString(), actor: 'system', action: 'create-failed', target: job.id, env: job.env, from: job.status, detail: error });
   d.metrics.operation('bluegreen.create', 'failed');
   await d.notifier.cardClosed(
