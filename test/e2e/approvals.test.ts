@@ -7,6 +7,7 @@
  */
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
+import type { AuditEntry } from '../../src/domain/audit.js';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { BlueGreenJob } from '../../src/domain/bluegreen-job.js';
@@ -65,15 +66,7 @@ afterAll(() => removePolicies());
 const bg = (text: string, user = 'U0ALICE') => bot.command(text, { command: '/bluegreen', user });
 const ack = async (text: string, user = 'U0ALICE') => bot.ackText(await bot.command(text, { user }));
 
-interface Entry {
-  actor: string;
-  action: string;
-  target: string;
-  env: string;
-  from?: string;
-  to?: string;
-  detail?: string;
-}
+type Entry = Omit<AuditEntry, 'id' | 'at'>;
 
 /** The audit stream about one task or job, oldest first. */
 async function auditOf(target: string): Promise<Entry[]> {

@@ -36,6 +36,8 @@ export interface RejectReasonMetadata {
   kind: ApprovalKind;
   id: string;
   version: number;
+  /** Where to answer the rejecter privately if the reject is refused. */
+  channel?: string;
 }
 
 const NAME_CHARS = 80;
@@ -154,8 +156,8 @@ export function approvalBlocks(req: ApprovalRequest, subject: ApprovalSubject, n
 }
 
 /** The modal the Reject button opens: one multiline input for the reason, shown in the thread. */
-export function rejectReasonModal(subject: Pick<ApprovalSubject, 'kind' | 'id'>, version: number): ModalView {
-  const metadata: RejectReasonMetadata = { kind: subject.kind, id: subject.id, version };
+export function rejectReasonModal(subject: Pick<ApprovalSubject, 'kind' | 'id'>, version: number, channel?: string): ModalView {
+  const metadata: RejectReasonMetadata = { kind: subject.kind, id: subject.id, version, ...(channel ? { channel } : {}) };
   return {
     type: 'modal',
     callback_id: REJECT_REASON_CALLBACK_ID,
@@ -189,8 +191,8 @@ export function parseRejectReasonMetadata(raw: string | undefined): RejectReason
     return undefined;
   }
   if (!v || typeof v !== 'object') return undefined;
-  const { kind, id, version } = v as Record<string, unknown>;
+  const { kind, id, version, channel } = v as Record<string, unknown>;
   if ((kind !== 'task' && kind !== 'bluegreen') || typeof id !== 'string' || !id) return undefined;
   if (typeof version !== 'number' || !Number.isInteger(version)) return undefined;
-  return { kind, id, version };
+  return { kind, id, version, ...(typeof channel === 'string' && channel ? { channel } : {}) };
 }

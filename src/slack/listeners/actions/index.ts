@@ -10,7 +10,13 @@ import { parseBlueGreenCommand } from '../../../commands/bluegreen-grammar.js';
 import type { ParseResult } from '../../../commands/release-command.js';
 import { parseReleaseCommand } from '../../../commands/release-grammar.js';
 import type { Actor, Reply } from '../../../operations/reply.js';
-import { rejectReasonModal } from '../../blocks/approval.js';
+import {
+  REJECT_REASON_ACTION_ID,
+  REJECT_REASON_BLOCK_ID,
+  REJECT_REASON_CALLBACK_ID,
+  parseRejectReasonMetadata,
+  rejectReasonModal,
+} from '../../blocks/approval.js';
 import { parseButtonValue } from '../../blocks/task-card.js';
 import type { ListenerDeps } from '../deps.js';
 
@@ -24,14 +30,6 @@ interface Control<C extends { kind: string }> {
   rejecting: (cmd: C) => string | undefined;
   rejectRefusal: (id: string, actor: Actor) => Promise<Reply | undefined>;
   handle: (cmd: C, actor: Actor) => Promise<Reply>;
-}
-
-/** What the reason modal carries back to us. */
-export interface RejectMetadata {
-  kind: 'task' | 'bluegreen';
-  id: string;
-  version?: number;
-  channel: string;
 }
 
 export function register(app: App, d: ListenerDeps): void {
@@ -53,11 +51,12 @@ export function register(app: App, d: ListenerDeps): void {
     rejectRefusal: (id, a) => d.bluegreen.rejectRefusal(id, a),
     handle: (c, a) => d.bluegreen.handle(c, a),
   });
-  app.view('reject-reason', async ({ ack, body, view }) => {
+  app.view(REJECT_REASON_CALLBACK_ID, async ({ ack, body, view }) => {
     await ack();
-    const meta = JSON.parse(view.private_metadata) as RejectMetadata;
-    const reason = view.state.values.reason?.reason?.value ?? undefined;
-    const actor: Actor = { user: body.user.id, channel: meta.channel, ...(meta.version !== undefined ? { cardVersion: meta.version } : {}) };
+    const meta = parseRejectReasonMetadata(view.private_metadata);
+    if (!meta?.channel) return void d.log.warn({ metadata: view.private_metadata }, 'reject modal without our metadata');
+    const reason = view.state.values[REJECT_REASON_BLOCK_ID]?.[REJECT_REASON_ACTION_ID]?.value ?? undefined;
+    const actor: Actor = { user: body.user.id, channel: meta.channel, ...(meta.version >= 0 ? { cardVersion: meta.version } : {}) };
     const reply =
       meta.kind === 'task'
         ? await d.release.handle({ kind: 'reject', taskId: meta.id, ...(reason ? { reason } : {}) }, actor)
@@ -108,7 +107,7 @@ async function askForReason<C extends { kind: string }>(
 ): Promise<void> {
   const refusal = await spec.rejectRefusal(id, actor);
   if (refusal) return d.notifier.ephemeral(actor.channel, actor.user, refusal.text);
-  const meta: RejectMetadata = { kind: spec.kind, id, channel: actor.channel, ...(actor.cardVersion !== undefined ? { version: actor.cardVersion } : {}) };
-  const view = rejectReasonModal({ kind: spec.kind, id }, actor.cardVersion ?? 0);
-  await client.views.open({ trigger_id: triggerId, view: { ...view, private_metadata: JSON.stringify(meta) } });
+  // With no version on the control, the stale check is skipped as it is for the click itself.
+  const view = rejectReasonModal({ kind: spec.kind, id }, actor.cardVersion ?? -1, actor.channel);
+  await client.views.open({ trigger_id: triggerId, view });
 }
