@@ -11,7 +11,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
-import type { Running } from '../src/main.js';
+import type { Running } from '../src/bootstrap.js';
 import type { FakeSlack } from '../test/support/fake-slack.js';
 import { startLoadClient, type LoadClient } from './lib/load-client.js';
 import type { BurstReply } from './lib/protocol.js';

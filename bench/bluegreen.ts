@@ -20,7 +20,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { BlueGreenJob, JobStatus, Slot } from '../src/domain/bluegreen-job.js';
 import { QUEUES } from '../src/jobs/catalogue.js';
-import type { Running } from '../src/main.js';
+import type { Running } from '../src/bootstrap.js';
 import { CardStore, type CardRef } from '../src/store/card-store.js';
 import { keys } from '../src/store/redis.js';
 import { JobStore } from '../src/store/versioned-store.js';

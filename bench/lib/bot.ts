@@ -1,7 +1,7 @@
 /** The whole bot as the benchmarks run it: ROLE=all, HTTP mode, a fake Slack, SIM_LATENCY_MS=0. */
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
-import { start, type Running } from '../../src/main.js';
+import { start, type Running } from '../../src/bootstrap.js';
 import { startFakeSlack, type FakeSlack } from '../../test/support/fake-slack.js';
 import type { BenchContext } from './types.js';
 

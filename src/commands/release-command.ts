@@ -2,9 +2,10 @@
  * Typed operations that `/release` text parses into. Buttons on the status card carry the
  * same text (e.g. "start rt-7k2f9q") and go through the same parser.
  */
+import type { TaskAction } from '../domain/actions.js';
 import type { ComponentSpec, OperationType, TaskStatus } from '../domain/release-task.js';
 
-export type TaskAction = 'start' | 'suspend' | 'resume' | 'retry' | 'rollback' | 'delete';
+export type { TaskAction } from '../domain/actions.js';
 
 export type ReleaseCommand =
   | { kind: 'help' }

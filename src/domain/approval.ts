@@ -2,7 +2,7 @@
  * Approval requests: an operation on a protected environment waits on the task or job until
  * enough distinct approvers approve it (then it runs) or one rejects it. Pure types.
  */
-import type { SlackUserId } from './release-task.js';
+import type { SlackUserId } from './entity.js';
 
 export interface Approval {
   user: SlackUserId;

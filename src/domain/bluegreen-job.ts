@@ -4,7 +4,7 @@
  * labelled Active and Stable) and historical versions. Pure types and helpers only.
  */
 import type { ApprovalRequest } from './approval.js';
-import type { SlackUserId } from './release-task.js';
+import type { SlackUserId } from './entity.js';
 
 export const JOB_STATUSES = ['Healthy', 'Progressing', 'Paused', 'Promoting', 'Terminating', 'Degraded'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];

@@ -4,9 +4,10 @@
  * Terminate Release: Paused or Degraded -> Terminating -> Healthy. Rollback: Healthy ->
  * Progressing with a historical revision's image -> Paused. One operation at a time.
  */
+import type { JobAction } from './actions.js';
 import type { BlueGreenJob, JobStatus } from './bluegreen-job.js';
 
-export type JobAction = 'update' | 'release' | 'terminate' | 'rollback';
+export type { JobAction } from './actions.js';
 export type JobEvent = 'ready' | 'not-ready' | 'promoted' | 'terminated' | 'gave-up';
 
 export type JobTransition = { ok: true; to: JobStatus } | { ok: false; reason: string };

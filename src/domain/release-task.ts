@@ -5,6 +5,7 @@
  */
 
 import type { ApprovalRequest } from './approval.js';
+import type { SlackUserId } from './entity.js';
 
 /** Task statuses; the value is the label users see, exactly as the manual writes it. */
 export const TASK_STATUSES = [
@@ -79,9 +80,6 @@ export interface ComponentState extends ComponentSpec {
   previousImage?: string;
   history: ComponentEvent[];
 }
-
-/** A Slack user, by ID (rendered as <@U…>). */
-export type SlackUserId = string;
 
 export interface ReleaseTask {
   /** Short, copyable ID, e.g. rt-7k2f9q. */

@@ -2,10 +2,11 @@
  * The release task state machine. Pure: given a task and an event, the next status or the reason
  * it is refused, in words fit to show the user.
  */
+import type { TaskAction } from './actions.js';
 import type { ReleaseTask, TaskStatus } from './release-task.js';
 
-/** What users ask for (commands and buttons). */
-export type UserAction = 'start' | 'suspend' | 'resume' | 'retry' | 'rollback' | 'delete';
+/** What users ask for (commands and buttons): the task rows of the action table. */
+export type UserAction = TaskAction;
 
 /** What workers report. */
 export type SystemEvent =

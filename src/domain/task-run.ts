@@ -3,7 +3,8 @@
  * share: which components a run covers, how one component's step is recorded, and how the run
  * ends. Every function returns a new task; none mutates its input.
  */
-import type { ComponentState, ComponentStatus, ReleaseTask, SlackUserId } from './release-task.js';
+import type { SlackUserId } from './entity.js';
+import type { ComponentState, ComponentStatus, ReleaseTask } from './release-task.js';
 import type { UserAction } from './task-machine.js';
 
 export type RunKind = 'release' | 'rollback';

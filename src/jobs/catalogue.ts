@@ -2,6 +2,9 @@
  * The typed job catalogue: every job name, its queue and its payload. Handlers are typed as
  * `Record<JobName, …>`, so a job without a handler does not compile.
  */
+import type { EntityRef } from '../domain/entity.js';
+
+export type { EntityRef } from '../domain/entity.js';
 
 export const QUEUES = {
   /** Release work: one orchestrator job per task run or blue-green operation. */
@@ -11,11 +14,6 @@ export const QUEUES = {
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
-/** What a status card belongs to: a release task (by ID) or a blue-green job (by name). */
-export interface EntityRef {
-  kind: 'task' | 'bluegreen';
-  id: string;
-}
 
 /** Runs (or resumes after a crash) run number `run` of a release task. */
 export interface TaskRunPayload {

@@ -5,7 +5,7 @@ import { Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { connectRedis } from '../store/redis.js';
-import { SlackRateLimited } from '../slack/delivery.js';
+import { SlackRateLimited } from './errors/index.js';
 import { JOB_QUEUE, QUEUES, type JobName, type JobPayloads, type QueueName } from './catalogue.js';
 
 export interface JobContext {

@@ -5,6 +5,7 @@
  * Every call carries an `opId`. An adapter must treat a repeated opId as the same request:
  * a step re-delivered after a worker crash returns the first outcome and changes nothing twice.
  */
+import type { Slot } from '../domain/bluegreen-job.js';
 
 /** A component as it runs in an environment now. */
 export interface RunningComponent {
@@ -42,7 +43,7 @@ export interface CloneRequest {
   name: string;
 }
 
-export type Slot = 'blue' | 'green';
+export type { Slot } from '../domain/bluegreen-job.js';
 
 /** One slot of a blue-green workload as the platform sees it. */
 export interface SlotObservation {

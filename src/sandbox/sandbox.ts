@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config.js';
-import { start, type Running } from '../main.js';
+import { start, type Running } from '../bootstrap.js';
 import { loadPolicyFile } from '../policy/policy-file.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 import { SandboxSlack } from './sandbox-slack.js';

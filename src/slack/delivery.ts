@@ -8,6 +8,7 @@ import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { KnownBlock } from '@slack/types';
 import type { EntityRef } from '../jobs/catalogue.js';
+import { SlackRateLimited } from '../jobs/errors/index.js';
 import type { JobHandlers } from '../jobs/worker-host.js';
 import type { CardStore } from '../store/card-store.js';
 import { cardKey, type Notifier } from './notifier.js';
@@ -26,13 +27,6 @@ export interface DeliveryDeps {
   cards: CardStore;
   notifier: Notifier;
   log: Logger;
-}
-
-/** Thrown when Slack says 429; the worker host turns it into a queue-wide pause. */
-export class SlackRateLimited extends Error {
-  constructor(readonly retryAfterMs: number) {
-    super(`Slack rate limited: retry after ${retryAfterMs} ms`);
-  }
 }
 
 const PERMANENT = new Set([

@@ -11,7 +11,7 @@ import type { AuditEntry } from '../../src/domain/audit.js';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { BlueGreenJob } from '../../src/domain/bluegreen-job.js';
-import { start } from '../../src/main.js';
+import { start } from '../../src/bootstrap.js';
 import { PolicyError } from '../../src/policy/policy-file.js';
 import { keys } from '../../src/store/redis.js';
 import { JobStore } from '../../src/store/versioned-store.js';

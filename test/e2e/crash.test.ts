@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { start, type Running } from '../../src/main.js';
+import { start, type Running } from '../../src/bootstrap.js';
 import { keys } from '../../src/store/redis.js';
 import { JobStore } from '../../src/store/versioned-store.js';
 import { eventually, startTestBot, type TestBot } from '../support/test-bot.js';

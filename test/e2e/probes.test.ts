@@ -4,7 +4,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { start, type Running } from '../../src/main.js';
+import { start, type Running } from '../../src/bootstrap.js';
 import { eventually, startTestBot, type TestBot } from '../support/test-bot.js';
 
 let bot: TestBot | undefined;

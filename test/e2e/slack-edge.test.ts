@@ -7,7 +7,7 @@ import { Queue, type JobType } from 'bullmq';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RELEASE_HELP } from '../../src/commands/release-grammar.js';
-import { start } from '../../src/main.js';
+import { start } from '../../src/bootstrap.js';
 import { cleanupPrefix, testRedisUrl } from '../support/redis.js';
 import { blockActionsBody, postSigned, slashCommandBody, type PostSignedResult } from '../support/slack-signing.js';
 import { CHANNEL, SECRET, eventually, startTestBot, type TestBot } from '../support/test-bot.js';

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { ReleaseTask } from '../../src/domain/release-task.js';
-import { start, type Running } from '../../src/main.js';
+import { start, type Running } from '../../src/bootstrap.js';
 import { SimulatedPlatform } from '../../src/platform/simulated/simulated-platform.js';
 import { CardStore } from '../../src/store/card-store.js';
 import { keys } from '../../src/store/redis.js';

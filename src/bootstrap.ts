@@ -1,0 +1,175 @@
+/**
+ * Composition root: connect, build the stores, ports and operations, and start by ROLE — web
+ * (Slack requests in), worker (release work and Slack calls out) or all (both, the default).
+ * `start()` is what main.ts, the sandbox, the tests and the benchmark run; it never reads
+ * process.env (config comes in) and never exits the process.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebClient } from '@slack/web-api';
+import { pino, type Logger } from 'pino';
+import { ConfigError, type Config } from './config.js';
+import { abandonBlueGreenRun, runBlueGreenHandler } from './jobs/handlers/run-bluegreen.js';
+import { abandonTaskRun, runTaskHandler } from './jobs/handlers/run-task.js';
+import { JobQueues } from './jobs/queues.js';
+import { startReconciler } from './jobs/reconciler.js';
+import { WorkerHost, type JobHandlers } from './jobs/worker-host.js';
+import { Metrics } from './http/metrics.js';
+import { probeRoutes, type Route } from './http/routes.js';
+import { AuditQueries } from './operations/audit-queries.js';
+import { BlueGreenOperations } from './operations/bluegreen-operations.js';
+import { Governance } from './operations/governance.js';
+import { ReleaseOperations } from './operations/release-operations.js';
+import { KubernetesPlatform } from './platform/kubernetes/kubernetes-platform.js';
+import { SimulatedPlatform } from './platform/simulated/simulated-platform.js';
+import { Directory } from './policy/directory.js';
+import { loadPolicyFile } from './policy/policy-file.js';
+import { Policy } from './policy/policy.js';
+import { createSlackApp, type SlackIdentity } from './slack/app.js';
+import { cardSources } from './slack/card-sources.js';
+import { deliveryHandlers } from './slack/delivery.js';
+import { slackLogger } from './slack/logger.js';
+import { QueueNotifier } from './slack/notifier.js';
+import { AuditLog } from './store/audit-log.js';
+import { CardStore } from './store/card-store.js';
+import { ComponentLocks } from './store/locks.js';
+import { connectRedis, keys } from './store/redis.js';
+import { JobStore, TaskStore } from './store/versioned-store.js';
+
+export interface Running {
+  port: number;
+  workers?: WorkerHost;
+  stop(): Promise<void>;
+}
+
+export async function start(config: Config, log: Logger = pino({ level: config.LOG_LEVEL })): Promise<Running> {
+  const clock = () => new Date();
+  // The policy file is read once; a bad one stops the bot before anything connects.
+  const policy = new Policy(config.SWITCHYARD_CONFIG ? loadPolicyFile(config.SWITCHYARD_CONFIG) : undefined);
+  const redis = connectRedis(config.REDIS_URL, { name: 'switchyard-store' });
+  const k = keys(config.REDIS_PREFIX);
+  const tasks = new TaskStore(redis, k);
+  const jobs = new JobStore(redis, k);
+  const locks = new ComponentLocks(redis, k);
+  const audit = new AuditLog(redis, k);
+  const cards = new CardStore(redis, k);
+  const platform =
+    config.PLATFORM === 'kubernetes'
+      ? new KubernetesPlatform({ policy, rolloutTimeoutMs: config.K8S_ROLLOUT_TIMEOUT_MS, pollMs: config.K8S_POLL_MS, clock })
+      : new SimulatedPlatform(redis, k, {
+          latencyMs: config.SIM_LATENCY_MS,
+          failComponents: config.SIM_FAIL_COMPONENTS,
+        });
+  const queues = new JobQueues(redis, config.REDIS_PREFIX);
+  const notifier = new QueueNotifier(queues, cards, config.CARD_COALESCE_MS);
+  const metrics = new Metrics();
+  const client = new WebClient(config.SLACK_BOT_TOKEN, {
+    slackApiUrl: config.SLACK_API_URL,
+    // 429s are the slack queue's to handle (it pauses for Retry-After), not the client's to wait out.
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+    timeout: 10_000,
+    logger: slackLogger(log, 'slack-web-api'),
+  });
+
+  let workers: WorkerHost | undefined;
+  let stopReconciler = () => {};
+  if (config.ROLE !== 'web') {
+    const handlers: JobHandlers = {
+      'task.run': runTaskHandler({ tasks, locks, platform, notifier, audit, metrics, clock }),
+      'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, audit, metrics, clock }),
+      ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock }) }),
+    };
+    workers = new WorkerHost(handlers, {
+      redisUrl: config.REDIS_URL,
+      prefix: config.REDIS_PREFIX,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDurationMs: config.JOB_LOCK_MS,
+      stalledIntervalMs: config.JOB_STALLED_INTERVAL_MS,
+      slackCallsPerSec: config.SLACK_CALLS_PER_SEC,
+      log,
+    }, {
+      'task.run': abandonTaskRun({ tasks, locks, platform, notifier, audit, metrics, clock }),
+      'bluegreen.run': abandonBlueGreenRun({ jobs, platform, notifier, audit, metrics, clock }),
+    });
+    workers.start();
+    stopReconciler = startReconciler({ redis, keys: k, tasks, jobs, locks, queues, log });
+  }
+
+  const stopBackground = async () => {
+    stopReconciler();
+    await workers?.close();
+    await queues.close();
+    await redis.quit().catch(() => redis.disconnect());
+  };
+  const routes = probeRoutes({ redis, queues, metrics, ...(workers ? { workersRunning: () => workers.running } : {}) });
+  let server: Server;
+  let stopWeb: () => Promise<void>;
+  try {
+    if (config.ROLE !== 'worker') {
+      const identity = await slackIdentity(client, log);
+      const governance = new Governance(policy, new Directory(client, redis, config.REDIS_PREFIX, log));
+      const release = new ReleaseOperations({ tasks, locks, audit, queues, notifier, platform, metrics, governance, clock });
+      const bluegreen = new BlueGreenOperations({ jobs, audit, queues, notifier, platform, metrics, governance, clock });
+      const auditQueries = new AuditQueries({ audit, tasks, jobs, notifier, clock });
+      const deps = { release, bluegreen, audit: auditQueries, notifier, metrics, log };
+      const { app } = createSlackApp(config, identity, routes, deps, log);
+      server = (await app.start(config.PORT)) as Server;
+      stopWeb = () => app.stop().then(() => undefined);
+    } else {
+      server = await listen(routes, config.PORT);
+      stopWeb = () => new Promise((r) => server.close(() => r()));
+    }
+  } catch (err) {
+    // A half-started bot must not leave connections and workers behind (port taken, bad token).
+    await stopBackground();
+    throw err;
+  }
+  const port = config.SLACK_APP_TOKEN ? config.PORT : (server.address() as AddressInfo).port;
+  log.info(
+    { role: config.ROLE, port, platform: config.PLATFORM, mode: config.SLACK_APP_TOKEN ? 'socket' : 'http', policy: config.SWITCHYARD_CONFIG ?? 'none: everyone may do everything' },
+    'switchyard started',
+  );
+
+  return {
+    port,
+    ...(workers ? { workers } : {}),
+    async stop() {
+      await stopWeb().catch((err: Error) => log.warn({ err: err.message }, 'web stop'));
+      await stopBackground();
+    },
+  };
+}
+
+/** Who we are on Slack. A wrong token stops the bot; an unreachable Slack does not. */
+async function slackIdentity(client: WebClient, log: Logger): Promise<SlackIdentity> {
+  try {
+    const me = await Promise.race([
+      client.auth.test(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('auth.test timed out after 3 s')), 3000).unref()),
+    ]);
+    log.info({ team: me.team, user: me.user }, 'connected to Slack');
+    return { botId: me.bot_id ?? 'unknown', botUserId: me.user_id ?? 'unknown' };
+  } catch (err) {
+    const code = (err as { data?: { error?: string } }).data?.error;
+    if (code === 'invalid_auth' || code === 'not_authed' || code === 'token_revoked') {
+      throw new ConfigError(`SLACK_BOT_TOKEN was refused by Slack (${code}): copy the Bot User OAuth Token again`);
+    }
+    log.warn({ err: (err as Error).message }, 'Slack unreachable at start; carrying on, calls will be retried');
+    return { botId: 'unknown', botUserId: 'unknown' };
+  }
+}
+
+/** The worker role's HTTP server: probes and metrics only. */
+function listen(routes: Route[], port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    const route = routes.find((r) => r.path === req.url?.split('?')[0] && r.method.includes(req.method ?? 'GET'));
+    if (route) return route.handler(req, res);
+    res.writeHead(404).end();
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve(server));
+  });
+}
+
