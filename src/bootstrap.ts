@@ -12,6 +12,7 @@ import { ConfigError, type Config } from './config.js';
 import { abandonBlueGreenRun, runBlueGreenHandler } from './jobs/handlers/run-bluegreen.js';
 import { abandonTaskRun, runTaskHandler } from './jobs/handlers/run-task.js';
 import { JobQueues } from './jobs/queues.js';
+import { BullRunQueue } from './jobs/run-queue.js';
 import { startReconciler } from './jobs/reconciler.js';
 import { WorkerHost, type JobHandlers } from './jobs/worker-host.js';
 import { Metrics } from './http/metrics.js';
@@ -61,6 +62,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
           failComponents: config.SIM_FAIL_COMPONENTS,
         });
   const queues = new JobQueues(redis, config.REDIS_PREFIX);
+  const runs = new BullRunQueue(queues);
   const notifier = new QueueNotifier(queues, cards, config.CARD_COALESCE_MS);
   const metrics = new Metrics();
   const client = new WebClient(config.SLACK_BOT_TOKEN, {
@@ -93,7 +95,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       'bluegreen.run': abandonBlueGreenRun({ jobs, platform, notifier, audit, metrics, clock }),
     });
     workers.start();
-    stopReconciler = startReconciler({ redis, keys: k, tasks, jobs, locks, queues, log });
+    stopReconciler = startReconciler({ redis, keys: k, tasks, jobs, locks, runs, log });
   }
 
   const stopBackground = async () => {
@@ -109,8 +111,8 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
     if (config.ROLE !== 'worker') {
       const identity = await slackIdentity(client, log);
       const governance = new Governance(policy, new Directory(client, redis, config.REDIS_PREFIX, log));
-      const release = new ReleaseOperations({ tasks, locks, audit, queues, notifier, platform, metrics, governance, clock });
-      const bluegreen = new BlueGreenOperations({ jobs, audit, queues, notifier, platform, metrics, governance, clock });
+      const release = new ReleaseOperations({ tasks, locks, audit, runs, notifier, platform, metrics, governance, clock });
+      const bluegreen = new BlueGreenOperations({ jobs, audit, runs, notifier, metrics, governance, clock });
       const auditQueries = new AuditQueries({ audit, tasks, jobs, notifier, clock });
       const deps = { release, bluegreen, audit: auditQueries, notifier, metrics, log };
       const { app } = createSlackApp(config, identity, routes, deps, log);

@@ -1,3 +1,15 @@
+import type { JobAction } from '../domain/actions.js';
+
+/**
+ * Blue-green actions that take nothing but the job (and `--override`): every row of the action
+ * table except those with arguments of their own, so a new row such as "pause" parses as
+ * `/bluegreen pause <job>` with no change to the grammar.
+ */
+export type PlainJobAction = Exclude<JobAction, 'update' | 'rollback'>;
+
+/** One member per plain action (mapped, so that narrowing on `kind` works per action). */
+export type PlainJobCommand = { [K in PlainJobAction]: { kind: K; job: string; override?: string } }[PlainJobAction];
+
 /**
  * Typed operations that `/bluegreen` text parses into. `override` is an approver's reason to go
  * ahead during a freeze window (`--override "reason"`). Card buttons carry the same text
@@ -15,8 +27,7 @@ export type BlueGreenCommand =
       description?: string;
     }
   | { kind: 'update'; job: string; image: string; override?: string }
-  | { kind: 'release'; job: string; override?: string }
-  | { kind: 'terminate'; job: string; override?: string }
+  | PlainJobCommand
   | { kind: 'rollback'; job: string; revision: number; override?: string }
   | { kind: 'approve'; job: string }
   | { kind: 'reject'; job: string; reason?: string }

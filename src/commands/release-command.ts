@@ -6,6 +6,7 @@ import type { TaskAction } from '../domain/actions.js';
 import type { ComponentSpec, OperationType, TaskStatus } from '../domain/release-task.js';
 
 export type { TaskAction } from '../domain/actions.js';
+export type { ParseResult } from './grammar.js';
 
 export type ReleaseCommand =
   | { kind: 'help' }
@@ -44,6 +45,3 @@ export type ReleaseCommand =
   | { kind: 'show'; taskId: string }
   | { kind: 'list'; status?: TaskStatus; env?: string }
   | { kind: 'components'; env: string };
-
-/** Parse result: a command, or what is wrong plus the usage line to show. */
-export type ParseResult<C> = { ok: true; command: C } | { ok: false; error: string; usage: string };

@@ -87,6 +87,24 @@ export const OVERRIDE_FLAG = { override: { missing: OVERRIDE_MISSING } } as cons
 export const REASON_FLAG = { reason: { missing: REASON_MISSING } } as const;
 export const SINCE_FLAG = { since: { missing: `\`--since\` needs a duration: write ${DURATION_FORMS}` } } as const;
 
+/** `--override "reason"`, checked, as a spreadable property (absent when not given). */
+export function override(s: ScannedWords): { override?: string } {
+  const flag = s.values.get('override');
+  return flag ? { override: check(OverrideSchema, flag.value) } : {};
+}
+
+/** `--reason "text"`, checked, as a spreadable property (absent when not given). */
+export function reason(s: ScannedWords): { reason?: string } {
+  const flag = s.values.get('reason');
+  return flag ? { reason: check(ReasonSchema, flag.value) } : {};
+}
+
+/** Help notes on the shared flags; `example` is a command that takes `--override`. */
+export const freezeNote = (example: string) =>
+  `*Freeze windows*: an approver can go ahead anyway with \`--override "reason"\` (up to 300 characters), e.g. \`${example} --override "hotfix for INC-123"\``;
+export const SINCE_NOTE =
+  '*`--since`*: 30m, 12h, 7d or 2w (minutes, hours, days, weeks), from 1 minute to 365 days. `--reason` takes up to 300 characters.';
+
 /**
  * A multi-word reason typed without quotes (`--override hotfix for INC-123`) leaves its later
  * words as stray positionals. Call with the number of positionals the command takes: when one

@@ -51,10 +51,15 @@ export type TaskAction = keyof typeof ACTIONS.task;
 /** What users ask of an existing blue-green job (create makes one, so it is not among them). */
 export type JobAction = Exclude<keyof typeof ACTIONS.bluegreen, 'create'>;
 
+/** The blue-green actions a card control may carry. */
+export type JobControl = { [K in JobAction]: (typeof ACTIONS.bluegreen)[K]['control'] extends true ? K : never }[JobAction];
+
 export const TASK_ACTIONS = Object.keys(ACTIONS.task) as TaskAction[];
 export const JOB_ACTIONS = (Object.keys(ACTIONS.bluegreen) as (keyof typeof ACTIONS.bluegreen)[]).filter(
   (a): a is JobAction => a !== 'create',
 );
+
+export const JOB_CONTROLS = JOB_ACTIONS.filter((a): a is JobControl => ACTIONS.bluegreen[a].control);
 
 /** The row of `action` on `kind`, or undefined for a word that is not an action there. */
 export function actionSpec(kind: EntityKind, action: string): ActionSpec | undefined {

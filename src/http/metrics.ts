@@ -3,9 +3,11 @@
  * operations by type and outcome, and the latency of acknowledging Slack requests. Queue job
  * counts are read from Redis at scrape time.
  */
+import type { OperationMetrics } from '../ports/metrics.js';
+
 const ACK_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 3000];
 
-export class Metrics {
+export class Metrics implements OperationMetrics {
   private readonly ops = new Map<string, number>();
   private readonly ackBuckets = ACK_BUCKETS_MS.map(() => 0);
   private ackCount = 0;

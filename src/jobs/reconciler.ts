@@ -11,7 +11,7 @@ import { isActive } from '../domain/release-task.js';
 import type { Keys } from '../store/redis.js';
 import type { ComponentLocks } from '../store/locks.js';
 import type { JobStore, TaskStore } from '../store/versioned-store.js';
-import { runJobId, type JobQueues } from './queues.js';
+import type { BullRunQueue } from './run-queue.js';
 
 export interface ReconcilerDeps {
   redis: Redis;
@@ -19,11 +19,9 @@ export interface ReconcilerDeps {
   tasks: TaskStore;
   jobs: JobStore;
   locks: ComponentLocks;
-  queues: JobQueues;
+  runs: BullRunQueue;
   log: Logger;
 }
-
-const RUN_ATTEMPTS = { attempts: 5, backoff: { type: 'fixed', delay: 2000 } } as const;
 
 async function orphanedLocks(d: ReconcilerDeps): Promise<Array<{ key: string; holder: string }>> {
   const out: Array<{ key: string; holder: string }> = [];
@@ -44,11 +42,16 @@ async function orphanedLocks(d: ReconcilerDeps): Promise<Array<{ key: string; ho
 export async function reconcile(d: ReconcilerDeps, graceMs = 10_000): Promise<{ runs: number; locks: number }> {
   let runs = 0;
   for (const t of (await d.tasks.list(10_000)).filter((t) => isActive(t.status))) {
-    if (await queueRun(d, runJobId.task(t.id, t.run), () => d.queues.enqueue('task.run', { taskId: t.id, run: t.run }, { ...RUN_ATTEMPTS, jobId: runJobId.task(t.id, t.run) }))) runs++;
+    if (!(await d.runs.hasTaskRun(t))) {
+      await d.runs.taskRun(t);
+      runs++;
+    }
   }
   for (const j of (await d.jobs.list(10_000)).filter((j) => isBusy(j.status))) {
-    const id = runJobId.bluegreen(j.id, j.createdAt, j.run);
-    if (await queueRun(d, id, () => d.queues.enqueue('bluegreen.run', { jobId: j.id, run: j.run }, { ...RUN_ATTEMPTS, jobId: id }))) runs++;
+    if (!(await d.runs.hasJobRun(j))) {
+      await d.runs.jobRun(j);
+      runs++;
+    }
   }
   // A start takes its locks a moment before it writes Releasing: only a lock whose holder is still
   // not running after a grace period is left behind.
@@ -64,13 +67,6 @@ export async function reconcile(d: ReconcilerDeps, graceMs = 10_000): Promise<{ 
   }
   if (runs || locks) d.log.warn({ runs, locks }, 'reconciler repaired runs and locks left behind');
   return { runs, locks };
-}
-
-/** Queue a run unless BullMQ already has a job with its ID (in any state). */
-async function queueRun(d: ReconcilerDeps, id: string, add: () => Promise<unknown>): Promise<boolean> {
-  if (await d.queues.byName.releases.getJob(id)) return false;
-  await add();
-  return true;
 }
 
 /** Reconcile now and every `everyMs`; returns a stop function. */

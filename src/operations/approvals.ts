@@ -1,56 +1,49 @@
 /**
  * Approval requests on tasks and jobs alike: request (the card shows Approve and Reject), approve
- * (distinct approvers; the last one needed runs the operation), reject (with a reason in the
- * thread). Every write is compare-and-set on the entity, so double clicks count once.
+ * (distinct approvers; the last one needed lets the operation run), reject (with a reason in the
+ * thread). Every write is compare-and-set on the entity, so double clicks count once. It never
+ * runs the operation itself: it answers `{ run }` and the pipeline runs it.
  */
+import { actionWords } from '../domain/actions.js';
 import type { Approval, ApprovalRequest } from '../domain/approval.js';
-import type { EntityRef } from '../jobs/catalogue.js';
-import type { EntityKind } from '../policy/policy.js';
-import type { Notifier } from '../slack/notifier.js';
+import type { Notifier } from '../ports/notifier.js';
 import type { AuditLog } from '../store/audit-log.js';
-import { Refusal, type VersionedStore } from '../store/versioned-store.js';
+import { Refusal } from '../store/versioned-store.js';
+import { esc } from '../text.js';
 import type { FreezeOverride, Governance } from './governance.js';
-import { esc } from '../slack/blocks/format.js';
-import { say, type Actor, type Reply } from './reply.js';
+import type { Entity, KindDescriptor } from './kind.js';
+import { say, type Actor, type Outcome } from './outcome.js';
 
-export interface Approvable {
-  id: string;
-  name: string;
-  env: string;
-  version: number;
-  createdAt: string;
-  createdBy: string;
-  approval?: ApprovalRequest;
-}
-
-export interface ApprovalFlowDeps<T extends Approvable> {
-  kind: EntityKind;
-  store: VersionedStore<T>;
+export interface ApprovalFlowDeps<T extends Entity> {
+  kind: KindDescriptor<T, string>;
   governance: Governance;
   audit: AuditLog;
   notifier: Notifier;
   clock: () => Date;
-  ref: (id: string) => EntityRef;
-  /** The version a card shows for the entity (stale-click detection). */
-  cardVersion: (entity: T) => number;
-  /** Where it stands now, for a stale click: "rt-7k2f9q is Releasing". */
-  state: (entity: T) => string;
-  /** "start the release", "Release" … for messages. */
-  describe: (req: Pick<ApprovalRequest, 'action' | 'revision'>) => string;
-  notFound: (id: string) => Reply;
 }
 
-/** Runs the approved operation; it must clear `approval` in the same write that starts it. */
-export type RunApproved<T> = (entity: T, request: ApprovalRequest, approvers: string[]) => Promise<Reply>;
+/** An approved request the pipeline should run now; it clears `approval` in the write that starts it. */
+export interface ApprovedRun<T> {
+  entity: T;
+  request: ApprovalRequest;
+  approvers: string[];
+}
 
-export class ApprovalFlow<T extends Approvable> {
+/** Either the answer, or an approved operation to run. */
+export type Decision<T> = { outcome: Outcome } | { run: ApprovedRun<T> };
+
+export class ApprovalFlow<T extends Entity> {
   constructor(private readonly d: ApprovalFlowDeps<T>) {}
+
+  private describe(req: Pick<ApprovalRequest, 'action' | 'revision'>): string {
+    return actionWords(this.d.kind.kind, req);
+  }
 
   async request(
     entity: T,
     actor: Actor,
     ask: { action: string; needed: number; revision?: number; override?: FreezeOverride },
-  ): Promise<Reply> {
+  ): Promise<Outcome> {
     const now = this.d.clock().toISOString();
     const request: ApprovalRequest = {
       action: ask.action,
@@ -61,11 +54,11 @@ export class ApprovalFlow<T extends Approvable> {
       approvals: [],
       ...(ask.override ? { override: ask.override } : {}),
     };
-    const r = await this.d.store.update(entity.id, (e) =>
-      e.approval ? new Refusal(`${e.name} is already awaiting approval to ${this.d.describe(e.approval)} (${progress(e.approval)}).`) : { ...e, approval: request },
+    const r = await this.d.kind.store.update(entity.id, (e) =>
+      e.approval ? new Refusal(`${e.name} is already awaiting approval to ${this.describe(e.approval)} (${progress(e.approval)}).`) : { ...e, approval: request },
     );
     if (!r.ok) return say(r.reason);
-    const what = this.d.describe(request);
+    const what = this.describe(request);
     await this.d.audit.record({
       at: now,
       actor: actor.user,
@@ -74,30 +67,31 @@ export class ApprovalFlow<T extends Approvable> {
       env: entity.env,
       detail: `${ask.action}${ask.revision !== undefined ? ` rev ${ask.revision}` : ''}${ask.override ? `; freeze ${ask.override.window} overridden: ${ask.override.reason}` : ''}`,
     });
-    await this.d.notifier.cardChanged(this.d.ref(entity.id));
-    await this.d.notifier.thread(this.d.ref(entity.id), `Approval requested by <@${actor.user}> to ${what}: needs ${count(ask.needed)} from ${entity.env} approvers`);
+    await this.d.notifier.cardChanged(this.d.kind.ref(entity.id));
+    await this.d.notifier.thread(this.d.kind.ref(entity.id), `Approval requested by <@${actor.user}> to ${what}: needs ${count(ask.needed)} from ${entity.env} approvers`);
     return say(`Waiting for approval: to ${what}, ${entity.name} needs ${count(ask.needed)} from the ${entity.env} approvers. They can use Approve on the card.`, true);
   }
 
-  async approve(id: string, actor: Actor, run: RunApproved<T>): Promise<Reply> {
-    const entity = await this.d.store.get(id);
-    if (!entity) return this.d.notFound(id);
+  async approve(id: string, actor: Actor): Promise<Decision<T>> {
+    const answer = (outcome: Outcome) => ({ outcome });
+    const entity = await this.d.kind.store.get(id);
+    if (!entity) return answer(this.d.kind.notFound(id));
     const stale = await this.staleRefusal(entity, actor);
-    if (stale) return stale;
+    if (stale) return answer(stale);
     const req = entity.approval;
-    if (!req) return say(`Nothing on ${entity.name} is awaiting approval.`);
-    if (!(await this.d.governance.isApprover(entity.env, actor.user))) return say(`You are not an approver for ${entity.env}, so you cannot approve this.`);
+    if (!req) return answer(say(`Nothing on ${entity.name} is awaiting approval.`));
+    if (!(await this.d.governance.isApprover(entity.env, actor.user))) return answer(say(`You are not an approver for ${entity.env}, so you cannot approve this.`));
     if (this.d.governance.policy.distinctApprover(entity.env) && (actor.user === entity.createdBy || actor.user === req.requestedBy)) {
       const did = actor.user === entity.createdBy ? 'created' : 'asked for';
-      return say(`You ${did} this, so someone else must approve it (distinct approvers are required on ${entity.env}).`);
+      return answer(say(`You ${did} this, so someone else must approve it (distinct approvers are required on ${entity.env}).`));
     }
     // A freeze that began after the request stops it too, unless the request overrode one.
     const frozen = this.frozenRefusal(entity, req);
-    if (frozen) return frozen;
+    if (frozen) return answer(frozen);
     // Approved in full but could not run then (a component was busy): any approver may try again.
-    if (isApproved(req)) return run(entity, req, req.approvals.map((a) => a.user));
+    if (isApproved(req)) return { run: { entity, request: req, approvers: req.approvals.map((a) => a.user) } };
     const approval: Approval = { user: actor.user, at: this.d.clock().toISOString() };
-    const r = await this.d.store.update(id, (e) => {
+    const r = await this.d.kind.store.update(id, (e) => {
       if (!e.approval || e.approval.requestedAt !== req.requestedAt) return new Refusal(`Nothing on ${e.name} is awaiting approval any more.`);
       if (isApproved(e.approval)) return new Refusal(`${e.name} has the approvals it needs already.`);
       if (e.approval.approvals.some((a) => a.user === actor.user)) {
@@ -105,40 +99,41 @@ export class ApprovalFlow<T extends Approvable> {
       }
       return { ...e, approval: { ...e.approval, approvals: [...e.approval.approvals, approval] } };
     });
-    if (!r.ok) return say(r.reason);
+    if (!r.ok) return answer(say(r.reason));
     const updated = r.task.approval!;
-    await this.d.audit.record({ at: approval.at, actor: actor.user, action: 'approve', target: id, env: entity.env, detail: `${this.d.describe(updated)} (${progress(updated)})` });
+    await this.d.audit.record({ at: approval.at, actor: actor.user, action: 'approve', target: id, env: entity.env, detail: `${this.describe(updated)} (${progress(updated)})` });
     if (updated.approvals.length < updated.needed) {
-      await this.d.notifier.cardChanged(this.d.ref(id));
-      await this.d.notifier.thread(this.d.ref(id), `Approved by <@${actor.user}> (${progress(updated)})`);
-      return say(`Approved (${progress(updated)}); it needs ${count(updated.needed - updated.approvals.length)} more.`, true);
+      await this.d.notifier.cardChanged(this.d.kind.ref(id));
+      await this.d.notifier.thread(this.d.kind.ref(id), `Approved by <@${actor.user}> (${progress(updated)})`);
+      return answer(say(`Approved (${progress(updated)}); it needs ${count(updated.needed - updated.approvals.length)} more.`, true));
     }
-    return run(r.task, updated, updated.approvals.map((a) => a.user));
+    return { run: { entity: r.task, request: updated, approvers: updated.approvals.map((a) => a.user) } };
   }
 
   /**
    * The requester asking again for an action that is approved in full but could not run then:
    * run it now (undefined when there is no such request).
    */
-  async retryApproved(entity: T, action: string, run: RunApproved<T>): Promise<Reply | undefined> {
+  retryApproved(entity: T, action: string): Decision<T> | undefined {
     const req = entity.approval;
     if (!req || req.action !== action || !isApproved(req)) return undefined;
-    return this.frozenRefusal(entity, req) ?? run(entity, req, req.approvals.map((a) => a.user));
+    const frozen = this.frozenRefusal(entity, req);
+    return frozen ? { outcome: frozen } : { run: { entity, request: req, approvers: req.approvals.map((a) => a.user) } };
   }
 
-  private frozenRefusal(entity: T, req: ApprovalRequest): Reply | undefined {
-    const window = this.d.governance.policy.freezeAt(this.d.kind, req.action, entity.env, this.d.clock());
+  private frozenRefusal(entity: T, req: ApprovalRequest): Outcome | undefined {
+    const window = this.d.governance.policy.freezeAt(this.d.kind.kind, req.action, entity.env, this.d.clock());
     if (!window || req.override) return undefined;
     return say(
-      `${entity.env} is frozen (${window}) since this was asked for: it cannot ${this.d.describe(req)} now. ` +
+      `${entity.env} is frozen (${window}) since this was asked for: it cannot ${this.describe(req)} now. ` +
         `Reject it, and ask again after the window or with --override "reason".`,
     );
   }
 
   /** Why `actor` may not reject now, if they may not (checked before asking them for a reason). */
-  async rejectRefusal(id: string, actor: Actor): Promise<Reply | undefined> {
-    const entity = await this.d.store.get(id);
-    if (!entity) return this.d.notFound(id);
+  async rejectRefusal(id: string, actor: Actor): Promise<Outcome | undefined> {
+    const entity = await this.d.kind.store.get(id);
+    if (!entity) return this.d.kind.notFound(id);
     const stale = await this.staleRefusal(entity, actor);
     if (stale) return stale;
     if (!entity.approval) return say(`Nothing on ${entity.name} is awaiting approval.`);
@@ -146,30 +141,30 @@ export class ApprovalFlow<T extends Approvable> {
     return undefined;
   }
 
-  async reject(id: string, actor: Actor, reason: string | undefined): Promise<Reply> {
+  async reject(id: string, actor: Actor, reason: string | undefined): Promise<Outcome> {
     const refusal = await this.rejectRefusal(id, actor);
     if (refusal) return refusal;
-    const entity = (await this.d.store.get(id))!;
+    const entity = (await this.d.kind.store.get(id))!;
     const req = entity.approval!;
-    const r = await this.d.store.update(id, (e) => {
+    const r = await this.d.kind.store.update(id, (e) => {
       if (!e.approval || e.approval.requestedAt !== req.requestedAt) return new Refusal(`Nothing on ${e.name} is awaiting approval any more.`);
       const { approval: _gone, ...rest } = e;
       return rest as T;
     });
     if (!r.ok) return say(r.reason);
     const why = esc(reason?.trim() || 'no reason given');
-    await this.d.audit.record({ at: this.d.clock().toISOString(), actor: actor.user, action: 'reject', target: id, env: entity.env, detail: `${this.d.describe(req)}: ${why}` });
-    await this.d.notifier.cardChanged(this.d.ref(id));
-    await this.d.notifier.thread(this.d.ref(id), `Rejected by <@${actor.user}>: ${why}. The request to ${this.d.describe(req)} is closed.`);
-    return say(`Rejected: ${entity.name} will not ${this.d.describe(req)}.`, true);
+    await this.d.audit.record({ at: this.d.clock().toISOString(), actor: actor.user, action: 'reject', target: id, env: entity.env, detail: `${this.describe(req)}: ${why}` });
+    await this.d.notifier.cardChanged(this.d.kind.ref(id));
+    await this.d.notifier.thread(this.d.kind.ref(id), `Rejected by <@${actor.user}>: ${why}. The request to ${this.describe(req)} is closed.`);
+    return say(`Rejected: ${entity.name} will not ${this.describe(req)}.`, true);
   }
 
   /** A click from a card older than the entity is refused, and the card brought up to date. */
-  async staleRefusal(entity: T, actor: Actor): Promise<Reply | undefined> {
-    if (actor.cardVersion === undefined || actor.cardVersion === this.d.cardVersion(entity)) return undefined;
-    await this.d.notifier.cardChanged(this.d.ref(entity.id));
-    const waiting = entity.approval ? `, awaiting approval to ${this.d.describe(entity.approval)} (${progress(entity.approval)})` : '';
-    return say(`That card was out of date: ${this.d.state(entity)} now${waiting}. The card has been refreshed.`);
+  async staleRefusal(entity: T, actor: Actor): Promise<Outcome | undefined> {
+    if (actor.cardVersion === undefined || actor.cardVersion === this.d.kind.cardVersion(entity)) return undefined;
+    await this.d.notifier.cardChanged(this.d.kind.ref(entity.id));
+    const waiting = entity.approval ? `, awaiting approval to ${this.describe(entity.approval)} (${progress(entity.approval)})` : '';
+    return say(`That card was out of date: ${this.d.kind.state(entity)} now${waiting}. The card has been refreshed.`);
   }
 }
 

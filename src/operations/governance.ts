@@ -3,7 +3,9 @@
  * windows and their overrides. Answers are refusals in plain words, or nothing when allowed.
  */
 import type { Directory } from '../policy/directory.js';
-import type { EntityKind, Policy } from '../policy/policy.js';
+import { actionSpec } from '../domain/actions.js';
+import type { EntityKind } from '../domain/entity.js';
+import type { Policy } from '../policy/policy.js';
 
 export interface FreezeOverride {
   by: string;
@@ -12,16 +14,6 @@ export interface FreezeOverride {
 }
 
 export type FreezeCheck = { ok: true; override?: FreezeOverride } | { ok: false; reason: string };
-
-const WHAT: Record<string, string> = {
-  start: 'releases',
-  resume: 'releases',
-  retry: 'releases',
-  rollback: 'rollbacks',
-  create: 'new jobs',
-  update: 'version updates',
-  release: 'releases',
-};
 
 export class Governance {
   constructor(
@@ -53,7 +45,7 @@ export class Governance {
     if (!override) {
       return {
         ok: false,
-        reason: `${env} is frozen (${window}): no ${WHAT[action] ?? action} until ${until}. An approver for ${env} can go ahead with \`${flag} … --override "reason"\`.`,
+        reason: `${env} is frozen (${window}): no ${actionSpec(kind, action)?.frozen?.what ?? action} until ${until}. An approver for ${env} can go ahead with \`${flag} … --override "reason"\`.`,
       };
     }
     const allowed = this.policy.approvers(env) ? await this.isApprover(env, user) : !(await this.operatorRefusal(user));

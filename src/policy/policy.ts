@@ -1,22 +1,14 @@
 /**
  * What the policy file means, as pure answers: which operations need approval where, how many,
- * which freeze window is in force. Membership (users and user groups) is the Directory's job.
+ * which freeze window is in force. Which actions are gated or stopped by a freeze is the action
+ * table's to say (domain/actions.ts); the file says where and by whom. Membership (users and
+ * user groups) is the Directory's job.
  */
+import { actionSpec } from '../domain/actions.js';
+import type { EntityKind } from '../domain/entity.js';
 import type { EnvironmentPolicy, PolicyFile } from './policy-file.js';
 
-/** Operations that need approval on an environment with approvers. */
-export const GATED = {
-  task: ['start', 'retry', 'rollback'],
-  bluegreen: ['release', 'terminate', 'rollback'],
-} as const;
-
-/** Operations a freeze window stops: everything that puts a new version out. */
-export const FROZEN = {
-  task: ['start', 'resume', 'retry', 'rollback'],
-  bluegreen: ['create', 'update', 'release', 'rollback'],
-} as const;
-
-export type EntityKind = keyof typeof GATED;
+export type { EntityKind } from '../domain/entity.js';
 
 export class Policy {
   constructor(private readonly file: PolicyFile = {}) {}
@@ -46,7 +38,7 @@ export class Policy {
   /** Distinct approvals `action` needs on `env`; 0 when it needs none. */
   approvalsNeeded(kind: EntityKind, action: string, env: string): number {
     const e = this.env(env);
-    if (!e.approvers || !(GATED[kind] as readonly string[]).includes(action)) return 0;
+    if (!e.approvers || !actionSpec(kind, action)?.gated) return 0;
     return e.approvals ?? 1;
   }
 
@@ -57,7 +49,7 @@ export class Policy {
 
   /** The freeze window `action` on `env` falls in at `now`, if any. */
   freezeAt(kind: EntityKind, action: string, env: string, now: Date): string | undefined {
-    if (!(FROZEN[kind] as readonly string[]).includes(action)) return undefined;
+    if (!actionSpec(kind, action)?.frozen) return undefined;
     return (this.env(env).freeze ?? []).find((w) => {
       const [from, to] = w.split('/') as [string, string];
       return Date.parse(from) <= now.getTime() && now.getTime() < Date.parse(to);

@@ -1,10 +1,11 @@
 /** Renders each kind of status card from the entity's current state in Redis. */
+import type { EntityKind } from '../domain/entity.js';
 import type { CardSource } from './delivery.js';
 import type { JobStore, TaskStore } from '../store/versioned-store.js';
 import { jobCard } from './blocks/job-card.js';
 import { taskCard } from './blocks/task-card.js';
 
-export function cardSources(d: { tasks: TaskStore; jobs: JobStore; clock: () => Date }): Record<'task' | 'bluegreen', CardSource> {
+export function cardSources(d: { tasks: TaskStore; jobs: JobStore; clock: () => Date }): Record<EntityKind, CardSource> {
   return {
     task: {
       async load(id) {

@@ -11,7 +11,8 @@ import type { EntityRef } from '../jobs/catalogue.js';
 import { SlackRateLimited } from '../jobs/errors/index.js';
 import type { JobHandlers } from '../jobs/worker-host.js';
 import type { CardStore } from '../store/card-store.js';
-import { cardKey, type Notifier } from './notifier.js';
+import type { Notifier } from '../ports/notifier.js';
+import { cardKey } from './notifier.js';
 
 /** How the card of one kind of entity is rendered from its current state. */
 export interface CardSource {

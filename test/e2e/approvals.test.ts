@@ -10,7 +10,6 @@ import { pino } from 'pino';
 import type { AuditEntry } from '../../src/domain/audit.js';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import type { BlueGreenJob } from '../../src/domain/bluegreen-job.js';
 import { start } from '../../src/bootstrap.js';
 import { PolicyError } from '../../src/policy/policy-file.js';
 import { keys } from '../../src/store/redis.js';
@@ -137,13 +136,6 @@ async function clickJob(name: string, actionId: string, user: string) {
   const verb = actionId.split('.')[1];
   const body = blockActionsBody({ user_id: user, channel_id: ref?.channel ?? CHANNEL, message_ts: ref?.ts ?? '0', action_id: actionId, value: `${verb} ${name} @v${job?.version ?? 0}` });
   return postSigned(`${bot.url}/slack/events`, body, { secret: SECRET });
-}
-
-async function jobUntil(name: string, ok: (j: BlueGreenJob) => boolean, what: string): Promise<BlueGreenJob> {
-  return eventually(async () => {
-    const j = await jobs.get(name);
-    return j && ok(j) ? j : undefined;
-  }, 10_000, `${name}: ${what}`);
 }
 
 /** Submit the reason modal that the last views.open showed, as Slack sends it (view_submission). */
@@ -561,11 +553,11 @@ describe('blue-green jobs on a protected environment', () => {
 
   it('Release waits for approval and runs when approved; Terminate is rejected with a reason, then approved', async () => {
     expect(bot.ackText(await bg('create web --env production --workload web --image web:1.0 --replicas 2'))).toContain('Created blue-green job *web*');
-    await jobUntil('web', (j) => j.status === 'Healthy', 'Healthy');
+    await bot.jobUntil('web', (j) => j.status === 'Healthy', 'Healthy');
     expect((await bot.cards.get('bg:web'))!.channel).toBe('C0PROD');
     // Update Version is not gated: only what moves traffic or deletes a version is.
     await bg('update web web:2.0', 'U0BOB');
-    await jobUntil('web', (j) => j.status === 'Paused', 'Paused');
+    await bot.jobUntil('web', (j) => j.status === 'Paused', 'Paused');
 
     expect(bot.ackText(await bg('release web', 'U0BOB'))).toBe(
       'Waiting for approval: to Release, web needs 1 approval from the production approvers. They can use Approve on the card.',
@@ -577,7 +569,7 @@ describe('blue-green jobs on a protected environment', () => {
     expect(buttonIds(card.blocks)).toEqual(['bluegreen.approve', 'bluegreen.reject']);
 
     await clickJob('web', 'bluegreen.approve', 'U0DAVE');
-    const released = await jobUntil('web', (j) => j.status === 'Healthy', 'Healthy after Release');
+    const released = await bot.jobUntil('web', (j) => j.status === 'Healthy', 'Healthy after Release');
     expect(released.active).toBe('green');
     expect(released.versions.green).toMatchObject({ revision: 2, image: 'web:2.0' });
     expect(released.approval).toBeUndefined();
@@ -592,21 +584,21 @@ describe('blue-green jobs on a protected environment', () => {
 
     // Terminate a new version: rejected through the card's modal, then asked again and approved.
     await bg('update web web:3.0');
-    await jobUntil('web', (j) => j.status === 'Paused', 'Paused with web:3.0');
+    await bot.jobUntil('web', (j) => j.status === 'Paused', 'Paused with web:3.0');
     expect(bot.ackText(await bg('terminate web'))).toContain('Waiting for approval: to Terminate Release');
     await cardWhen('bg:web', (m) => buttonIds(m.blocks).includes('bluegreen.reject'), 'Reject on the job card');
     await clickJob('web', 'bluegreen.reject', 'U0CAROL');
     await bot.fake.waitFor((calls) => calls.some((c) => c.method === 'views.open'));
     expect(JSON.parse((bot.fake.callsTo('views.open')[0]!.args.view as { private_metadata: string }).private_metadata)).toMatchObject({ kind: 'bluegreen', id: 'web' });
     await submitRejectReason('U0CAROL', 'keep 3.0 up for QA');
-    const kept = await jobUntil('web', (j) => j.approval === undefined, 'approval closed');
+    const kept = await bot.jobUntil('web', (j) => j.approval === undefined, 'approval closed');
     expect(kept.status).toBe('Paused');
     await threadWith('bg:web', 'Rejected by <@U0CAROL>: keep 3.0 up for QA. The request to Terminate Release is closed.');
     expect((await auditWhen('web', (e) => e.at(-1)?.action === 'reject', 'reject')).at(-1)).toMatchObject({ actor: 'U0CAROL', action: 'reject', detail: 'Terminate Release: keep 3.0 up for QA' });
 
     expect(bot.ackText(await bg('terminate web'))).toContain('Waiting for approval');
     expect(bot.ackText(await bg('approve web', 'U0CAROL'))).toBe('web is now Terminating.');
-    const terminated = await jobUntil('web', (j) => j.status === 'Healthy', 'Healthy after Terminate');
+    const terminated = await bot.jobUntil('web', (j) => j.status === 'Healthy', 'Healthy after Terminate');
     expect(terminated.active).toBe('green');
     expect(terminated.history.at(-1)).toMatchObject({ revision: 3, outcome: 'terminated' });
   });

@@ -3,9 +3,6 @@
  * or as a CSV file uploaded through files.uploadV2 on the fake Slack API.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BlueGreenJob } from '../../src/domain/bluegreen-job.js';
-import { keys } from '../../src/store/redis.js';
-import { JobStore } from '../../src/store/versioned-store.js';
 import { removePolicies, writePolicy } from '../support/policy.js';
 import { CHANNEL, eventually, startTestBot, type TestBot } from '../support/test-bot.js';
 
@@ -16,10 +13,8 @@ environments:
 `;
 
 let bot: TestBot;
-let jobs: JobStore;
 beforeEach(async () => {
   bot = await startTestBot({ SWITCHYARD_CONFIG: writePolicy(POLICY) }, 'audit');
-  jobs = new JobStore(bot.redis, keys(bot.config.REDIS_PREFIX));
 });
 afterEach(async () => {
   await bot.stop();
@@ -65,13 +60,6 @@ async function releasedWithHistory(): Promise<string> {
   // The worker writes its audit entry just after the status.
   await eventually(async () => (await audit(id)).text.endsWith(': 7 audit entries'), 5000, 'release-finished in the audit');
   return id;
-}
-
-async function jobUntil(name: string, status: BlueGreenJob['status']): Promise<BlueGreenJob> {
-  return eventually(async () => {
-    const j = await jobs.get(name);
-    return j?.status === status ? j : undefined;
-  }, 10_000, `${name} to be ${status}`);
 }
 
 describe('/release audit', () => {
@@ -157,11 +145,11 @@ describe('/bluegreen audit', () => {
 
   it("lists a job's operations and the workers' events, newest first", async () => {
     await bg('create web --env staging --workload web --image web:1.0');
-    await jobUntil('web', 'Healthy');
+    await bot.jobUntil('web', 'Healthy');
     await bg('update web web:2.0', 'U0BOB');
-    await jobUntil('web', 'Paused');
+    await bot.jobUntil('web', 'Paused');
     await bg('release web');
-    await jobUntil('web', 'Healthy');
+    await bot.jobUntil('web', 'Healthy');
     const task = await bot.create('unrelated deploy --env staging api=api:1.0');
 
     const ack = await audit('web', { command: '/bluegreen' });

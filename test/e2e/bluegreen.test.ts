@@ -3,7 +3,6 @@
  * slots and service checked in Redis, the card and thread checked on the fake Slack API.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BlueGreenJob } from '../../src/domain/bluegreen-job.js';
 import { JobStore } from '../../src/store/versioned-store.js';
 import { keys } from '../../src/store/redis.js';
 import { CHANNEL, eventually, startTestBot, type TestBot } from '../support/test-bot.js';
@@ -20,13 +19,6 @@ afterEach(async () => {
 });
 
 const bg = (text: string, user = 'U0ALICE') => bot.command(text, { command: '/bluegreen', user });
-
-async function until(name: string, status: BlueGreenJob['status'], timeoutMs = 10_000): Promise<BlueGreenJob> {
-  return eventually(async () => {
-    const j = await jobs.get(name);
-    return j?.status === status ? j : undefined;
-  }, timeoutMs, `${name} to be ${status}`);
-}
 
 async function thread(name: string, startsWith: string): Promise<string[]> {
   return eventually(async () => {
@@ -56,7 +48,7 @@ async function serving(name: string) {
 async function createHealthy(name = 'web') {
   const res = await bg(`create ${name} --env prod --workload ${name} --image ${name}:1.0 --replicas 2`);
   expect(bot.ackText(res)).toContain(`Created blue-green job *${name}*`);
-  return until(name, 'Healthy');
+  return bot.jobUntil(name, 'Healthy');
 }
 
 describe('blue-green jobs', () => {
@@ -66,7 +58,7 @@ describe('blue-green jobs', () => {
     expect(await serving('web')).toEqual({ serving: 'blue', slots: { blue: 'web:1.0' } });
 
     await bg('update web web:2.0', 'U0BOB');
-    const paused = await until('web', 'Paused');
+    const paused = await bot.jobUntil('web', 'Paused');
     expect(paused.versions.green).toMatchObject({ revision: 2, image: 'web:2.0' });
     expect(paused.active).toBe('blue');
     expect(await serving('web')).toEqual({ serving: 'blue', slots: { blue: 'web:1.0', green: 'web:2.0' } });
@@ -80,7 +72,7 @@ describe('blue-green jobs', () => {
 
     const ack = await click('web', 'bluegreen.release', `release web @v${paused.version}`, { user: 'U0CAROL' });
     expect(ack.status).toBe(200);
-    const healthy = await until('web', 'Healthy');
+    const healthy = await bot.jobUntil('web', 'Healthy');
     expect(healthy.active).toBe('green');
     expect(healthy.stable).toBe('green');
     expect(Object.keys(healthy.versions)).toEqual(['green']);
@@ -97,9 +89,9 @@ describe('blue-green jobs', () => {
   it('update -> Terminate leaves the old version Active', async () => {
     await createHealthy();
     await bg('update web web:2.0');
-    const paused = await until('web', 'Paused');
+    const paused = await bot.jobUntil('web', 'Paused');
     await click('web', 'bluegreen.terminate', `terminate web @v${paused.version}`);
-    const healthy = await until('web', 'Healthy');
+    const healthy = await bot.jobUntil('web', 'Healthy');
     expect(healthy.active).toBe('blue');
     expect(healthy.history.at(-1)).toMatchObject({ revision: 2, outcome: 'terminated' });
     expect(await serving('web')).toEqual({ serving: 'blue', slots: { blue: 'web:1.0' } });
@@ -109,16 +101,16 @@ describe('blue-green jobs', () => {
   it('rollback to revision 1 from the card select -> Paused -> Release', async () => {
     await createHealthy();
     await bg('update web web:2.0');
-    await until('web', 'Paused');
+    await bot.jobUntil('web', 'Paused');
     await bg('release web');
-    const v2 = await until('web', 'Healthy');
+    const v2 = await bot.jobUntil('web', 'Healthy');
     expect(v2.active).toBe('green');
 
     await click('web', 'bluegreen.rollback', `rollback web 1 @v${v2.version}`, { select: true });
-    const paused = await until('web', 'Paused');
+    const paused = await bot.jobUntil('web', 'Paused');
     expect(paused.pending).toMatchObject({ revision: 3, image: 'web:1.0', rollbackOf: 1, slot: 'blue' });
     await bg('release web');
-    const done = await until('web', 'Healthy');
+    const done = await bot.jobUntil('web', 'Healthy');
     expect(done.active).toBe('blue');
     expect(done.history.at(-1)).toMatchObject({ revision: 3, image: 'web:1.0', outcome: 'released', rollbackOf: 1 });
     expect(await serving('web')).toEqual({ serving: 'blue', slots: { blue: 'web:1.0' } });
@@ -129,14 +121,14 @@ describe('blue-green jobs', () => {
   it('a broken image -> Degraded, the old version serving -> Terminate -> Healthy', async () => {
     await createHealthy();
     await bg('update web web:2.0-broken');
-    const degraded = await until('web', 'Degraded');
+    const degraded = await bot.jobUntil('web', 'Degraded');
     expect(degraded.degradedReason).toMatch(/never became ready/);
     expect((await serving('web')).serving).toBe('blue');
     expect(await thread('web', 'Degraded')).toContainEqual(expect.stringMatching(/^Degraded: web:2.0-broken \(rev 2\) never became ready/));
     const refused = await bg('release web');
     expect(bot.ackText(refused)).toContain('web is Degraded; it can be released only when Paused');
     await click('web', 'bluegreen.terminate', `terminate web @v${degraded.version}`);
-    const healthy = await until('web', 'Healthy');
+    const healthy = await bot.jobUntil('web', 'Healthy');
     expect(healthy.history.at(-1)).toMatchObject({ revision: 2, outcome: 'failed' });
     expect(await serving('web')).toEqual({ serving: 'blue', slots: { blue: 'web:1.0' } });
   });
@@ -144,11 +136,11 @@ describe('blue-green jobs', () => {
   it('refuses a click from a stale card privately and refreshes the card', async () => {
     await createHealthy();
     await bg('update web web:2.0');
-    const first = await until('web', 'Paused');
+    const first = await bot.jobUntil('web', 'Paused');
     await bg('terminate web');
-    await until('web', 'Healthy');
+    await bot.jobUntil('web', 'Healthy');
     await bg('update web web:3.0');
-    await until('web', 'Paused');
+    await bot.jobUntil('web', 'Paused');
     const updatesBefore = bot.fake.callsTo('chat.update').length;
 
     // Release on the card as it was for web:2.0: it must not release web:3.0.
@@ -164,10 +156,10 @@ describe('blue-green jobs', () => {
   it('a double click makes one swap', async () => {
     await createHealthy();
     await bg('update web web:2.0');
-    const paused = await until('web', 'Paused');
+    const paused = await bot.jobUntil('web', 'Paused');
     const value = `release web @v${paused.version}`;
     await Promise.all([click('web', 'bluegreen.release', value), click('web', 'bluegreen.release', value, { user: 'U0BOB' })]);
-    await until('web', 'Healthy');
+    await bot.jobUntil('web', 'Healthy');
     expect(await bot.platform.blueGreen.switchCounts()).toEqual({ 'prod/web': 2 }); // the first version, then one swap
     const audit = await bot.redis.xrange(`${bot.config.REDIS_PREFIX}:audit`, '-', '+');
     expect(audit.filter(([, f]) => f[f.indexOf('action') + 1] === 'release')).toHaveLength(1);
@@ -179,14 +171,14 @@ describe('blue-green jobs', () => {
     bot = await startTestBot({ SIM_LATENCY_MS: '300' }, 'bluegreen-busy');
     jobs = new JobStore(bot.redis, keys(bot.config.REDIS_PREFIX));
     await bg('create api --env prod --workload api --image api:1.0');
-    await until('api', 'Healthy');
+    await bot.jobUntil('api', 'Healthy');
     await bg('update api api:2.0');
     const busy = await bg('update api api:3.0');
     expect(bot.ackText(busy)).toContain('api is Progressing; it can be updated only when Healthy');
     expect(bot.ackText(await bg('release nope'))).toContain('No blue-green job nope');
-    await until('api', 'Paused');
+    await bot.jobUntil('api', 'Paused');
     await bg('release api');
-    await until('api', 'Healthy');
+    await bot.jobUntil('api', 'Healthy');
     expect(bot.ackText(await bg('rollback api 7'))).toContain('api has no released revision 7 to roll back to; choose one of 1');
     const dup = await bg('create api2 --env prod --workload api --image api:1.0');
     expect(bot.ackText(dup)).toContain('prod/api already belongs to blue-green job api');

@@ -10,7 +10,7 @@ import { RELEASE_HELP } from '../../src/commands/release-grammar.js';
 import { start } from '../../src/bootstrap.js';
 import { cleanupPrefix, testRedisUrl } from '../support/redis.js';
 import { blockActionsBody, postSigned, slashCommandBody, type PostSignedResult } from '../support/slack-signing.js';
-import { CHANNEL, SECRET, eventually, startTestBot, type TestBot } from '../support/test-bot.js';
+import { CHANNEL, SECRET, cardPosted, eventually, sleep, slackIdle, startTestBot, type TestBot } from '../support/test-bot.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -72,14 +72,6 @@ async function auditActions(b: TestBot, target?: string): Promise<string[]> {
     .map((e) => e.action);
 }
 
-/** Nothing waiting, delayed or running on the slack queue. */
-async function slackIdle(b: TestBot): Promise<void> {
-  await eventually(async () => {
-    const c = await withQueue(b, 'slack', (q) => q.getJobCounts('active', 'waiting', 'delayed', 'prioritized'));
-    return Object.values(c).every((n) => n === 0);
-  }, 10_000, 'slack queue idle');
-}
-
 /** Slack Web API methods called, other than auth.test at start. */
 function slackCallsBesidesAuth(b: TestBot): string[] {
   return b.fake.calls.filter((c) => c.method !== 'auth.test').map((c) => c.method);
@@ -103,8 +95,6 @@ function ephemeralsTo(b: TestBot, user: string): string[] {
     .map((c) => String(c.args.text ?? ''));
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** A `/release` command signed with any secret / timestamp, to any bot URL. */
 function signedCommand(url: string, text: string, opts: { secret?: string; timestampSec?: number; user?: string } = {}) {
   return postSigned(
@@ -112,10 +102,6 @@ function signedCommand(url: string, text: string, opts: { secret?: string; times
     slashCommandBody({ command: '/release', text, user_id: opts.user ?? 'U0ALICE', channel_id: CHANNEL }),
     { secret: opts.secret ?? SECRET, ...(opts.timestampSec !== undefined ? { timestampSec: opts.timestampSec } : {}) },
   );
-}
-
-async function cardPosted(b: TestBot, id: string): Promise<{ channel: string; ts: string }> {
-  return eventually(() => b.cards.get(id), 5000, `card of ${id} posted`);
 }
 
 async function released(b: TestBot, id: string) {

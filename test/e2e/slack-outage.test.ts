@@ -3,10 +3,9 @@
  * catches up afterwards; a 429 makes the notifier wait out Retry-After; card edits are coalesced
  * to at most one per card per CARD_COALESCE_MS.
  */
-import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeSlackCall } from '../support/fake-slack.js';
-import { eventually, startTestBot, type TestBot } from '../support/test-bot.js';
+import { cardPosted, eventually, sleep, slackIdle, startTestBot, type TestBot } from '../support/test-bot.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -21,25 +20,6 @@ afterEach(async () => {
 async function boot(env: Record<string, string> = {}, name = 'outage'): Promise<TestBot> {
   bot = await startTestBot(env, name);
   return bot;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Nothing waiting, delayed or running on the slack queue. */
-async function slackIdle(b: TestBot, timeoutMs = 10_000): Promise<void> {
-  const q = new Queue('slack', { connection: b.redis, prefix: b.config.REDIS_PREFIX });
-  try {
-    await eventually(async () => {
-      const c = await q.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
-      return Object.values(c).every((n) => n === 0);
-    }, timeoutMs, 'slack queue idle');
-  } finally {
-    await q.close();
-  }
-}
-
-async function cardPosted(b: TestBot, id: string): Promise<{ channel: string; ts: string }> {
-  return eventually(() => b.cards.get(id), 5000, `card of ${id} posted`);
 }
 
 /** chat.update calls that edit the card at `ts`. */

@@ -9,6 +9,7 @@ import type { BlueGreenJob } from '../../src/domain/bluegreen-job.js';
 import type { ReleaseTask } from '../../src/domain/release-task.js';
 import { JobQueues, runJobId } from '../../src/jobs/queues.js';
 import { reconcile } from '../../src/jobs/reconciler.js';
+import { BullRunQueue } from '../../src/jobs/run-queue.js';
 import { ComponentLocks } from '../../src/store/locks.js';
 import { keys } from '../../src/store/redis.js';
 import { JobStore, TaskStore } from '../../src/store/versioned-store.js';
@@ -50,7 +51,7 @@ describe('the reconciler', () => {
     await locks.acquire('rt-stuck1', ['prod/rt-stuck1-c']);
     await locks.acquire('rt-idle01', ['prod/rt-idle01-c']); // a start that died before writing Releasing
 
-    const d = { redis, keys: k, tasks, jobs, locks, queues, log: pino({ level: 'silent' }) };
+    const d = { redis, keys: k, tasks, jobs, locks, runs: new BullRunQueue(queues), log: pino({ level: 'silent' }) };
     expect(await reconcile(d, 20)).toEqual({ runs: 2, locks: 1 });
     expect(await queues.byName.releases.getJob(runJobId.task('rt-stuck1', 1))).toBeDefined();
     expect(await queues.byName.releases.getJob(runJobId.bluegreen('web', now, 3))).toBeDefined();

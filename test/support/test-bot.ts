@@ -2,15 +2,17 @@
  * The whole bot in HTTP mode, in this process, against the tests' redis-server and a fake Slack
  * Web API: what end-to-end tests drive with real signed requests.
  */
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
+import type { BlueGreenJob, JobStatus } from '../../src/domain/bluegreen-job.js';
 import type { ReleaseTask } from '../../src/domain/release-task.js';
 import { start, type Running } from '../../src/bootstrap.js';
 import { SimulatedPlatform } from '../../src/platform/simulated/simulated-platform.js';
 import { CardStore } from '../../src/store/card-store.js';
 import { keys } from '../../src/store/redis.js';
-import { TaskStore } from '../../src/store/versioned-store.js';
+import { JobStore, TaskStore } from '../../src/store/versioned-store.js';
 import { startFakeSlack, type FakeSlack, type FakeMessage } from './fake-slack.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from './redis.js';
 import { blockActionsBody, postSigned, slashCommandBody, type PostSignedResult } from './slack-signing.js';
@@ -24,6 +26,8 @@ export interface TestBot {
   fake: FakeSlack;
   redis: Redis;
   tasks: TaskStore;
+  /** The bot's blue-green jobs. */
+  jobs: JobStore;
   cards: CardStore;
   platform: SimulatedPlatform;
   running: Running;
@@ -36,6 +40,11 @@ export interface TestBot {
   /** Create a task with a command and return its ID (from the ack). */
   create(text: string, user?: string): Promise<string>;
   waitForTask(id: string, until: (t: ReleaseTask) => boolean, timeoutMs?: number): Promise<ReleaseTask>;
+  /**
+   * Waits for the blue-green job `name` to be in `status`, or for `until(job)` to hold (`what` names
+   * the condition in the timeout error), and returns the job.
+   */
+  jobUntil(name: string, until: JobStatus | ((j: BlueGreenJob) => boolean), what?: string, timeoutMs?: number): Promise<BlueGreenJob>;
   /** The task's card message as the fake Slack holds it now. */
   card(taskId: string): Promise<FakeMessage | undefined>;
   threadTexts(taskId: string): Promise<string[]>;
@@ -64,6 +73,7 @@ export async function startTestBot(env: Record<string, string> = {}, name = 'e2e
   const redis = new Redis(redisUrl);
   const k = keys(prefix);
   const tasks = new TaskStore(redis, k);
+  const jobs = new JobStore(redis, k);
   const cards = new CardStore(redis, k);
   const platform = new SimulatedPlatform(redis, k, { latencyMs: 0, failComponents: [] });
 
@@ -73,6 +83,7 @@ export async function startTestBot(env: Record<string, string> = {}, name = 'e2e
     fake,
     redis,
     tasks,
+    jobs,
     cards,
     platform,
     running,
@@ -109,9 +120,17 @@ export async function startTestBot(env: Record<string, string> = {}, name = 'e2e
       while (Date.now() < deadline) {
         last = await tasks.get(id);
         if (last && until(last)) return last;
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
       }
       throw new Error(`task ${id} never reached the expected state; last: ${last?.status} ${JSON.stringify(last?.components.map((c) => [c.name, c.status]))}`);
+    },
+    jobUntil(name, until, what, timeoutMs = 10_000) {
+      const ok = typeof until === 'string' ? (j: BlueGreenJob) => j.status === until : until;
+      const condition = typeof until === 'string' ? `${name} to be ${until}` : `${name}: ${what ?? 'condition'}`;
+      return eventually(async () => {
+        const j = await jobs.get(name);
+        return j && ok(j) ? j : undefined;
+      }, timeoutMs, condition);
     },
     async card(taskId) {
       const ref = await cards.get(taskId);
@@ -131,6 +150,11 @@ export async function startTestBot(env: Record<string, string> = {}, name = 'e2e
   return bot;
 }
 
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 /** Poll until `check` returns a truthy value. */
 export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -138,6 +162,24 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     const v = await check();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
+}
+
+/** Waits until nothing is active, waiting, delayed or prioritized on the bot's slack queue. */
+export async function slackIdle(b: TestBot, timeoutMs = 10_000): Promise<void> {
+  const q = new Queue('slack', { connection: b.redis, prefix: b.config.REDIS_PREFIX });
+  try {
+    await eventually(async () => {
+      const c = await q.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
+      return Object.values(c).every((n) => n === 0);
+    }, timeoutMs, 'slack queue idle');
+  } finally {
+    await q.close();
+  }
+}
+
+/** Waits until the card of task `id` has been posted, and returns where it is. */
+export async function cardPosted(b: TestBot, id: string, timeoutMs = 5000): Promise<{ channel: string; ts: string }> {
+  return eventually(() => b.cards.get(id), timeoutMs, `card of ${id} posted`);
 }

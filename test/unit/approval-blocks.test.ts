@@ -1,8 +1,7 @@
-import type { ActionsBlock, Button, ContextBlock, InputBlock, KnownBlock, PlainTextInput, SectionBlock } from '@slack/types';
+import type { InputBlock, PlainTextInput } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { parseBlueGreenCommand } from '../../src/commands/bluegreen-grammar.js';
 import { parseReleaseCommand } from '../../src/commands/release-grammar.js';
-import type { ApprovalRequest } from '../../src/domain/approval.js';
 import {
   APPROVAL_ACTION_IDS,
   approvalActionText,
@@ -13,35 +12,16 @@ import {
   type ApprovalSubject,
 } from '../../src/slack/blocks/approval.js';
 import { parseButtonValue } from '../../src/slack/blocks/task-card.js';
+import { buttons, contextTexts, sectionText } from '../support/blocks.js';
+import { ApprovalFactory } from '../support/factories.js';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
 const TASK: ApprovalSubject = { kind: 'task', id: 'rt-7k2f9q', name: 'web-rollout', version: 7, env: 'prod' };
 const JOB: ApprovalSubject = { kind: 'bluegreen', id: 'web', name: 'web', version: 17, env: 'prod' };
 
-function request(over: Partial<ApprovalRequest> = {}): ApprovalRequest {
-  return { action: 'start', requestedBy: 'U0ALICE', requestedAt: '2025-03-10T11:00:00Z', needed: 2, approvals: [], ...over };
-}
-
-function sectionText(blocks: KnownBlock[]): string {
-  const s = blocks.find((b): b is SectionBlock => b.type === 'section');
-  return s?.text?.text ?? '';
-}
-
-function contextTexts(blocks: KnownBlock[]): string[] {
-  return blocks
-    .filter((b): b is ContextBlock => b.type === 'context')
-    .flatMap((b) => b.elements.flatMap((e) => ('text' in e && typeof e.text === 'string' ? [e.text] : [])));
-}
-
-function buttons(blocks: KnownBlock[]): Button[] {
-  const actions = blocks.filter((b): b is ActionsBlock => b.type === 'actions');
-  expect(actions).toHaveLength(1);
-  return actions[0]!.elements as Button[];
-}
-
 describe('approvalBlocks', () => {
   it('says what waits, the progress, who asked and when', () => {
-    const blocks = approvalBlocks(request({ approvals: [{ user: 'U0BOB', at: '2025-03-10T11:55:00Z' }] }), TASK, NOW);
+    const blocks = approvalBlocks(ApprovalFactory.create({ approvals: [{ user: 'U0BOB', at: '2025-03-10T11:55:00Z' }] }), TASK, NOW);
     const text = sectionText(blocks);
     expect(text).toContain(':lock: *Awaiting approval (1/2)* to start the release');
     expect(text).toContain('*web-rollout* in prod');
@@ -49,19 +29,19 @@ describe('approvalBlocks', () => {
   });
 
   it.each([
-    ['task', request({ action: 'start' }), 'start the release'],
-    ['task', request({ action: 'retry' }), 'retry'],
-    ['task', request({ action: 'rollback' }), 'roll back'],
-    ['bluegreen', request({ action: 'release' }), 'Release'],
-    ['bluegreen', request({ action: 'terminate' }), 'Terminate Release'],
-    ['bluegreen', request({ action: 'rollback', revision: 3 }), 'Rollback to rev 3'],
+    ['task', ApprovalFactory.create({ action: 'start' }), 'start the release'],
+    ['task', ApprovalFactory.create({ action: 'retry' }), 'retry'],
+    ['task', ApprovalFactory.create({ action: 'rollback' }), 'roll back'],
+    ['bluegreen', ApprovalFactory.create({ action: 'release' }), 'Release'],
+    ['bluegreen', ApprovalFactory.create({ action: 'terminate' }), 'Terminate Release'],
+    ['bluegreen', ApprovalFactory.create({ action: 'rollback', revision: 3 }), 'Rollback to rev 3'],
   ] as const)('%s %o -> %s', (kind, req, words) => {
     expect(approvalActionText(req, kind)).toBe(words);
     expect(sectionText(approvalBlocks(req, kind === 'task' ? TASK : JOB, NOW))).toContain(`* to ${words} (`);
   });
 
   it('lists approvals so far with relative times, distinct users only', () => {
-    const req = request({
+    const req = ApprovalFactory.create({
       needed: 3,
       approvals: [
         { user: 'U1', at: '2025-03-10T11:55:00Z' },
@@ -76,13 +56,13 @@ describe('approvalBlocks', () => {
   });
 
   it('says when nobody has approved yet', () => {
-    expect(contextTexts(approvalBlocks(request(), TASK, NOW))).toContain('No approvals yet');
+    expect(contextTexts(approvalBlocks(ApprovalFactory.create(), TASK, NOW))).toContain('No approvals yet');
   });
 
   it('shows a freeze override, escaped, only when there is one', () => {
-    const plain = approvalBlocks(request(), TASK, NOW);
+    const plain = approvalBlocks(ApprovalFactory.create(), TASK, NOW);
     expect(contextTexts(plain).some((t) => t.includes(':snowflake:'))).toBe(false);
-    const req = request({ override: { by: 'U0CAROL', reason: 'hotfix <INC-123>\n& more', window: 'Friday 16:00–Monday 08:00' } });
+    const req = ApprovalFactory.create({ override: { by: 'U0CAROL', reason: 'hotfix <INC-123>\n& more', window: 'Friday 16:00–Monday 08:00' } });
     const blocks = approvalBlocks(req, TASK, NOW);
     expect(contextTexts(blocks)).toContain(
       ':snowflake: Freeze Friday 16:00–Monday 08:00 overridden by <@U0CAROL>: hotfix &lt;INC-123&gt; &amp; more',
@@ -92,7 +72,7 @@ describe('approvalBlocks', () => {
   });
 
   it('task: Approve (primary) and Reject (danger, no confirm) carry command text and version', () => {
-    const [approve, reject] = buttons(approvalBlocks(request(), TASK, NOW));
+    const [approve, reject] = buttons(approvalBlocks(ApprovalFactory.create(), TASK, NOW), { required: true });
     expect(approve).toMatchObject({ action_id: 'release.approve', style: 'primary', value: 'approve rt-7k2f9q @v7' });
     expect(approve?.text.text).toBe('Approve');
     expect(approve?.confirm?.text.text).toContain('web-rollout (rt-7k2f9q)');
@@ -109,7 +89,7 @@ describe('approvalBlocks', () => {
   });
 
   it('bluegreen: Approve and Reject carry the job name and version', () => {
-    const [approve, reject] = buttons(approvalBlocks(request({ action: 'rollback', revision: 3 }), JOB, NOW));
+    const [approve, reject] = buttons(approvalBlocks(ApprovalFactory.create({ action: 'rollback', revision: 3 }), JOB, NOW), { required: true });
     expect(approve).toMatchObject({ action_id: 'bluegreen.approve', style: 'primary', value: 'approve web @v17' });
     expect(reject).toMatchObject({ action_id: 'bluegreen.reject', style: 'danger', value: 'reject web @v17' });
     expect(reject?.confirm).toBeUndefined();
@@ -118,9 +98,9 @@ describe('approvalBlocks', () => {
   });
 
   it('the Approve confirm says whether this approval is the last one needed', () => {
-    const last = buttons(approvalBlocks(request({ approvals: [{ user: 'U1', at: NOW.toISOString() }] }), TASK, NOW))[0];
+    const last = buttons(approvalBlocks(ApprovalFactory.create({ approvals: [{ user: 'U1', at: NOW.toISOString() }] }), TASK, NOW), { required: true })[0];
     expect(last?.confirm?.text.text).toContain('last approval needed');
-    const first = buttons(approvalBlocks(request({ needed: 3 }), TASK, NOW))[0];
+    const first = buttons(approvalBlocks(ApprovalFactory.create({ needed: 3 }), TASK, NOW), { required: true })[0];
     expect(first?.confirm?.text.text).toContain('once 3 approve (0 so far)');
   });
 
@@ -132,7 +112,7 @@ describe('approvalBlocks', () => {
   });
 
   it('stays within limits with huge names, reasons and many approvals', () => {
-    const req = request({
+    const req = ApprovalFactory.create({
       needed: 500,
       approvals: Array.from({ length: 400 }, (_, i) => ({ user: `U${String(i).padStart(10, '0')}`, at: NOW.toISOString() })),
       override: { by: 'U0CAROL', reason: 'r'.repeat(5000), window: 'w'.repeat(1000) },
@@ -141,7 +121,7 @@ describe('approvalBlocks', () => {
     expect(blocks.length).toBeLessThanOrEqual(4);
     expect(sectionText(blocks).length).toBeLessThanOrEqual(3000);
     for (const t of contextTexts(blocks)) expect(t.length).toBeLessThanOrEqual(3000);
-    for (const b of buttons(blocks)) {
+    for (const b of buttons(blocks, { required: true })) {
       expect((b.value ?? '').length).toBeLessThanOrEqual(2000);
       if (b.confirm) expect(b.confirm.text.text.length).toBeLessThanOrEqual(300);
     }

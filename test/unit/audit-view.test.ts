@@ -1,18 +1,11 @@
 import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../../src/domain/audit.js';
 import { AUDIT_CSV_HEADER, AUDIT_VIEW_LIMIT, auditCsv, auditView, csvField } from '../../src/slack/blocks/audit-view.js';
 import { MAX_BLOCKS, MAX_SECTION_TEXT } from '../../src/slack/blocks/format.js';
+import { sectionTexts } from '../support/blocks.js';
+import { AuditEntryFactory } from '../support/factories.js';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
-
-function entry(over: Partial<AuditEntry> = {}): AuditEntry {
-  return { at: '2025-03-10T11:55:00Z', actor: 'U0ALICE', action: 'start', target: 'rt-7k2f9q', env: 'prod', ...over };
-}
-
-function sectionTexts(blocks: KnownBlock[]): string[] {
-  return blocks.flatMap((b) => (b.type === 'section' && b.text ? [b.text.text] : []));
-}
 
 function lines(blocks: KnownBlock[]): string[] {
   return sectionTexts(blocks).flatMap((t) => t.split('\n'));
@@ -22,9 +15,9 @@ describe('auditView', () => {
   it('one line per entry: time, actor, action, target, from → to, detail', () => {
     const view = auditView(
       [
-        entry({ action: 'approve', actor: 'U0BOB', from: 'To release', to: 'Releasing', detail: 'freeze overridden: hotfix <INC-1>' }),
-        entry({ at: '2025-03-10T09:00:00Z', actor: 'system', action: 'finish', to: 'Released' }),
-        entry({ at: '2025-03-09T12:00:00Z', action: 'reject', detail: 'wrong\nimage tag' }),
+        AuditEntryFactory.create({ action: 'approve', actor: 'U0BOB', from: 'To release', to: 'Releasing', detail: 'freeze overridden: hotfix <INC-1>' }),
+        AuditEntryFactory.create({ at: '2025-03-10T09:00:00Z', actor: 'system', action: 'finish', to: 'Released' }),
+        AuditEntryFactory.create({ at: '2025-03-09T12:00:00Z', action: 'reject', detail: 'wrong\nimage tag' }),
       ],
       'Audit: rt-7k2f9q',
       NOW,
@@ -44,7 +37,7 @@ describe('auditView', () => {
   });
 
   it('keeps the order given (newest first)', () => {
-    const entries = [entry({ action: 'c' }), entry({ action: 'a' }), entry({ action: 'b' })];
+    const entries = [AuditEntryFactory.create({ action: 'c' }), AuditEntryFactory.create({ action: 'a' }), AuditEntryFactory.create({ action: 'b' })];
     expect(lines(auditView(entries, 'Audit', NOW).blocks).map((l) => /\*(\w)\*/.exec(l)?.[1])).toEqual(['c', 'a', 'b']);
   });
 
@@ -56,7 +49,7 @@ describe('auditView', () => {
 
   it('500 entries with long details stay within limits and point at --csv', () => {
     const entries = Array.from({ length: 500 }, (_, i) =>
-      entry({
+      AuditEntryFactory.create({
         at: new Date(NOW.getTime() - i * 60_000).toISOString(),
         action: 'reject',
         target: `rt-${String(i).padStart(6, '0')}`,
@@ -77,7 +70,7 @@ describe('auditView', () => {
   });
 
   it('500 short entries: the first AUDIT_VIEW_LIMIT are listed, the rest counted', () => {
-    const entries = Array.from({ length: 500 }, (_, i) => entry({ target: `rt-${i}` }));
+    const entries = Array.from({ length: 500 }, (_, i) => AuditEntryFactory.create({ target: `rt-${i}` }));
     const all = lines(auditView(entries, 'Audit', NOW).blocks);
     expect(all.filter((l) => l.includes('*start*'))).toHaveLength(AUDIT_VIEW_LIMIT);
     expect(all.at(-1)).toBe(`…and ${500 - AUDIT_VIEW_LIMIT} more (use --csv for all)`);
@@ -87,8 +80,8 @@ describe('auditView', () => {
 describe('auditCsv', () => {
   it('header, one row per entry, ISO times, trailing newline', () => {
     const csv = auditCsv([
-      entry({ at: '2025-03-10T11:55:00Z', from: 'To release', to: 'Releasing' }),
-      entry({ at: '2025-03-10T09:00:00.5+01:00', actor: 'system', action: 'finish' }),
+      AuditEntryFactory.create({ at: '2025-03-10T11:55:00Z', from: 'To release', to: 'Releasing' }),
+      AuditEntryFactory.create({ at: '2025-03-10T09:00:00.5+01:00', actor: 'system', action: 'finish' }),
     ]);
     expect(csv).toBe(
       `${AUDIT_CSV_HEADER}\n` +
@@ -103,7 +96,7 @@ describe('auditCsv', () => {
   });
 
   it('quotes fields with quotes, commas and line breaks (RFC 4180)', () => {
-    const csv = auditCsv([entry({ action: 'reject', detail: 'said "no", twice\nthen left' }), entry({ detail: 'a\r\nb' })]);
+    const csv = auditCsv([AuditEntryFactory.create({ action: 'reject', detail: 'said "no", twice\nthen left' }), AuditEntryFactory.create({ detail: 'a\r\nb' })]);
     expect(csv.split('\n')[1]).toBe('2025-03-10T11:55:00.000Z,U0ALICE,reject,rt-7k2f9q,prod,,,"said ""no"", twice');
     expect(csv).toContain(',"said ""no"", twice\nthen left"\n');
     expect(csv).toContain(',"a\r\nb"\n');
@@ -122,7 +115,7 @@ describe('auditCsv', () => {
   });
 
   it('every one of 500 entries gets a row', () => {
-    const entries = Array.from({ length: 500 }, (_, i) => entry({ target: `rt-${i}`, detail: `x, "${i}"` }));
+    const entries = Array.from({ length: 500 }, (_, i) => AuditEntryFactory.create({ target: `rt-${i}`, detail: `x, "${i}"` }));
     const rows = parseCsv(auditCsv(entries));
     expect(rows).toHaveLength(501);
     expect(rows[500]).toEqual(['2025-03-10T11:55:00.000Z', 'U0ALICE', 'start', 'rt-499', 'prod', '', '', 'x, "499"']);

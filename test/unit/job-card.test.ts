@@ -1,60 +1,22 @@
-import type { ActionsBlock, Button, KnownBlock, StaticSelect } from '@slack/types';
+import type { Button, KnownBlock, StaticSelect } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { parseBlueGreenCommand } from '../../src/commands/bluegreen-grammar.js';
 import type { ApprovalRequest } from '../../src/domain/approval.js';
-import { JOB_STATUSES, type BlueGreenJob, type HistoricalVersion, type JobStatus } from '../../src/domain/bluegreen-job.js';
+import { JOB_STATUSES, type BlueGreenJob, type JobStatus } from '../../src/domain/bluegreen-job.js';
 import { MAX_BLOCKS, MAX_SECTION_TEXT } from '../../src/slack/blocks/format.js';
 import { JOB_ACTION_IDS, jobButtonValue, jobCard, rollbackOptionText } from '../../src/slack/blocks/job-card.js';
 import { jobDetail, jobHistory, jobList } from '../../src/slack/blocks/job-views.js';
 import { parseButtonValue } from '../../src/slack/blocks/task-card.js';
+import { actionsBlock, texts } from '../support/blocks.js';
+import { FIXTURE_NOW, JobFactory, daysAgo, releasedVersion } from '../support/factories.js';
 
-const NOW = new Date('2025-03-10T12:00:00Z');
-const DAY = 86_400_000;
-const daysAgo = (n: number) => new Date(NOW.getTime() - n * DAY).toISOString();
-
-function released(revision: number, image: string, at: string, over: Partial<HistoricalVersion> = {}): HistoricalVersion {
-  return { revision, image, at, by: 'U0ALICE', outcome: 'released', ...over };
-}
-
-/**
- * Healthy job web in prod/web: rev 1 web:1.0 and rev 2 web:1.1 released, rev 3 web:2.0 terminated,
- * rev 4 web:1.2 released and serving from green.
- */
-function healthy(over: Partial<BlueGreenJob> = {}): BlueGreenJob {
-  return {
-    id: 'web',
-    name: 'web',
-    status: 'Healthy',
-    releaseType: 'Blue-Green',
-    env: 'prod',
-    workload: 'web',
-    description: 'Storefront',
-    replicas: 3,
-    versions: { green: { slot: 'green', revision: 4, image: 'web:1.2', replicas: 3, createdAt: daysAgo(1) } },
-    active: 'green',
-    stable: 'green',
-    history: [
-      released(1, 'web:1.0', daysAgo(9)),
-      released(2, 'web:1.1', daysAgo(5)),
-      { revision: 3, image: 'web:2.0', at: daysAgo(3), by: 'U0BOB', outcome: 'terminated' },
-      released(4, 'web:1.2', daysAgo(1)),
-    ],
-    nextRevision: 5,
-    createdAt: daysAgo(10),
-    createdBy: 'U0ALICE',
-    updatedAt: daysAgo(1),
-    run: 4,
-    version: 17,
-    channel: 'C123',
-    ...over,
-  };
-}
+const NOW = FIXTURE_NOW;
 
 /** After `update web web:3.0`: rev 5 in blue beside the stable green. */
 function withNew(status: JobStatus, over: Partial<BlueGreenJob> = {}): BlueGreenJob {
-  const base = healthy();
+  const base = JobFactory.create();
   const inBlue = status === 'Paused' || status === 'Promoting' || status === 'Terminating';
-  return healthy({
+  return JobFactory.create({
     status,
     pending: { slot: 'blue', revision: 5, image: 'web:3.0', by: 'U0CAROL' },
     nextRevision: 6,
@@ -65,26 +27,11 @@ function withNew(status: JobStatus, over: Partial<BlueGreenJob> = {}): BlueGreen
 }
 
 function jobIn(status: JobStatus): BlueGreenJob {
-  return status === 'Healthy' ? healthy() : withNew(status);
-}
-
-function actions(blocks: KnownBlock[]): ActionsBlock | undefined {
-  const found = blocks.filter((b): b is ActionsBlock => b.type === 'actions');
-  expect(found.length).toBeLessThanOrEqual(1);
-  return found[0];
+  return status === 'Healthy' ? JobFactory.create() : withNew(status);
 }
 
 function controls(job: BlueGreenJob): (Button | StaticSelect)[] {
-  return (actions(jobCard(job, NOW).blocks)?.elements ?? []) as (Button | StaticSelect)[];
-}
-
-/** Every text string anywhere in the blocks (section text, fields, context elements, …). */
-function texts(node: unknown): string[] {
-  if (Array.isArray(node)) return node.flatMap(texts);
-  if (node && typeof node === 'object') {
-    return Object.entries(node).flatMap(([k, v]) => (k === 'text' && typeof v === 'string' ? [v] : texts(v)));
-  }
-  return [];
+  return (actionsBlock(jobCard(job, NOW).blocks)?.elements ?? []) as (Button | StaticSelect)[];
 }
 
 /** The main-versions line of a slot. */
@@ -117,7 +64,7 @@ describe('jobCard controls by status', () => {
   ] as const)('%s', (status, ids) => {
     const els = controls(jobIn(status));
     expect(els.map((e) => e.action_id)).toEqual(ids);
-    if (ids.length === 0) expect(actions(jobCard(jobIn(status), NOW).blocks)).toBeUndefined();
+    if (ids.length === 0) expect(actionsBlock(jobCard(jobIn(status), NOW).blocks)).toBeUndefined();
   });
 
   it('covers every status', () => {
@@ -169,7 +116,7 @@ describe('jobCard controls by status', () => {
 
 describe('jobCard rollback select', () => {
   it('offers released revisions other than the serving one, newest first', () => {
-    const [select] = controls(healthy()) as StaticSelect[];
+    const [select] = controls(JobFactory.create()) as StaticSelect[];
     expect(select).toMatchObject({ type: 'static_select', action_id: 'bluegreen.rollback', placeholder: { text: 'Rollback to…' } });
     expect(select!.options!.map((o) => o.text.text)).toEqual(['rev 2 · web:1.1 · 5d ago', 'rev 1 · web:1.0 · 9d ago']);
     expect(select!.options!.map((o) => o.value)).toEqual(['rollback web 2 @v17', 'rollback web 1 @v17']);
@@ -178,7 +125,7 @@ describe('jobCard rollback select', () => {
   });
 
   it('option values go back through parseButtonValue and the grammar', () => {
-    const [select] = controls(healthy()) as StaticSelect[];
+    const [select] = controls(JobFactory.create()) as StaticSelect[];
     for (const o of select!.options!) {
       const { text, version } = parseButtonValue(o.value!);
       expect(version).toBe(17);
@@ -187,17 +134,17 @@ describe('jobCard rollback select', () => {
   });
 
   it('no select when there is nothing to roll back to', () => {
-    const first = healthy({
+    const first = JobFactory.create({
       versions: { blue: { slot: 'blue', revision: 1, image: 'web:1.0', replicas: 3, createdAt: daysAgo(1) } },
-      active: 'blue', stable: 'blue', history: [released(1, 'web:1.0', daysAgo(1))], nextRevision: 2,
+      active: 'blue', stable: 'blue', history: [releasedVersion(1, 'web:1.0', daysAgo(1))], nextRevision: 2,
     });
-    expect(actions(jobCard(first, NOW).blocks)).toBeUndefined();
+    expect(actionsBlock(jobCard(first, NOW).blocks)).toBeUndefined();
   });
 
   it('at most 25 options, texts within 75 characters, values within 150', () => {
     const history = Array.from({ length: 300 }, (_, i) =>
-      released(i + 1, `registry.example.com/a-very-long-team-name/${'x'.repeat(150)}:${i + 1}`, daysAgo(300 - i)));
-    const job = healthy({
+      releasedVersion(i + 1, `registry.example.com/a-very-long-team-name/${'x'.repeat(150)}:${i + 1}`, daysAgo(300 - i)));
+    const job = JobFactory.create({
       name: 'j'.repeat(63), id: 'j'.repeat(63), history, version: 123456,
       versions: { green: { slot: 'green', revision: 300, image: history[299]!.image, replicas: 3, createdAt: daysAgo(0) } },
     });
@@ -213,13 +160,13 @@ describe('jobCard rollback select', () => {
   });
 
   it('rollbackOptionText', () => {
-    expect(rollbackOptionText(released(3, 'web:1.2', daysAgo(2)), NOW)).toBe('rev 3 · web:1.2 · 2d ago');
+    expect(rollbackOptionText(releasedVersion(3, 'web:1.2', daysAgo(2)), NOW)).toBe('rev 3 · web:1.2 · 2d ago');
   });
 });
 
 describe('jobCard main versions', () => {
   it('Healthy: one version, Active and Stable', () => {
-    const { blocks } = jobCard(healthy(), NOW);
+    const { blocks } = jobCard(JobFactory.create(), NOW);
     expect(slotLine(blocks, 'green')).toMatch(/^:green_circle: \*green\* \*Active\* \*Stable\* · rev 4 · `web:1\.2` · created <!date\^\d+\^/);
     expect(slotLine(blocks, 'blue')).toBeUndefined();
   });
@@ -249,13 +196,13 @@ describe('jobCard main versions', () => {
   });
 
   it('first version coming up: nothing is labelled Active or Stable yet', () => {
-    const creating = healthy({
+    const creating = JobFactory.create({
       status: 'Progressing', versions: {}, active: 'blue', stable: 'blue', history: [], nextRevision: 2,
       pending: { slot: 'blue', revision: 1, image: 'web:1.0', by: 'U0ALICE' },
     });
     const { blocks } = jobCard(creating, NOW);
     expect(slotLine(blocks, 'blue')).toBe(':large_blue_circle: *blue* *New* · rev 1 · `web:1.0` · _coming up…_');
-    expect(actions(blocks)).toBeUndefined();
+    expect(actionsBlock(blocks)).toBeUndefined();
   });
 
   it('rollback in progress says which revision it brings back', () => {
@@ -311,13 +258,13 @@ describe('jobCard info and text', () => {
   });
 
   it('escapes user text in mrkdwn', () => {
-    const { blocks } = jobCard(healthy({ description: '<!channel> & friends' }), NOW);
+    const { blocks } = jobCard(JobFactory.create({ description: '<!channel> & friends' }), NOW);
     expect(texts(blocks)).toContain('&lt;!channel&gt; &amp; friends');
   });
 
   it('stays within limits with 300 history entries and long values', () => {
     const history = Array.from({ length: 300 }, (_, i) =>
-      released(i + 1, `registry.example.com/team/${'w'.repeat(200)}:${i + 1}`, daysAgo(300 - i), { by: `U${i}` }));
+      releasedVersion(i + 1, `registry.example.com/team/${'w'.repeat(200)}:${i + 1}`, daysAgo(300 - i), { by: `U${i}` }));
     for (const status of JOB_STATUSES) {
       const job = withNew(status, {
         history, description: 'd'.repeat(500), degradedReason: 'r'.repeat(5000), name: 'n'.repeat(63),
@@ -355,7 +302,7 @@ describe('jobCard awaiting approval', () => {
   });
 
   it('Healthy: the approval to roll back replaces the Rollback select', () => {
-    const job = healthy({ approval: { ...approval, action: 'rollback', revision: 2, approvals: [] } });
+    const job = JobFactory.create({ approval: { ...approval, action: 'rollback', revision: 2, approvals: [] } });
     const card = jobCard(job, NOW);
     expect(controls(job).map((e) => e.action_id)).toEqual(['bluegreen.approve', 'bluegreen.reject']);
     expect(texts(card.blocks).join('\n')).toContain('*Awaiting approval (0/2)* to Rollback to rev 2');
@@ -378,8 +325,8 @@ describe('job views', () => {
   const history = Array.from({ length: 300 }, (_, i) =>
     i % 7 === 3
       ? { revision: i + 1, image: `registry.example.com/team/web:${i + 1}`, at: daysAgo(300 - i), by: 'U0BOB', outcome: 'failed' as const }
-      : released(i + 1, `registry.example.com/team/web:${i + 1}`, daysAgo(300 - i), i % 11 === 5 ? { rollbackOf: 2 } : {}));
-  const big = healthy({
+      : releasedVersion(i + 1, `registry.example.com/team/web:${i + 1}`, daysAgo(300 - i), i % 11 === 5 ? { rollbackOf: 2 } : {}));
+  const big = JobFactory.create({
     history,
     versions: { green: { slot: 'green', revision: 300, image: history[299]!.image, replicas: 3, createdAt: daysAgo(0) } },
   });
@@ -419,19 +366,19 @@ describe('job views', () => {
   });
 
   it('jobHistory caps a huge history with "…and N older versions"', () => {
-    const huge = Array.from({ length: 3000 }, (_, i) => released(i + 1, `registry.example.com/team/${'w'.repeat(200)}:${i}`, daysAgo(1)));
-    const view = jobHistory(healthy({ history: huge }), NOW);
+    const huge = Array.from({ length: 3000 }, (_, i) => releasedVersion(i + 1, `registry.example.com/team/${'w'.repeat(200)}:${i}`, daysAgo(1)));
+    const view = jobHistory(JobFactory.create({ history: huge }), NOW);
     assertLimits(view.blocks);
     expect(texts(view.blocks).join('\n')).toMatch(/…and \d+ older versions/);
   });
 
   it('jobHistory: empty', () => {
-    const view = jobHistory(healthy({ history: [] }), NOW);
+    const view = jobHistory(JobFactory.create({ history: [] }), NOW);
     expect(texts(view.blocks).join('\n')).toContain('No historical versions yet');
   });
 
   it('jobList: one line per job', () => {
-    const view = jobList([withNew('Paused'), healthy({ name: 'api', id: 'api', workload: 'api', env: 'qa' })], NOW, {});
+    const view = jobList([withNew('Paused'), JobFactory.create({ name: 'api', id: 'api', workload: 'api', env: 'qa' })], NOW, {});
     assertLimits(view.blocks);
     const lines = texts(view.blocks).join('\n').split('\n');
     expect(lines[0]).toBe('*Blue-green jobs* (2)');
@@ -446,7 +393,7 @@ describe('job views', () => {
   });
 
   it('jobList: many jobs stay within limits', () => {
-    const jobs = Array.from({ length: 500 }, (_, i) => healthy({ name: `job-${i}`, id: `job-${i}` }));
+    const jobs = Array.from({ length: 500 }, (_, i) => JobFactory.create({ name: `job-${i}`, id: `job-${i}` }));
     const view = jobList(jobs, NOW, {});
     assertLimits(view.blocks);
     expect(texts(view.blocks).join('\n')).toMatch(/…and \d+ more/);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/policy/policy-file.js';
 import { Policy } from '../../src/policy/policy.js';
+import { PolicyFactory } from '../support/factories.js';
 
 const err = (doc: unknown) => {
   try {
@@ -13,13 +14,7 @@ const err = (doc: unknown) => {
 
 describe('policy file', () => {
   it('accepts the documented example', () => {
-    const doc = {
-      operators: ['U0BOB', 'S0ENGINEERS'],
-      environments: {
-        staging: { channel: 'C0STAGING' },
-        production: { channel: 'C0PROD', approvers: ['U0ALICE', 'S0RELMGRS'], approvals: 1, distinctApprover: true, freeze: ['2026-12-24T00:00Z/2026-12-27T00:00Z'] },
-      },
-    };
+    const doc = PolicyFactory.create();
     expect(parsePolicy(doc, 'p')).toEqual(doc);
     expect(parsePolicy(null, 'p')).toEqual({});
   });

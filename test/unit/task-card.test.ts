@@ -1,62 +1,14 @@
-import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import type { ApprovalRequest } from '../../src/domain/approval.js';
-import {
-  TASK_STATUSES,
-  type ComponentState,
-  type OperationType,
-  type ReleaseTask,
-  type TaskStatus,
-} from '../../src/domain/release-task.js';
+import { TASK_STATUSES, type OperationType, type TaskStatus } from '../../src/domain/release-task.js';
 import { ACTION_IDS, parseButtonValue, shortDuration, taskCard } from '../../src/slack/blocks/task-card.js';
+import { buttons, sectionTexts, texts } from '../support/blocks.js';
+import { TaskFactory, component } from '../support/factories.js';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
 
-function component(name: string, over: Partial<ComponentState> = {}): ComponentState {
-  return { name, image: `registry/${name}:1.4`, status: 'To release', history: [], ...over };
-}
-
-function makeTask(over: Partial<ReleaseTask> = {}): ReleaseTask {
-  return {
-    id: 'rt-7k2f9q',
-    name: 'web-rollout',
-    status: 'To release',
-    operation: 'Bulk Deploy',
-    bestEffort: true,
-    parallel: 4,
-    env: 'prod',
-    components: [component('web'), component('api', { replicas: 3 })],
-    createdAt: '2025-03-10T10:00:00Z',
-    createdBy: 'U111',
-    channel: 'C123',
-    run: 0,
-    version: 41,
-    stateVersion: 7,
-    ...over,
-  };
-}
-
-function buttons(blocks: KnownBlock[]): Button[] {
-  const actions = blocks.filter((b): b is ActionsBlock => b.type === 'actions');
-  expect(actions.length).toBeLessThanOrEqual(1);
-  return (actions[0]?.elements ?? []) as Button[];
-}
-
-/** Every text string anywhere in the blocks (section text, fields, context elements, …). */
-function texts(node: unknown): string[] {
-  if (Array.isArray(node)) return node.flatMap(texts);
-  if (node && typeof node === 'object') {
-    return Object.entries(node).flatMap(([k, v]) => (k === 'text' && typeof v === 'string' ? [v] : texts(v)));
-  }
-  return [];
-}
-
-function sectionTexts(blocks: KnownBlock[]): string[] {
-  return blocks.flatMap((b) => (b.type === 'section' && b.text ? [b.text.text] : []));
-}
-
 function actionIdsFor(status: TaskStatus, operation: OperationType): string[] {
-  return buttons(taskCard(makeTask({ status, operation }), NOW).blocks).map((b) => b.action_id ?? '');
+  return buttons(taskCard(TaskFactory.create({ status, operation }), NOW).blocks).map((b) => b.action_id ?? '');
 }
 
 describe('taskCard buttons', () => {
@@ -79,13 +31,13 @@ describe('taskCard buttons', () => {
   });
 
   it('omits the actions block when nothing applies', () => {
-    const { blocks } = taskCard(makeTask({ status: 'Rolled back' }), NOW);
+    const { blocks } = taskCard(TaskFactory.create({ status: 'Rolled back' }), NOW);
     expect(blocks.some((b) => b.type === 'actions')).toBe(false);
   });
 
   it('styles primary and danger buttons and confirms destructive ones', () => {
     for (const status of TASK_STATUSES) {
-      for (const b of buttons(taskCard(makeTask({ status, operation: 'Bulk Upgrade' }), NOW).blocks)) {
+      for (const b of buttons(taskCard(TaskFactory.create({ status, operation: 'Bulk Upgrade' }), NOW).blocks)) {
         if (b.action_id === ACTION_IDS.start || b.action_id === ACTION_IDS.resume || b.action_id === ACTION_IDS.retry) {
           expect(b.style).toBe('primary');
           expect(b.confirm).toBeUndefined();
@@ -107,11 +59,11 @@ describe('taskCard buttons', () => {
   });
 
   it('button values carry command text and version, and round-trip', () => {
-    const [start, del] = buttons(taskCard(makeTask(), NOW).blocks);
+    const [start, del] = buttons(taskCard(TaskFactory.create(), NOW).blocks);
     expect(start?.value).toBe('start rt-7k2f9q @v7');
     expect(del?.value).toBe('delete rt-7k2f9q @v7');
     for (const status of TASK_STATUSES) {
-      for (const b of buttons(taskCard(makeTask({ status, operation: 'Bulk Upgrade', stateVersion: 12 }), NOW).blocks)) {
+      for (const b of buttons(taskCard(TaskFactory.create({ status, operation: 'Bulk Upgrade', stateVersion: 12 }), NOW).blocks)) {
         const action = Object.entries(ACTION_IDS).find(([, id]) => id === b.action_id)?.[0];
         expect(parseButtonValue(b.value ?? '')).toEqual({ text: `${action} rt-7k2f9q`, version: 12 });
       }
@@ -132,7 +84,7 @@ describe('taskCard buttons', () => {
 
 describe('taskCard content', () => {
   it('has fallback text with status and progress', () => {
-    const task = makeTask({
+    const task = TaskFactory.create({
       status: 'Releasing',
       components: [component('web', { status: 'Released' }), component('api', { status: 'Releasing' }), component('db')],
     });
@@ -140,7 +92,7 @@ describe('taskCard content', () => {
   });
 
   it('shows header, info fields, date tokens, duration and progress', () => {
-    const task = makeTask({
+    const task = TaskFactory.create({
       status: 'Release failed',
       operation: 'Bulk Clone',
       sourceEnv: 'staging',
@@ -176,13 +128,13 @@ describe('taskCard content', () => {
 
   it('lists up to 20 components one per line with image and replicas', () => {
     const comps = Array.from({ length: 20 }, (_, i) => component(`svc${i}`, { replicas: 2 }));
-    const all = sectionTexts(taskCard(makeTask({ components: comps }), NOW).blocks).join('\n');
+    const all = sectionTexts(taskCard(TaskFactory.create({ components: comps }), NOW).blocks).join('\n');
     expect(all).toContain('`svc0` :white_circle: To release — registry/svc0:1.4 · 2 replicas');
     expect(all).toContain('`svc19`');
   });
 
   it('shows running time for an active task', () => {
-    const task = makeTask({ status: 'Releasing', startedAt: '2025-03-10T11:15:00Z' });
+    const task = TaskFactory.create({ status: 'Releasing', startedAt: '2025-03-10T11:15:00Z' });
     expect(texts(taskCard(task, NOW).blocks).join('\n')).toContain('running for 45m');
   });
 
@@ -194,7 +146,7 @@ describe('taskCard content', () => {
         error: i < 150 ? `timeout waiting for rollout: ${'e'.repeat(300)}` : undefined,
       }),
     );
-    const task = makeTask({ status: 'Release failed', operation: 'Bulk Upgrade', components: comps, description: 'd'.repeat(5000) });
+    const task = TaskFactory.create({ status: 'Release failed', operation: 'Bulk Upgrade', components: comps, description: 'd'.repeat(5000) });
     const { text, blocks } = taskCard(task, NOW);
     expect(text).toContain('Release failed 40/200');
     expect(blocks.length).toBeLessThanOrEqual(50);
@@ -224,7 +176,7 @@ describe('taskCard awaiting approval', () => {
   };
 
   it('Approve and Reject replace the usual buttons; the status stays To release', () => {
-    const { text, blocks } = taskCard(makeTask({ approval }), NOW);
+    const { text, blocks } = taskCard(TaskFactory.create({ approval }), NOW);
     const [approve, reject] = buttons(blocks);
     expect(buttons(blocks)).toHaveLength(2);
     expect(approve).toMatchObject({ action_id: 'release.approve', style: 'primary', value: 'approve rt-7k2f9q @v7' });
@@ -240,7 +192,7 @@ describe('taskCard awaiting approval', () => {
 
   it('retry and rollback requests on a failed upgrade', () => {
     for (const [action, words] of [['retry', 'retry'], ['rollback', 'roll back']] as const) {
-      const task = makeTask({ status: 'Release failed', operation: 'Bulk Upgrade', approval: { ...approval, action, approvals: [] } });
+      const task = TaskFactory.create({ status: 'Release failed', operation: 'Bulk Upgrade', approval: { ...approval, action, approvals: [] } });
       const { text, blocks } = taskCard(task, NOW);
       expect(buttons(blocks).map((b) => b.action_id)).toEqual(['release.approve', 'release.reject']);
       expect(texts(blocks).join('\n')).toContain(`*Awaiting approval (0/2)* to ${words} (`);
@@ -252,7 +204,7 @@ describe('taskCard awaiting approval', () => {
     const comps = Array.from({ length: 200 }, (_, i) =>
       component(`component-with-a-long-name-${i}`, { status: 'Release failed', error: 'e'.repeat(400) }),
     );
-    const task = makeTask({
+    const task = TaskFactory.create({
       status: 'Release failed',
       operation: 'Bulk Upgrade',
       components: comps,

@@ -14,35 +14,27 @@ import {
   runKind,
   stopRemaining,
 } from '../../src/domain/task-run.js';
+import { TaskFactory, component } from '../support/factories.js';
 
 const T0 = new Date('2025-03-01T10:00:00.000Z');
 const T1 = new Date('2025-03-01T10:05:00.000Z');
 const T2 = new Date('2025-03-01T10:07:30.000Z');
 const EARLIER = '2025-02-28T09:00:00.000Z';
 
+/** A component with image `<name>:v2`. */
 function comp(name: string, status: ComponentStatus = 'To release', extra: Partial<ComponentState> = {}): ComponentState {
-  return { name, image: `${name}:v2`, status, history: [], ...extra };
+  return component(name, { image: `${name}:v2`, status, ...extra });
 }
 
-function makeTask(components: ComponentState[], extra: Partial<ReleaseTask> = {}): ReleaseTask {
-  return {
-    id: 'rt-7k2f9q',
-    name: 'payments-q1',
-    status: 'To release',
-    operation: 'Bulk Upgrade',
-    bestEffort: true,
-    parallel: 4,
-    env: 'prod',
-    components,
-    createdAt: EARLIER,
-    createdBy: 'UCREATOR',
-    run: 0,
-    version: 1,
-    stateVersion: 1,
-    channel: 'C123',
-    ...extra,
-  };
-}
+/** The tasks of these tests: Bulk Upgrade payments-q1, created by UCREATOR at EARLIER, version 1. */
+const Tasks = TaskFactory.extend({
+  name: 'payments-q1',
+  operation: 'Bulk Upgrade',
+  createdAt: EARLIER,
+  createdBy: 'UCREATOR',
+  version: 1,
+  stateVersion: 1,
+});
 
 /** Deep-freezes a task so any in-place write throws, and keeps a copy to compare against. */
 function frozen(t: ReleaseTask): { task: ReleaseTask; snapshot: ReleaseTask } {
@@ -76,7 +68,7 @@ describe('runKind', () => {
 
 describe('prepareRun', () => {
   it('start: increments run, sets releasedBy and startedAt, clears endedAt, leaves components alone', () => {
-    const { task, snapshot } = frozen(makeTask([comp('api'), comp('web')], { endedAt: EARLIER }));
+    const { task, snapshot } = frozen(Tasks.create({ components: [comp('api'), comp('web')], endedAt: EARLIER }));
     const next = prepareRun(task, 'start', 'UALICE', T0);
     expect(next.run).toBe(1);
     expect(next.releasedBy).toBe('UALICE');
@@ -93,7 +85,7 @@ describe('prepareRun', () => {
       comp('web', 'To release'),
     ];
     const { task, snapshot } = frozen(
-      makeTask(components, { status: 'Suspended', run: 1, releasedBy: 'UALICE', startedAt: EARLIER, endedAt: EARLIER }),
+      Tasks.create({ components, status: 'Suspended', run: 1, releasedBy: 'UALICE', startedAt: EARLIER, endedAt: EARLIER }),
     );
     const next = prepareRun(task, 'resume', 'UBOB', T1);
     expect(next.run).toBe(2);
@@ -111,7 +103,7 @@ describe('prepareRun', () => {
       comp('web', 'Release failed', { startedAt: EARLIER, endedAt: EARLIER, error: 'boom', history, image: 'web:v1' }),
       comp('db', 'Not released'),
     ];
-    const { task, snapshot } = frozen(makeTask(components, { status: 'Release failed', run: 1, endedAt: EARLIER }));
+    const { task, snapshot } = frozen(Tasks.create({ components, status: 'Release failed', run: 1, endedAt: EARLIER }));
     const next = prepareRun(task, 'retry', 'UBOB', T1);
 
     expect(next.run).toBe(2);
@@ -134,7 +126,7 @@ describe('prepareRun', () => {
       comp('queue', 'Rolled back', { endedAt: EARLIER, image: 'queue:v1' }),
       comp('mail', 'Not released'),
     ];
-    const { task, snapshot } = frozen(makeTask(components, { status: 'Rollback failed', run: 3, endedAt: EARLIER }));
+    const { task, snapshot } = frozen(Tasks.create({ components, status: 'Rollback failed', run: 3, endedAt: EARLIER }));
     const next = prepareRun(task, 'rollback', 'UCAROL', T2);
 
     expect(next.run).toBe(4);
@@ -151,7 +143,7 @@ describe('prepareRun', () => {
 
   it.each(['start', 'resume', 'suspend', 'delete'] as const)('%s does not touch components', (action) => {
     const components = [comp('api', 'Release failed', { error: 'x' }), comp('web', 'Not released'), comp('db', 'Rollback failed')];
-    const { task, snapshot } = frozen(makeTask(components));
+    const { task, snapshot } = frozen(Tasks.create({ components }));
     expect(prepareRun(task, action, 'U', T0).components).toEqual(snapshot.components);
   });
 });
@@ -170,16 +162,17 @@ describe('pendingComponents', () => {
   ];
 
   it.each(['Releasing', 'Suspending'] as const)('a release run (%s) has To release and Releasing components, in task order', (status) => {
-    expect(pendingComponents(makeTask(mixed(), { status })).map((c) => c.name)).toEqual(['b', 'd', 'g']);
+    expect(pendingComponents(Tasks.create({ components: mixed(), status })).map((c) => c.name)).toEqual(['b', 'd', 'g']);
   });
 
   it('a rollback run has the Rolling back components not yet finished', () => {
     const components = [...mixed(), comp('j', 'Rolling back', { startedAt: EARLIER }), comp('k', 'Rolling back', { endedAt: EARLIER })];
-    expect(pendingComponents(makeTask(components, { status: 'Rolling back' })).map((c) => c.name)).toEqual(['f', 'j']);
+    expect(pendingComponents(Tasks.create({ components, status: 'Rolling back' })).map((c) => c.name)).toEqual(['f', 'j']);
   });
 
   it('after a retry, the re-queued components are pending', () => {
-    const t = makeTask([comp('a', 'Released'), comp('b', 'Release failed', { endedAt: EARLIER }), comp('c', 'Not released')], {
+    const t = Tasks.create({
+      components: [comp('a', 'Released'), comp('b', 'Release failed', { endedAt: EARLIER }), comp('c', 'Not released')],
       status: 'Release failed',
     });
     const next = { ...prepareRun(t, 'retry', 'U', T0), status: 'Releasing' as const };
@@ -187,26 +180,26 @@ describe('pendingComponents', () => {
   });
 
   it('after a rollback is prepared, the selected components are pending', () => {
-    const t = makeTask(
-      [
+    const t = Tasks.create({
+      components: [
         comp('a', 'Released', { previousImage: 'a:v1', endedAt: EARLIER }),
         comp('b', 'Released', { endedAt: EARLIER }),
         comp('c', 'Rollback failed', { previousImage: 'c:v1', endedAt: EARLIER }),
       ],
-      { status: 'Rollback failed' },
-    );
+      status: 'Rollback failed',
+    });
     const next = { ...prepareRun(t, 'rollback', 'U', T0), status: 'Rolling back' as const };
     expect(pendingComponents(next).map((c) => c.name)).toEqual(['a', 'c']);
   });
 
   it('nothing is pending once every component has settled', () => {
-    expect(pendingComponents(makeTask([comp('a', 'Released'), comp('b', 'Release failed')], { status: 'Releasing' }))).toEqual([]);
+    expect(pendingComponents(Tasks.create({ components: [comp('a', 'Released'), comp('b', 'Release failed')], status: 'Releasing' }))).toEqual([]);
   });
 });
 
 describe('beginComponent', () => {
   it('release run: To release → Releasing with startedAt now; others untouched; input not mutated', () => {
-    const { task, snapshot } = frozen(makeTask([comp('api'), comp('web')], { status: 'Releasing', run: 1 }));
+    const { task, snapshot } = frozen(Tasks.create({ components: [comp('api'), comp('web')], status: 'Releasing', run: 1 }));
     const next = beginComponent(task, 'api', T0);
     expect(byName(next, 'api')).toEqual({ ...snapshot.components[0], status: 'Releasing', startedAt: T0.toISOString() });
     expect(byName(next, 'web')).toEqual(snapshot.components[1]);
@@ -214,17 +207,17 @@ describe('beginComponent', () => {
   });
 
   it('beginning again a component already Releasing (run picked up after a crash) keeps its startedAt', () => {
-    const t = makeTask([comp('api', 'Releasing', { startedAt: EARLIER })], { status: 'Releasing' });
+    const t = Tasks.create({ components: [comp('api', 'Releasing', { startedAt: EARLIER })], status: 'Releasing' });
     expect(byName(beginComponent(t, 'api', T1), 'api')).toMatchObject({ status: 'Releasing', startedAt: EARLIER });
   });
 
   it('a To release component with a stale startedAt gets a fresh one', () => {
-    const t = makeTask([comp('api', 'To release', { startedAt: EARLIER })], { status: 'Releasing' });
+    const t = Tasks.create({ components: [comp('api', 'To release', { startedAt: EARLIER })], status: 'Releasing' });
     expect(byName(beginComponent(t, 'api', T1), 'api').startedAt).toBe(T1.toISOString());
   });
 
   it('rollback run: the component is Rolling back with startedAt now', () => {
-    const t = makeTask([comp('api', 'Rolling back', { previousImage: 'api:v1' })], { status: 'Rolling back' });
+    const t = Tasks.create({ components: [comp('api', 'Rolling back', { previousImage: 'api:v1' })], status: 'Rolling back' });
     expect(byName(beginComponent(t, 'api', T0), 'api')).toEqual({
       name: 'api',
       image: 'api:v2',
@@ -236,14 +229,15 @@ describe('beginComponent', () => {
   });
 
   it('an unknown name changes nothing', () => {
-    const t = makeTask([comp('api')], { status: 'Releasing' });
+    const t = Tasks.create({ components: [comp('api')], status: 'Releasing' });
     expect(beginComponent(t, 'nope', T0).components).toEqual(t.components);
   });
 });
 
 describe('finishComponent', () => {
   const releasing = (extra: Partial<ComponentState> = {}, taskExtra: Partial<ReleaseTask> = {}) =>
-    makeTask([comp('api', 'Releasing', { startedAt: T0.toISOString(), image: 'api:v2', ...extra }), comp('web')], {
+    Tasks.create({
+      components: [comp('api', 'Releasing', { startedAt: T0.toISOString(), image: 'api:v2', ...extra }), comp('web')],
       status: 'Releasing',
       run: 2,
       ...taskExtra,
@@ -311,20 +305,21 @@ describe('finishComponent', () => {
   });
 
   it('a component never begun has no startedAt in its history entry', () => {
-    const t = makeTask([comp('api', 'To release')], { status: 'Releasing', run: 1 });
+    const t = Tasks.create({ components: [comp('api', 'To release')], status: 'Releasing', run: 1 });
     const entry = byName(finishComponent(t, 'api', { ok: false, error: 'x' }, T1), 'api').history[0];
     expect(entry).not.toHaveProperty('startedAt');
     expect(entry).toEqual({ run: 1, action: 'release', status: 'Release failed', endedAt: T1.toISOString(), error: 'x' });
   });
 
   const rollingBack = () =>
-    makeTask(
-      [
+    Tasks.create({
+      components: [
         comp('api', 'Rolling back', { startedAt: T1.toISOString(), image: 'api:v2', previousImage: 'api:v1', error: 'earlier' }),
         comp('web', 'Rolling back', { image: 'web:v2', previousImage: 'web:v1' }),
       ],
-      { status: 'Rolling back', run: 3 },
-    );
+      status: 'Rolling back',
+      run: 3,
+    });
 
   it('rollback success: Rolled back, image set to the one returned to, previousImage cleared, history records both', () => {
     const { task, snapshot } = frozen(rollingBack());
@@ -391,7 +386,7 @@ describe('stopRemaining', () => {
       comp('d', 'Releasing'),
       comp('e', 'To release'),
     ];
-    const { task, snapshot } = frozen(makeTask(components, { status: 'Releasing', bestEffort: false }));
+    const { task, snapshot } = frozen(Tasks.create({ components, status: 'Releasing', bestEffort: false }));
     const next = stopRemaining(task);
     expect(next.components.map((c) => c.status)).toEqual(['Released', 'Not released', 'Release failed', 'Releasing', 'Not released']);
     expect(byName(next, 'b')).toEqual({ ...snapshot.components[1], status: 'Not released' });
@@ -401,9 +396,9 @@ describe('stopRemaining', () => {
 
 describe('runFailed', () => {
   const release = (...statuses: ComponentStatus[]) =>
-    makeTask(statuses.map((s, i) => comp(`c${i}`, s)), { status: 'Releasing' });
+    Tasks.create({ components: statuses.map((s, i) => comp(`c${i}`, s)), status: 'Releasing' });
   const rollback = (...statuses: ComponentStatus[]) =>
-    makeTask(statuses.map((s, i) => comp(`c${i}`, s)), { status: 'Rolling back' });
+    Tasks.create({ components: statuses.map((s, i) => comp(`c${i}`, s)), status: 'Rolling back' });
 
   it('a release run fails unless every component is Released', () => {
     expect(runFailed(release('Released', 'Released'))).toBe(false);
@@ -426,24 +421,26 @@ describe('runFailed', () => {
 
 describe('failures', () => {
   it('lists Release failed and Rollback failed components, in task order', () => {
-    const t = makeTask([
-      comp('a', 'Released'),
-      comp('b', 'Rollback failed'),
-      comp('c', 'Not released'),
-      comp('d', 'Release failed'),
-      comp('e', 'Rolled back'),
-    ]);
+    const t = Tasks.create({
+      components: [
+        comp('a', 'Released'),
+        comp('b', 'Rollback failed'),
+        comp('c', 'Not released'),
+        comp('d', 'Release failed'),
+        comp('e', 'Rolled back'),
+      ],
+    });
     expect(failures(t).map((c) => c.name)).toEqual(['b', 'd']);
   });
 
   it('is empty when nothing failed', () => {
-    expect(failures(makeTask([comp('a', 'Released'), comp('b', 'Rolled back')]))).toEqual([]);
+    expect(failures(Tasks.create({ components: [comp('a', 'Released'), comp('b', 'Rolled back')] }))).toEqual([]);
   });
 });
 
 describe('a whole upgrade, end to end', () => {
   it('start → one fails → retry → rollback → one rollback fails → rollback again', () => {
-    let t = makeTask([comp('api', 'To release', { image: 'api:v2' }), comp('web', 'To release', { image: 'web:v2' })]);
+    let t = Tasks.create({ components: [comp('api', 'To release', { image: 'api:v2' }), comp('web', 'To release', { image: 'web:v2' })] });
     t = { ...prepareRun(t, 'start', 'UALICE', T0), status: 'Releasing' };
     for (const c of pendingComponents(t)) t = beginComponent(t, c.name, T0);
     t = finishComponent(t, 'api', { ok: true, image: 'api:v2', previousImage: 'api:v1' }, T1);

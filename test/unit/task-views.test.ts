@@ -1,47 +1,27 @@
 import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/domain/audit.js';
-import type { ComponentEvent, ComponentState, ReleaseTask } from '../../src/domain/release-task.js';
+import type { ComponentEvent } from '../../src/domain/release-task.js';
 import type { RunningComponent } from '../../src/platform/port.js';
 import { componentsView, messageBlocks, taskDetail, taskList } from '../../src/slack/blocks/task-views.js';
+import { texts } from '../support/blocks.js';
+import { AuditEntryFactory, TaskFactory, component } from '../support/factories.js';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
 
-function component(name: string, over: Partial<ComponentState> = {}): ComponentState {
-  return { name, image: `registry/${name}:1.4`, status: 'To release', history: [], ...over };
-}
+/** The tasks of these tests: Bulk Upgrades of `web` and `api`, created at 09:00 UTC, version 3. */
+const Tasks = TaskFactory.extend(() => ({
+  operation: 'Bulk Upgrade',
+  components: [component('web'), component('api')],
+  createdAt: '2025-03-10T09:00:00Z',
+  version: 3,
+  stateVersion: 1,
+}));
 
-function makeTask(over: Partial<ReleaseTask> = {}): ReleaseTask {
-  return {
-    id: 'rt-7k2f9q',
-    name: 'web-rollout',
-    status: 'To release',
-    operation: 'Bulk Upgrade',
-    bestEffort: true,
-    parallel: 4,
-    env: 'prod',
-    components: [component('web'), component('api')],
-    createdAt: '2025-03-10T09:00:00Z',
-    createdBy: 'U111',
-    channel: 'C123',
-    run: 0,
-    version: 3,
-    stateVersion: 1,
-    ...over,
-  };
-}
-
+/** The `i`th audit entry: U111 did `action-<i>` to rt-7k2f9q at 10:00 UTC + `i` minutes. */
 function audit(i: number, over: Partial<AuditEntry> = {}): AuditEntry {
   const at = new Date(Date.parse('2025-03-10T10:00:00Z') + i * 60_000).toISOString();
-  return { at, actor: 'U111', action: `action-${i}`, target: 'rt-7k2f9q', env: 'prod', ...over };
-}
-
-function texts(node: unknown): string[] {
-  if (Array.isArray(node)) return node.flatMap(texts);
-  if (node && typeof node === 'object') {
-    return Object.entries(node).flatMap(([k, v]) => (k === 'text' && typeof v === 'string' ? [v] : texts(v)));
-  }
-  return [];
+  return AuditEntryFactory.create({ at, actor: 'U111', action: `action-${i}`, ...over });
 }
 
 function expectWithinLimits(blocks: KnownBlock[]): void {
@@ -56,7 +36,7 @@ describe('taskDetail', () => {
   ];
 
   it('shows info, Release Info, Release History newest first and recent audit', () => {
-    const task = makeTask({
+    const task = Tasks.create({
       status: 'Rollback failed',
       components: [component('web', { status: 'Rollback failed', previousImage: 'registry/web:1.3', history }), component('api')],
     });
@@ -86,7 +66,7 @@ describe('taskDetail', () => {
   });
 
   it('shows the source environment for clone', () => {
-    const task = makeTask({ operation: 'Bulk Clone', sourceEnv: 'staging', components: [component('web', { image: undefined })] });
+    const task = Tasks.create({ operation: 'Bulk Clone', sourceEnv: 'staging', components: [component('web', { image: undefined })] });
     expect(texts(taskDetail(task, [], NOW).blocks).join('\n')).toContain('`web` · from staging');
   });
 
@@ -103,7 +83,7 @@ describe('taskDetail', () => {
     const comps = Array.from({ length: 200 }, (_, i) =>
       component(`component-${i}`, { status: i % 4 === 0 ? 'Release failed' : 'Released', history: long, error: 'boom' }),
     );
-    const task = makeTask({ status: 'Release failed', components: comps, description: 'd'.repeat(4000) });
+    const task = Tasks.create({ status: 'Release failed', components: comps, description: 'd'.repeat(4000) });
     const { blocks } = taskDetail(task, Array.from({ length: 50 }, (_, i) => audit(i, { detail: 'x'.repeat(500) })), NOW);
     expectWithinLimits(blocks);
     const all = texts(blocks).join('\n');
@@ -118,7 +98,7 @@ describe('taskDetail', () => {
 
 describe('taskList', () => {
   it('shows one line per task with relative creation time', () => {
-    const tasks = [makeTask(), makeTask({ id: 'rt-b', name: 'api', status: 'Released', operation: 'Bulk Deploy', env: 'staging', createdAt: '2025-03-09T12:00:00Z' })];
+    const tasks = [Tasks.create(), Tasks.create({ id: 'rt-b', name: 'api', status: 'Released', operation: 'Bulk Deploy', env: 'staging', createdAt: '2025-03-09T12:00:00Z' })];
     const { text, blocks } = taskList(tasks, NOW, { env: 'prod' });
     expect(text).toBe('2 release tasks');
     const all = texts(blocks).join('\n');
@@ -134,7 +114,7 @@ describe('taskList', () => {
   });
 
   it('caps at 40 tasks', () => {
-    const tasks = Array.from({ length: 55 }, (_, i) => makeTask({ id: `rt-${i}`, name: 'n'.repeat(200) }));
+    const tasks = Array.from({ length: 55 }, (_, i) => Tasks.create({ id: `rt-${i}`, name: 'n'.repeat(200) }));
     const { blocks } = taskList(tasks, NOW, {});
     expectWithinLimits(blocks);
     const all = texts(blocks).join('\n');

@@ -10,10 +10,11 @@
  */
 import { otherSlot, type BlueGreenJob, type HistoricalVersion, type MainVersion } from '../../domain/bluegreen-job.js';
 import { jobEvent, type JobEvent } from '../../domain/bluegreen-machine.js';
-import type { Metrics } from '../../http/metrics.js';
+import type { OperationMetrics } from '../../ports/metrics.js';
 import type { Platform } from '../../platform/port.js';
-import { esc, shortDuration } from '../../slack/blocks/format.js';
-import { jobRef, type Notifier } from '../../slack/notifier.js';
+import { esc, shortDuration } from '../../text.js';
+import { jobRef } from '../../domain/entity.js';
+import type { Notifier } from '../../ports/notifier.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import { Refusal, type JobStore } from '../../store/versioned-store.js';
 import type { BlueGreenRunPayload } from '../catalogue.js';
@@ -23,7 +24,7 @@ export interface RunBlueGreenDeps {
   platform: Platform;
   notifier: Notifier;
   audit: AuditLog;
-  metrics: Metrics;
+  metrics: OperationMetrics;
   clock: () => Date;
 }
 

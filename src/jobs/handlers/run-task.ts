@@ -7,7 +7,6 @@
  * what is recorded and re-asks the platform for what was in flight, which answers without
  * applying anything twice.
  */
-import { shortDuration } from '../../slack/blocks/format.js';
 import { componentKey, isActive, type ComponentState, type ReleaseTask } from '../../domain/release-task.js';
 import {
   beginComponent,
@@ -21,13 +20,14 @@ import {
 } from '../../domain/task-run.js';
 import { systemTransition, type SystemEvent } from '../../domain/task-machine.js';
 import type { Platform } from '../../platform/port.js';
-import { esc } from '../../slack/blocks/format.js';
+import { esc, shortDuration } from '../../text.js';
 import { DelayedError } from 'bullmq';
-import { taskRef, type Notifier } from '../../slack/notifier.js';
+import { taskRef } from '../../domain/entity.js';
+import type { Notifier } from '../../ports/notifier.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import type { ComponentLocks } from '../../store/locks.js';
 import { Refusal, type TaskStore } from '../../store/versioned-store.js';
-import type { Metrics } from '../../http/metrics.js';
+import type { OperationMetrics } from '../../ports/metrics.js';
 import type { JobContext } from '../worker-host.js';
 import type { TaskRunPayload } from '../catalogue.js';
 
@@ -37,7 +37,7 @@ export interface RunTaskDeps {
   platform: Platform;
   notifier: Notifier;
   audit: AuditLog;
-  metrics: Metrics;
+  metrics: OperationMetrics;
   clock: () => Date;
 }
 

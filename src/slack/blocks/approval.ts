@@ -4,10 +4,13 @@
  * rejecter why. Pure Block Kit builders: no I/O, `now` passed in.
  */
 import type { ActionsBlock, Button, KnownBlock, ModalView } from '@slack/types';
+import { buttonValue } from '../../commands/button-value.js';
+import { actionWords } from '../../domain/actions.js';
 import type { ApprovalRequest } from '../../domain/approval.js';
+import type { EntityKind } from '../../domain/entity.js';
 import { actor, ago, context, esc, section, slackDate, truncate } from './format.js';
 
-export type ApprovalKind = 'task' | 'bluegreen';
+export type ApprovalKind = EntityKind;
 
 /** What the approval blocks are about: a release task or a blue-green job (its name is its ID). */
 export interface ApprovalSubject {
@@ -43,34 +46,9 @@ export interface RejectReasonMetadata {
 const NAME_CHARS = 80;
 const REASON_CHARS = 500;
 
-/** The waiting operation in words (plain text): "start the release", "Terminate Release", "Rollback to rev 3". */
+/** The waiting operation in words (plain text), from the action table: "start the release", "Rollback to rev 3". */
 export function approvalActionText(req: Pick<ApprovalRequest, 'action' | 'revision'>, kind: ApprovalKind): string {
-  if (kind === 'task') {
-    switch (req.action) {
-      case 'start':
-        return 'start the release';
-      case 'resume':
-        return 'resume the release';
-      case 'retry':
-        return 'retry';
-      case 'rollback':
-        return 'roll back';
-      default:
-        return req.action;
-    }
-  }
-  switch (req.action) {
-    case 'release':
-      return 'Release';
-    case 'terminate':
-      return 'Terminate Release';
-    case 'rollback':
-      return req.revision !== undefined ? `Rollback to rev ${req.revision}` : 'Rollback';
-    case 'update':
-      return 'Update Version';
-    default:
-      return req.action;
-  }
+  return actionWords(kind, req);
 }
 
 /** Approvals from distinct users, first one of each kept, in the order given. */
@@ -84,9 +62,9 @@ export function awaitingApprovalText(req: ApprovalRequest): string {
   return `awaiting approval (${distinctApprovals(req).length}/${req.needed})`;
 }
 
-/** Button value: the command text the grammar parses plus `@v<version>` (see task-card's parseButtonValue). */
+/** Button value: the command text the grammar parses plus `@v<version>` (read back by commands/button-value.ts). */
 export function approvalButtonValue(verb: 'approve' | 'reject', subject: Pick<ApprovalSubject, 'id' | 'version'>): string {
-  return `${verb} ${subject.id} @v${subject.version}`;
+  return buttonValue(`${verb} ${subject.id}`, subject.version);
 }
 
 function approveButton(req: ApprovalRequest, subject: ApprovalSubject, what: string): Button {

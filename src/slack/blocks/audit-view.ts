@@ -4,11 +4,12 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { AuditEntry } from '../../domain/audit.js';
+
+export { AUDIT_CSV_HEADER, auditCsv, csvField } from '../../domain/audit-csv.js';
 import { MAX_BLOCKS, actor, ago, code, esc, header, packLines, section, slackDate, truncate } from './format.js';
 
 /** Entries listed in the view; the rest are counted ("…and N more (use --csv for all)"). */
 export const AUDIT_VIEW_LIMIT = 100;
-export const AUDIT_CSV_HEADER = 'time,actor,action,target,env,from,to,detail';
 const DETAIL_CHARS = 300;
 const FIELD_CHARS = 100;
 
@@ -42,24 +43,4 @@ export function auditView(entries: AuditEntry[], title: string, now: Date): { te
   const chunks = packLines(lines, MAX_BLOCKS - blocks.length, (n) => more(n + extra - (extra > 0 ? 1 : 0)));
   blocks.push(...chunks.map(section));
   return { text: `${label}${entries.length} audit entr${entries.length === 1 ? 'y' : 'ies'}`, blocks };
-}
-
-/** RFC 4180 field: quoted when it holds a quote, comma or line break; quotes doubled. */
-export function csvField(value: string | undefined): string {
-  // A cell starting with = + - @ would run as a formula in a spreadsheet: make it text.
-  const s = /^[=+\-@]/.test(value ?? '') ? `'${value}` : (value ?? '');
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function isoTime(at: string): string {
-  const ms = Date.parse(at);
-  return Number.isNaN(ms) ? at : new Date(ms).toISOString();
-}
-
-/** Every entry as CSV: header row, one row per entry, ISO times, "\n" after every row. */
-export function auditCsv(entries: AuditEntry[]): string {
-  const rows = entries.map((e) =>
-    [isoTime(e.at), e.actor, e.action, e.target, e.env, e.from, e.to, e.detail].map(csvField).join(','),
-  );
-  return `${[AUDIT_CSV_HEADER, ...rows].join('\n')}\n`;
 }

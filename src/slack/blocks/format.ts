@@ -3,8 +3,10 @@
  * status emoji, and packing lines into sections that respect Slack's limits. Pure: no I/O.
  */
 import type { ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
-import { formatDistanceStrict, formatDuration, intervalToDuration, type Duration, type Locale } from 'date-fns';
+import { ago, esc, truncate } from '../../text.js';
 import type { ComponentStatus, TaskStatus } from '../../domain/release-task.js';
+
+export { ago, elapsedMs, esc, shortDuration, truncate } from '../../text.js';
 
 /** Slack limits we build against. */
 export const MAX_BLOCKS = 50;
@@ -46,17 +48,6 @@ export function componentStatusLabel(status: ComponentStatus): string {
   return `${COMPONENT_EMOJI[status]} ${status}`;
 }
 
-/** Escape the three characters Slack mrkdwn treats as control characters. */
-export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Shorten to at most `max` characters, ending with an ellipsis when cut. */
-export function truncate(s: string, max: number): string {
-  if (s.length <= max) return s;
-  return `${s.slice(0, Math.max(0, max - 1)).trimEnd()}…`;
-}
-
 /** Inline code for user-supplied text (escaped; backticks removed so the span stays intact). */
 export function code(s: string): string {
   return `\`${esc(s.replace(/`/g, "'"))}\``;
@@ -72,63 +63,6 @@ export function slackDate(iso: string, format = '{date_short_pretty} {time}'): s
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return esc(iso);
   return `<!date^${Math.floor(ms / 1000)}^${format}|${new Date(ms).toISOString()}>`;
-}
-
-const SHORT_UNITS: Partial<Record<string, string>> = {
-  xSeconds: 's',
-  lessThanXSeconds: 's',
-  halfAMinute: 's',
-  xMinutes: 'm',
-  lessThanXMinutes: 'm',
-  xHours: 'h',
-  aboutXHours: 'h',
-  xDays: 'd',
-  xWeeks: 'w',
-  aboutXWeeks: 'w',
-  xMonths: 'mo',
-  aboutXMonths: 'mo',
-  xYears: 'y',
-  aboutXYears: 'y',
-  overXYears: 'y',
-  almostXYears: 'y',
-};
-
-/** A date-fns locale fragment that writes distances as "2m", "3h", with "ago"/"in" suffixes. */
-const shortLocale: Pick<Locale, 'formatDistance'> = {
-  formatDistance: (token, count, options) => {
-    const n = token === 'halfAMinute' ? 30 : count;
-    const s = `${n}${SHORT_UNITS[token] ?? ''}`;
-    if (!options?.addSuffix) return s;
-    return options.comparison !== undefined && options.comparison > 0 ? `in ${s}` : `${s} ago`;
-  },
-};
-
-const DURATION_UNITS = ['years', 'months', 'weeks', 'days', 'hours', 'minutes', 'seconds'] as const;
-
-/** "2m 13s", "45s", "1h 2m": the two most significant units, zero units dropped. */
-export function shortDuration(ms: number): string {
-  const safe = Number.isFinite(ms) && ms > 0 ? ms : 0;
-  const duration: Duration = intervalToDuration({ start: 0, end: safe });
-  const first = DURATION_UNITS.findIndex((u) => (duration[u] ?? 0) > 0);
-  if (first < 0) return '0s';
-  const units = DURATION_UNITS.slice(first, first + 2).filter((u) => (duration[u] ?? 0) > 0);
-  return formatDuration(duration, { format: [...units], delimiter: ' ', locale: shortLocale });
-}
-
-/** Milliseconds between two ISO timestamps (end defaults to `now`); undefined if unknown. */
-export function elapsedMs(startIso: string | undefined, endIso: string | undefined, now: Date): number | undefined {
-  if (!startIso) return undefined;
-  const start = Date.parse(startIso);
-  const end = endIso ? Date.parse(endIso) : now.getTime();
-  if (Number.isNaN(start) || Number.isNaN(end) || end < start) return undefined;
-  return end - start;
-}
-
-/** "3h ago", "in 5m": date-fns formatDistanceStrict with short units. */
-export function ago(iso: string, now: Date): string {
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return esc(iso);
-  return formatDistanceStrict(new Date(ms), now, { addSuffix: true, locale: shortLocale });
 }
 
 export function section(text: string): SectionBlock {

@@ -5,6 +5,8 @@
  * Terminate on a Paused job, Terminate on a Degraded one, a Rollback select on a Healthy one.
  * Pure Block Kit builder: no I/O, `now` passed in.
  */
+import { buttonValue } from '../../commands/button-value.js';
+import { JOB_CONTROLS, type JobControl } from '../../domain/actions.js';
 import type { ActionsBlock, Button, Confirm, KnownBlock, PlainTextOption, SectionBlock, StaticSelect } from '@slack/types';
 import {
   otherSlot,
@@ -17,13 +19,9 @@ import {
 import { approvalBlocks, awaitingApprovalText, type ApprovalSubject } from './approval.js';
 import { actor, ago, code, context, esc, header, section, slackDate, truncate } from './format.js';
 
-/** Action ids of the card's controls. */
-export const JOB_ACTION_IDS = {
-  release: 'bluegreen.release',
-  terminate: 'bluegreen.terminate',
-  rollback: 'bluegreen.rollback',
-} as const;
-export type JobControl = keyof typeof JOB_ACTION_IDS;
+/** Action ids of the card's controls ("bluegreen.release"); the listener routes on the prefix. */
+export const JOB_ACTION_IDS = Object.fromEntries(JOB_CONTROLS.map((a) => [a, `bluegreen.${a}`])) as Record<JobControl, string>;
+export type { JobControl } from '../../domain/actions.js';
 
 export const JOB_STATUS_EMOJI: Record<JobStatus, string> = {
   Healthy: ':large_green_circle:',
@@ -48,10 +46,10 @@ export function jobStatusLabel(status: JobStatus): string {
 
 /**
  * Control value: the command text the grammar parses, plus `@v<version>` to spot stale cards
- * (read back with task-card's parseButtonValue). `rollback` carries the target revision.
+ * (read back by commands/button-value.ts). `rollback` carries the target revision.
  */
 export function jobButtonValue(verb: JobControl, job: Pick<BlueGreenJob, 'name' | 'version'>, revision?: number): string {
-  return `${verb} ${job.name}${revision !== undefined ? ` ${revision}` : ''} @v${job.version}`;
+  return buttonValue(`${verb} ${job.name}${revision !== undefined ? ` ${revision}` : ''}`, job.version);
 }
 
 /** What the approval blocks of a job are about (the job's name is its ID, as in jobButtonValue). */
@@ -169,7 +167,7 @@ function confirm(title: string, text: string, ok: string, danger: boolean): Conf
   };
 }
 
-function button(job: BlueGreenJob, verb: 'release' | 'terminate', label: string, style: 'primary' | 'danger', dialog: Confirm): Button {
+function button(job: BlueGreenJob, verb: JobControl, label: string, style: 'primary' | 'danger', dialog: Confirm): Button {
   return {
     type: 'button',
     action_id: JOB_ACTION_IDS[verb],

@@ -3,7 +3,8 @@
  * Pure Block Kit builder: no I/O, `now` passed in.
  */
 import type { ActionsBlock, Button, KnownBlock, SectionBlock } from '@slack/types';
-import type { TaskAction } from '../../commands/release-command.js';
+import { buttonValue as controlValue } from '../../commands/button-value.js';
+import { TASK_ACTIONS, type TaskAction } from '../../domain/actions.js';
 import {
   COMPONENT_STATUSES,
   isActive,
@@ -31,16 +32,10 @@ import {
 } from './format.js';
 
 export { shortDuration } from './format.js';
+export { parseButtonValue } from '../../commands/button-value.js';
 
-/** Action ids of the card's buttons, one per task action. */
-export const ACTION_IDS = {
-  start: 'release.start',
-  suspend: 'release.suspend',
-  resume: 'release.resume',
-  retry: 'release.retry',
-  rollback: 'release.rollback',
-  delete: 'release.delete',
-} as const satisfies Record<TaskAction, string>;
+/** Action ids of the card's buttons, one per task action ("release.start"); the listener routes on the prefix. */
+export const ACTION_IDS = Object.fromEntries(TASK_ACTIONS.map((a) => [a, `release.${a}`])) as Record<TaskAction, string>;
 
 /** Components listed one by one on the card; beyond this, counts plus failures only. */
 export const CARD_COMPONENT_LIMIT = 20;
@@ -53,7 +48,7 @@ const ERROR_CHARS = 150;
  * (stateVersion, not version: component progress must not make the buttons stale).
  */
 export function buttonValue(action: TaskAction, task: Pick<ReleaseTask, 'id' | 'stateVersion'>): string {
-  return `${action} ${task.id} @v${task.stateVersion}`;
+  return controlValue(`${action} ${task.id}`, task.stateVersion);
 }
 
 /** What the approval blocks of a task are about; buttons carry its stateVersion like the others. */
@@ -61,11 +56,6 @@ export function taskApprovalSubject(task: ReleaseTask): ApprovalSubject {
   return { kind: 'task', id: task.id, name: task.name, version: task.stateVersion, env: task.env };
 }
 
-export function parseButtonValue(value: string): { text: string; version?: number } {
-  const m = /^(.*?)\s+@v(\d+)\s*$/.exec(value.trim());
-  if (!m) return { text: value.trim() };
-  return { text: (m[1] ?? '').trim(), version: Number(m[2]) };
-}
 
 /** "web-rollout (rt-7k2f9q)", plain text for dialogs. */
 function plainName(task: ReleaseTask): string {

@@ -3,7 +3,7 @@ import type { Metrics } from '../../http/metrics.js';
 import type { AuditQueries } from '../../operations/audit-queries.js';
 import type { BlueGreenOperations } from '../../operations/bluegreen-operations.js';
 import type { ReleaseOperations } from '../../operations/release-operations.js';
-import type { Notifier } from '../notifier.js';
+import type { Notifier } from '../../ports/notifier.js';
 
 /** What listeners may use: operations to call, the notifier for private replies, metrics. */
 export interface ListenerDeps {

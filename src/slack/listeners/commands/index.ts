@@ -7,7 +7,8 @@ import type { App, RespondFn } from '@slack/bolt';
 import { BLUEGREEN_HELP, parseBlueGreenCommand } from '../../../commands/bluegreen-grammar.js';
 import type { ParseResult } from '../../../commands/release-command.js';
 import { RELEASE_HELP, parseReleaseCommand } from '../../../commands/release-grammar.js';
-import type { Actor, Reply } from '../../../operations/reply.js';
+import type { Actor, Outcome } from '../../../operations/outcome.js';
+import { render, type Rendered } from '../../render.js';
 import type { ListenerDeps } from '../deps.js';
 
 const ACK_BUDGET_MS = 2500;
@@ -16,7 +17,7 @@ interface SlashCommand<C extends { kind: string }> {
   name: string;
   parse: (text: string) => ParseResult<C>;
   help: string;
-  handle: (cmd: C, actor: Actor) => Promise<Reply>;
+  handle: (cmd: C, actor: Actor) => Promise<Outcome>;
 }
 
 export function register(app: App, d: ListenerDeps): void {
@@ -37,7 +38,7 @@ export function register(app: App, d: ListenerDeps): void {
 function listen<C extends { kind: string }>(app: App, d: ListenerDeps, spec: SlashCommand<C>): void {
   app.command(spec.name, async ({ command, ack, respond }) => {
     const t0 = performance.now();
-    const acked = async (reply: { text: string; blocks?: Reply['blocks'] }) => {
+    const acked = async (reply: Rendered) => {
       await ack({ response_type: 'ephemeral', text: reply.text, ...(reply.blocks ? { blocks: reply.blocks } : {}) });
       d.metrics.observeAck(performance.now() - t0);
     };
@@ -49,15 +50,15 @@ function listen<C extends { kind: string }>(app: App, d: ListenerDeps, spec: Sla
     if (parsed.command.kind === 'help') return acked({ text: spec.help });
     const work = spec.handle(parsed.command, { user: command.user_id, channel: command.channel_id }).catch((err: Error) => {
       d.log.error({ err: err.message, command: spec.name, text: command.text }, 'command failed');
-      return { text: `Something went wrong on our side and nothing may have been done: ${err.message}`, changed: false } as Reply;
+      return { text: `Something went wrong on our side and nothing may have been done: ${err.message}`, changed: false } as Outcome;
     });
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ACK_BUDGET_MS)));
     const reply = await Promise.race([work, late]);
     clearTimeout(timer);
-    if (reply) return acked(reply);
+    if (reply) return acked(render(reply, new Date()));
     await acked({ text: 'Working on it…' });
-    await followUp(respond, await work);
+    await followUp(respond, render(await work, new Date()));
   });
 }
 
@@ -66,6 +67,6 @@ export function unescapeSlack(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
-async function followUp(respond: RespondFn, reply: Reply): Promise<void> {
+async function followUp(respond: RespondFn, reply: Rendered): Promise<void> {
   await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text, ...(reply.blocks ? { blocks: reply.blocks } : {}) });
 }

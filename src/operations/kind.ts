@@ -1,0 +1,65 @@
+/**
+ * A release kind, described for the operation pipeline: its store, its state machine, how an
+ * action prepares the entity and queues its run, and its words. Release tasks and blue-green jobs
+ * each have one (operations/kinds/); the pipeline (gate, approvals, commit) is shared.
+ */
+import type { ApprovalRequest } from '../domain/approval.js';
+import type { EntityKind, EntityRef } from '../domain/entity.js';
+import type { Refusal, VersionedStore } from '../store/versioned-store.js';
+import type { Actor, Outcome } from './outcome.js';
+
+/** What the pipeline needs of a task or a job. */
+export interface Entity {
+  id: string;
+  name: string;
+  /** A label from its kind's state machine ("Releasing", "Paused"). */
+  status: string;
+  env: string;
+  version: number;
+  createdAt: string;
+  createdBy: string;
+  channel: string;
+  approval?: ApprovalRequest;
+}
+
+/** What an action asks for beyond its name: Update Version's image, a rollback's revision. */
+export interface ActionArgs {
+  image?: string;
+  revision?: number;
+}
+
+export type Transition<S extends string> = { ok: true; to: S } | { ok: false; reason: string };
+
+export interface KindDescriptor<E extends Entity, A extends string> {
+  kind: EntityKind;
+  store: VersionedStore<E>;
+  ref(id: string): EntityRef;
+  /** Metric name of an operation: "start" for tasks, "bluegreen.release" for jobs. */
+  metric(op: string): string;
+  /** How replies name it: the task ID, the job's name. */
+  label(e: E): string;
+  /** The version its card's controls carry (stale-click detection). */
+  cardVersion(e: E): number;
+  /** Where it stands, for a stale click: "rt-7k2f9q is Releasing". */
+  state(e: E): string;
+  notFound(id: string): Outcome;
+  /** The state machine: may `action` apply now, and to which status? */
+  transition(e: E, action: A): Transition<E['status']>;
+  /**
+   * The change `action` makes besides the status (a new run, a pending version), or why it
+   * cannot. Pure: the gate calls it to check, the compare-and-set write calls it again.
+   */
+  prepare(e: E, action: A, args: ActionArgs & { user: string }, now: Date): E | Refusal;
+  /** After the write: queue the worker run the action needs, if any. */
+  enqueue(e: E, action: A): Promise<void>;
+  /** Hold what the action needs while it commits (a task's component locks); undefined: nothing to hold. */
+  hold?(e: E, action: A, commit: () => Promise<Outcome>): Promise<Outcome>;
+  /** Actions that end the entity rather than move it (a task's delete). */
+  removes?(action: A): boolean;
+  /** What a removal leaves on the card and in the thread. */
+  removedText?(e: E, actor: Actor): { card: string; thread: string; reply: string };
+  /** The thread's first words about an action that started: "Releasing started by <@U…>: …". */
+  startedText(action: A, e: E, user: string): string;
+  /** Extra audit detail for an action that started (a blue-green job's new revision). */
+  auditDetail?(e: E): string | undefined;
+}

@@ -1,0 +1,68 @@
+/**
+ * Blue-green jobs, described for the pipeline: the job state machine, Update Version and
+ * Rollback bring a new version up in the idle slot, every action queues a run of its own.
+ */
+import type { JobAction } from '../../domain/actions.js';
+import { otherSlot, rollbackTargets, type BlueGreenJob, type PendingVersion } from '../../domain/bluegreen-job.js';
+import { jobTransition } from '../../domain/bluegreen-machine.js';
+import { jobRef } from '../../domain/entity.js';
+import type { RunQueue } from '../../ports/run-queue.js';
+import { Refusal, type JobStore } from '../../store/versioned-store.js';
+import type { ActionArgs, KindDescriptor } from '../kind.js';
+import { say, type Outcome } from '../outcome.js';
+
+export function jobNotFound(name: string): Outcome {
+  return say(`No blue-green job ${name}. \`/bluegreen list\` shows the jobs there are.`);
+}
+
+export function jobKind(d: { jobs: JobStore; runs: RunQueue }): KindDescriptor<BlueGreenJob, JobAction> {
+  return {
+    kind: 'bluegreen',
+    store: d.jobs,
+    ref: jobRef,
+    metric: (op) => `bluegreen.${op}`,
+    label: (j) => j.name,
+    cardVersion: (j) => j.version,
+    state: (j) => `${j.name} is ${j.status}`,
+    notFound: jobNotFound,
+    transition: jobTransition,
+    prepare: (j, action, args, now) => {
+      const next = withPending(j, action, args);
+      return next instanceof Refusal ? next : { ...next, run: j.run + 1, updatedAt: now.toISOString() };
+    },
+    enqueue: (j) => d.runs.jobRun(j),
+    auditDetail: (j) => (j.pending ? `rev ${j.pending.revision} ${j.pending.image}` : undefined),
+    startedText,
+  };
+}
+
+/** The new version an update or rollback brings up, in the idle slot; rollback checks the revision. */
+function withPending(j: BlueGreenJob, action: JobAction, args: ActionArgs & { user: string }): BlueGreenJob | Refusal {
+  const pending = (image: string, rollbackOf?: number): BlueGreenJob => {
+    const p: PendingVersion = { slot: otherSlot(j.stable), revision: j.nextRevision, image, by: args.user, ...(rollbackOf ? { rollbackOf } : {}) };
+    return { ...j, pending: p, nextRevision: j.nextRevision + 1 };
+  };
+  if (action === 'update') return args.image ? pending(args.image) : new Refusal('Update Version needs an image.');
+  if (action !== 'rollback') return j;
+  const target = rollbackTargets(j).find((h) => h.revision === args.revision);
+  if (target) return pending(target.image, target.revision);
+  const can = rollbackTargets(j).map((h) => h.revision);
+  return new Refusal(
+    `${j.name} has no released revision ${args.revision} to roll back to` +
+      (can.length ? `; choose one of ${can.join(', ')} (\`/bluegreen history ${j.name}\`)` : '; it has no earlier released revision'),
+  );
+}
+
+function startedText(action: JobAction, j: BlueGreenJob, user: string): string {
+  const p = j.pending!;
+  switch (action) {
+    case 'update':
+      return `Update Version by <@${user}>: ${p.image} (rev ${p.revision}) starting in ${p.slot}`;
+    case 'rollback':
+      return `Rollback to rev ${p.rollbackOf} by <@${user}>: ${p.image} (rev ${p.revision}) starting in ${p.slot}`;
+    case 'release':
+      return `Release by <@${user}>: traffic moves to ${p.slot} (rev ${p.revision}, ${p.image})`;
+    case 'terminate':
+      return `Terminate Release by <@${user}>: ${p.slot} (rev ${p.revision}) will be deleted`;
+  }
+}

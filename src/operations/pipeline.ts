@@ -1,0 +1,171 @@
+/**
+ * The operation pipeline, one for both release kinds: gate (operator, stale card, state machine,
+ * a pending approval, the action's own check, freeze window, approval) and then commit
+ * (compare-and-set write, queue the run, audit, card, thread). What differs between kinds comes
+ * from the kind's descriptor (operations/kinds/); what an action is (gated? frozen? its words)
+ * from the action table (domain/actions.ts).
+ */
+import { actionWords } from '../domain/actions.js';
+import type { ApprovalRequest } from '../domain/approval.js';
+import type { Notifier } from '../ports/notifier.js';
+import type { OperationMetrics } from '../ports/metrics.js';
+import type { AuditLog } from '../store/audit-log.js';
+import { Refusal } from '../store/versioned-store.js';
+import { esc } from '../text.js';
+import { ApprovalFlow, type Decision } from './approvals.js';
+import type { FreezeOverride, Governance } from './governance.js';
+import type { ActionArgs, Entity, KindDescriptor } from './kind.js';
+import { say, type Actor, type Outcome } from './outcome.js';
+
+export interface PipelineDeps {
+  audit: AuditLog;
+  notifier: Notifier;
+  metrics: OperationMetrics;
+  governance: Governance;
+  clock: () => Date;
+}
+
+/** What runs an action once it is allowed: the requester, and the approval it ran on, if any. */
+interface Execution {
+  requester: Actor;
+  approval?: ApprovalRequest;
+  override?: FreezeOverride;
+  approvers: string[];
+}
+
+export class OperationPipeline<E extends Entity, A extends string> {
+  private readonly approvals: ApprovalFlow<E>;
+
+  constructor(
+    private readonly kind: KindDescriptor<E, A>,
+    private readonly d: PipelineDeps,
+  ) {
+    this.approvals = new ApprovalFlow({ kind, governance: d.governance, audit: d.audit, notifier: d.notifier, clock: d.clock });
+  }
+
+  /** A person asks for `action` on entity `id` (a command or a card control). */
+  async act(id: string, action: A, actor: Actor, opts: ActionArgs & { override?: string } = {}): Promise<Outcome> {
+    const outcome = await this.gate(id, action, actor, opts);
+    this.count(action, outcome);
+    return outcome;
+  }
+
+  async approve(id: string, actor: Actor): Promise<Outcome> {
+    const outcome = await this.decided(await this.approvals.approve(id, actor), actor);
+    this.count('approve', outcome);
+    return outcome;
+  }
+
+  async reject(id: string, actor: Actor, reason: string | undefined): Promise<Outcome> {
+    const outcome = await this.approvals.reject(id, actor, reason);
+    this.count('reject', outcome);
+    return outcome;
+  }
+
+  /** Why `actor` may not reject the approval request on `id` now, if so (asked before the reason modal opens). */
+  rejectRefusal(id: string, actor: Actor): Promise<Outcome | undefined> {
+    return this.approvals.rejectRefusal(id, actor);
+  }
+
+  private count(op: string, outcome: Outcome): void {
+    this.d.metrics.operation(this.kind.metric(op), outcome.changed ? 'accepted' : 'refused');
+  }
+
+  /** Operator, stale card, state machine, pending approval, the action's check, freeze, approval: then commit. */
+  private async gate(id: string, action: A, actor: Actor, opts: ActionArgs & { override?: string }): Promise<Outcome> {
+    const k = this.kind;
+    const entity = await k.store.get(id);
+    if (!entity) return k.notFound(id);
+    const refusal = await this.d.governance.operatorRefusal(actor.user);
+    if (refusal) return say(refusal);
+    // A control on an outdated card may mean something else now.
+    const stale = await this.approvals.staleRefusal(entity, actor);
+    if (stale) return stale;
+    const tr = k.transition(entity, action);
+    if (!tr.ok) return say(tr.reason);
+    // A pending request would be left behind by anything else that moves the entity.
+    if (entity.approval && entity.approval.action !== action) {
+      return say(`${entity.name} is awaiting approval to ${actionWords(k.kind, entity.approval)}: approve or reject that first.`);
+    }
+    const args = { image: opts.image, revision: opts.revision, user: actor.user };
+    const prepared = k.prepare(entity, action, args, this.d.clock());
+    if (prepared instanceof Refusal) return say(prepared.reason);
+    const freeze = await this.d.governance.freeze(k.kind, action, entity.env, actor.user, opts.override, this.d.clock());
+    if (!freeze.ok) return say(freeze.reason);
+    const override = freeze.override ? { override: freeze.override } : {};
+    const needed = this.d.governance.policy.approvalsNeeded(k.kind, action, entity.env);
+    if (needed > 0) {
+      const again = this.approvals.retryApproved(entity, action);
+      if (again) return this.decided(again, actor);
+      const revision = opts.revision !== undefined ? { revision: opts.revision } : {};
+      return this.approvals.request(entity, actor, { action, needed, ...revision, ...override });
+    }
+    return this.commit(entity, action, { requester: actor, approvers: [], ...override }, opts);
+  }
+
+  /** An approval decision: its answer, or the approved operation run as its requester. */
+  private decided(decision: Decision<E>, actor: Actor): Promise<Outcome> {
+    if ('outcome' in decision) return Promise.resolve(decision.outcome);
+    const { entity, request, approvers } = decision.run;
+    const x: Execution = { requester: { user: request.requestedBy, channel: actor.channel }, approval: request, approvers, ...(request.override ? { override: request.override } : {}) };
+    const args = request.revision !== undefined ? { revision: request.revision } : {};
+    return this.commit(entity, request.action as A, x, args);
+  }
+
+  /** Carry the action out, holding what it needs (locks) while it commits. */
+  private commit(entity: E, action: A, x: Execution, args: ActionArgs): Promise<Outcome> {
+    if (this.kind.removes?.(action)) return this.remove(entity, action, x.requester);
+    const write = () => this.write(entity.id, action, x, args);
+    return this.kind.hold ? this.kind.hold(entity, action, write) : write();
+  }
+
+  /** Compare-and-set the change, then queue, audit and notify. */
+  private async write(id: string, action: A, x: Execution, args: ActionArgs): Promise<Outcome> {
+    const k = this.kind;
+    const now = this.d.clock();
+    const r = await k.store.update(id, (e) => {
+      // An approved action runs only while its request stands; it closes the request as it starts.
+      if (x.approval && e.approval?.requestedAt !== x.approval.requestedAt) return new Refusal(`The approval request on ${e.name} was closed meanwhile.`);
+      const tr = k.transition(e, action);
+      if (!tr.ok) return new Refusal(tr.reason);
+      const next = k.prepare(e, action, { ...args, user: x.requester.user }, now);
+      if (next instanceof Refusal) return next;
+      const { approval: _closed, ...rest } = next;
+      return { ...(x.approval ? (rest as E) : next), status: tr.to } as E;
+    });
+    if (!r.ok) return r.task ? say(r.reason) : k.notFound(id);
+    const e = r.task;
+    await k.enqueue(e, action);
+    const detail = [
+      k.auditDetail?.(e) ?? '',
+      x.approvers.length ? `approved by ${x.approvers.join(', ')}` : '',
+      x.override ? `freeze ${x.override.window} overridden by ${x.override.by}: ${x.override.reason}` : '',
+    ].filter(Boolean).join('; ');
+    await this.d.audit.record({
+      at: now.toISOString(), actor: x.requester.user, action, target: e.id, env: e.env, from: r.before.status, to: e.status, ...(detail ? { detail } : {}),
+    });
+    await this.d.notifier.cardChanged(k.ref(e.id));
+    const approved = x.approvers.length ? `, approved by ${x.approvers.map((u) => `<@${u}>`).join(', ')}` : '';
+    const overridden = x.override ? ` (freeze overridden by <@${x.override.by}>: ${esc(x.override.reason)})` : '';
+    await this.d.notifier.thread(k.ref(e.id), k.startedText(action, e, x.requester.user) + approved + overridden);
+    return say(`${k.label(e)} is now ${e.status}.`, true);
+  }
+
+  /** An action that ends the entity: delete at the version checked, so a racing start wins or loses cleanly. */
+  private async remove(entity: E, action: A, actor: Actor): Promise<Outcome> {
+    const k = this.kind;
+    let current = entity;
+    for (;;) {
+      const check = k.transition(current, action);
+      if (!check.ok) return say(check.reason);
+      if (await k.store.deleteAt(current.id, current.version)) break;
+      const again = await k.store.get(entity.id);
+      if (!again) return k.notFound(entity.id);
+      current = again;
+    }
+    await this.d.audit.record({ at: this.d.clock().toISOString(), actor: actor.user, action, target: entity.id, env: entity.env, from: current.status });
+    const text = k.removedText!(current, actor);
+    await this.d.notifier.cardClosed(k.ref(entity.id), current.channel, text.card, text.thread);
+    return say(text.reply, true);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The notifier port: how operations and workers ask for Slack messages without knowing Slack.
+ * Implemented by slack/notifier.ts (QueueNotifier: it only queues jobs, so a Slack outage never
+ * blocks a release), wired in bootstrap.ts.
+ */
+import type { EntityRef } from '../domain/entity.js';
+
+/** A file to share in a channel (audit exports). */
+export interface UploadRequest {
+  channel: string;
+  user: string;
+  filename: string;
+  title: string;
+  content: string;
+}
+
+export interface Notifier {
+  /** Post the card of a newly created task or job. */
+  cardCreated(ref: EntityRef): Promise<void>;
+  /** It changed: edit its card (coalesced to one edit per card per CARD_COALESCE_MS). */
+  cardChanged(ref: EntityRef): Promise<void>;
+  /** It is gone: the card shows `text` without buttons, and `thread` is replied under it. */
+  cardClosed(ref: EntityRef, channel: string, text: string, thread: string): Promise<void>;
+  /** One reply in the card's thread. */
+  thread(ref: EntityRef, text: string): Promise<void>;
+  /** Come back later for replies still waiting in the card's outbox. */
+  resumeThread(ref: EntityRef): Promise<void>;
+  /** A message only `user` sees, in `channel`. */
+  ephemeral(channel: string, user: string, text: string): Promise<void>;
+  /** Share a file in `channel` (files.uploadV2), mentioning `user`. */
+  upload(file: UploadRequest): Promise<void>;
+}

@@ -1,0 +1,70 @@
+/**
+ * What the Slack Web API stand-in records and serves: calls, messages, uploads, users, ephemerals,
+ * and how to make a method fail. Re-exported by ../slack-standin.ts.
+ */
+
+/** One recorded Web API call. `status` is the HTTP status the fake answered with. */
+export interface FakeSlackCall {
+  method: string;
+  args: Record<string, unknown>;
+  at: number;
+  /** Bearer token from the Authorization header (or the `token` body field), if any. */
+  token: string | undefined;
+  status: number;
+}
+
+/** A message as stored by the fake (top-level or thread reply). */
+export interface FakeMessage {
+  type: 'message';
+  ts: string;
+  channel: string;
+  user: string;
+  bot_id: string;
+  text?: string;
+  blocks?: unknown[];
+  attachments?: unknown[];
+  thread_ts?: string;
+  metadata?: unknown;
+}
+
+/** Bytes received on an upload URL handed out by `files.getUploadURLExternal`. */
+export interface FakeUpload {
+  fileId: string;
+  filename: string;
+  bytes: Buffer;
+  /** Set by `files.completeUploadExternal`. */
+  completed: boolean;
+  title?: string;
+  channelId?: string;
+  threadTs?: string;
+  initialComment?: string;
+}
+
+/** How the next call(s) to a method should fail; see `SlackStandin.failNext` (../slack-standin.ts). */
+export interface FailureSpec {
+  /** HTTP status. 429 adds a `Retry-After` header. Default: 200 when `error` is set, 429 when only `retryAfterSec` is set, else 500. */
+  status?: number;
+  /** Slack error code answered as `{ ok: false, error }`. */
+  error?: string;
+  /** `Retry-After` seconds for 429 answers (default 1). */
+  retryAfterSec?: number;
+  /** How many consecutive calls fail (default 1). */
+  times?: number;
+}
+
+/** Simple user profile served by `users.info`. */
+export interface FakeUser {
+  name?: string;
+  real_name?: string;
+  display_name?: string;
+}
+
+/** An ephemeral message as the stand-in received it. */
+export interface StandinEphemeral {
+  id: string;
+  channel: string;
+  user: string;
+  text?: string;
+  blocks?: unknown[];
+  at: number;
+}
