@@ -7,65 +7,27 @@
  *   store/, platform/, policy/  never import operations/, jobs/, slack/, sandbox/, http/
  *   main.ts                     imported by nobody; bootstrap.ts only by main.ts and sandbox/
  */
+/** A rule: imports from `from` to `to` (path regexps; `toNot` carves out what is allowed) are errors. */
+const forbid = (name, comment, from, to, toNot) => ({
+  name,
+  comment,
+  severity: 'error',
+  from: from ? { path: from[0], ...(from[1] ? { pathNot: from[1] } : {}) } : {},
+  to: { path: to, ...(toNot ? { pathNot: toNot } : {}) },
+});
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', comment: 'Import cycles make load order matter and layers meaningless.', from: {}, to: { circular: true } },
-    {
-      name: 'domain-is-pure',
-      severity: 'error',
-      comment: 'domain/ is pure: it imports nothing of ours outside domain/.',
-      from: { path: '^src/domain/' },
-      to: { path: '^src/', pathNot: '^src/domain/' },
-    },
-    {
-      name: 'ports-below-everything',
-      severity: 'error',
-      comment: 'Ports are interfaces over domain types; they import nothing else of ours.',
-      from: { path: '^src/ports/' },
-      to: { path: '^src/', pathNot: '^src/(domain|ports)/' },
-    },
-    {
-      name: 'core-below-the-edge',
-      severity: 'error',
-      comment: 'operations/ and jobs/ talk to Slack, HTTP and the sandbox through ports, never by import.',
-      from: { path: '^src/(operations|jobs)/' },
-      to: { path: '^src/(slack|sandbox|http|api)/' },
-    },
-    {
-      name: 'adapters-below-operations',
-      severity: 'error',
-      comment: 'Stores, platforms and the policy are used by operations and jobs, never the other way round.',
-      from: { path: '^src/(store|platform|policy)/' },
-      to: { path: '^src/(operations|jobs|slack|sandbox|http|api|commands)/' },
-    },
-    {
-      name: 'commands-are-parsers',
-      severity: 'error',
-      comment: 'Grammars turn text into typed commands; they know domain/ and nothing that acts.',
-      from: { path: '^src/commands/' },
-      to: { path: '^src/', pathNot: '^src/(commands|domain)/' },
-    },
-    {
-      name: 'nobody-imports-the-cli',
-      severity: 'error',
-      comment: 'main.ts is the launcher; the bootstrap and the sandbox never import it.',
-      from: {},
-      to: { path: '^src/main\\.ts$' },
-    },
-    {
-      name: 'bootstrap-only-from-launchers',
-      severity: 'error',
-      comment: 'Only the launchers (main.ts, the sandbox) start the bot.',
-      from: { path: '^src/', pathNot: '^src/(main\\.ts|sandbox/)' },
-      to: { path: '^src/bootstrap\\.ts$' },
-    },
-    {
-      name: 'src-never-imports-tests',
-      severity: 'error',
-      from: { path: '^src/' },
-      to: { path: '^(test|bench)/' },
-    },
+    forbid('domain-is-pure', 'domain/ imports nothing of ours outside domain/.', ['^src/domain/'], '^src/', '^src/domain/'),
+    forbid('ports-below-everything', 'Ports are interfaces over domain types.', ['^src/ports/'], '^src/', '^src/(domain|ports)/'),
+    forbid('core-below-the-edge', 'operations/ and jobs/ reach Slack, HTTP and the sandbox through ports.', ['^src/(operations|jobs)/'], '^src/(slack|sandbox|http|api)/'),
+    forbid('adapters-below-operations', 'Stores, platforms and the policy never import what uses them.', ['^src/(store|platform|policy)/'], '^src/(operations|jobs|slack|sandbox|http|api|commands)/'),
+    forbid('commands-are-parsers', 'Grammars know domain/ and nothing that acts.', ['^src/commands/'], '^src/', '^src/(commands|domain)/'),
+    forbid('nobody-imports-the-cli', 'main.ts is the launcher.', undefined, '^src/main\\.ts$'),
+    forbid('bootstrap-only-from-launchers', 'Only main.ts and the sandbox start the bot.', ['^src/', '^src/(main\\.ts|sandbox/)'], '^src/bootstrap\\.ts$'),
+    forbid('src-never-imports-tests', 'The product never depends on its tests.', ['^src/'], '^(test|bench)/'),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -35,16 +35,15 @@ export class BlueGreenOperations {
       return this.pipeline.act(job, cmd.kind, actor, args);
     }
     switch (cmd.kind) {
-      case 'help':
-        throw new Error('help is answered by the listener');
-      case 'audit':
-        throw new Error('audit is answered by AuditQueries');
       case 'create':
         return this.create(cmd, actor);
       case 'approve':
         return this.pipeline.approve(cmd.job, actor);
       case 'reject':
         return this.pipeline.reject(cmd.job, actor, cmd.reason);
+      case 'help':
+      case 'audit':
+        throw new Error(`${cmd.kind} is answered by the listener`);
       case 'show':
       case 'history': {
         const job = await this.d.jobs.get(cmd.job);

@@ -34,9 +34,8 @@ export class ReleaseOperations {
   async handle(cmd: ReleaseCommand, actor: Actor): Promise<Outcome> {
     switch (cmd.kind) {
       case 'help':
-        throw new Error('help is answered by the listener');
       case 'audit':
-        throw new Error('audit is answered by AuditQueries');
+        throw new Error(`${cmd.kind} is answered by the listener`);
       case 'create':
         return this.create(cmd, actor);
       case 'action':

@@ -6,13 +6,7 @@
 import type { EntityRef } from '../domain/entity.js';
 
 /** A file to share in a channel (audit exports). */
-export interface UploadRequest {
-  channel: string;
-  user: string;
-  filename: string;
-  title: string;
-  content: string;
-}
+export type UploadRequest = Record<'channel' | 'user' | 'filename' | 'title' | 'content', string>;
 
 export interface Notifier {
   /** Post the card of a newly created task or job. */

@@ -201,6 +201,16 @@ describe('approvals on a protected environment', () => {
     expect(await ack(`start ${id}`)).toBe('prod-web is already awaiting approval to start the release (0/1).');
   });
 
+  it('a task awaiting approval takes no other action until the request is approved or rejected, as a job does', async () => {
+    const id = await awaitingApproval();
+    expect(await ack(`delete ${id}`)).toBe('prod-web is awaiting approval to start the release: approve or reject that first.');
+    expect((await bot.tasks.get(id))!.approval?.action).toBe('start');
+    await bot.command(`reject ${id} --reason "not today"`, { user: 'U0CAROL' });
+    expect(await ack(`delete ${id}`)).toBe(`Deleted ${id} (prod-web).`);
+    expect(await bot.tasks.get(id)).toBeUndefined();
+    expect((await auditOf(id)).map((e) => e.action)).toEqual(['create', 'approval-requested', 'reject', 'delete']);
+  });
+
   it('a non-approver cannot approve: told privately, nothing changes', async () => {
     const id = await awaitingApproval();
     await cardWhen(id, (m) => buttonIds(m.blocks).includes('release.approve'), 'Approve on the card');

@@ -75,11 +75,7 @@ function approveButton(req: ApprovalRequest, subject: ApprovalSubject, what: str
       ? 'Yours is the last approval needed: it runs right away.'
       : `It runs once ${req.needed} approve (${have} so far).`;
   return {
-    type: 'button',
-    action_id: APPROVAL_ACTION_IDS[subject.kind].approve,
-    text: { type: 'plain_text', text: 'Approve', emoji: true },
-    value: approvalButtonValue('approve', subject),
-    style: 'primary',
+    ...verbButton('approve', subject, 'Approve', 'primary'),
     confirm: {
       title: { type: 'plain_text', text: 'Approve?' },
       text: { type: 'plain_text', text: truncate(`Approve: ${what} of ${name} in ${subject.env}? ${runs}`, 300) },
@@ -91,13 +87,12 @@ function approveButton(req: ApprovalRequest, subject: ApprovalSubject, what: str
 
 /** Reject opens the reason modal, so it has no confirm dialog. */
 function rejectButton(subject: ApprovalSubject): Button {
-  return {
-    type: 'button',
-    action_id: APPROVAL_ACTION_IDS[subject.kind].reject,
-    text: { type: 'plain_text', text: 'Reject', emoji: true },
-    value: approvalButtonValue('reject', subject),
-    style: 'danger',
-  };
+  return verbButton('reject', subject, 'Reject', 'danger');
+}
+
+function verbButton(verb: 'approve' | 'reject', subject: ApprovalSubject, label: string, style: 'primary' | 'danger'): Button {
+  const text = { type: 'plain_text', text: label, emoji: true } as const;
+  return { type: 'button', action_id: APPROVAL_ACTION_IDS[subject.kind][verb], text, value: approvalButtonValue(verb, subject), style };
 }
 
 /**

@@ -7,7 +7,9 @@
  */
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import type { BlueGreenCommand } from '../../../commands/bluegreen-command.js';
 import { parseControl } from '../../../commands/button-value.js';
+import type { ReleaseCommand } from '../../../commands/release-command.js';
 import type { EntityKind } from '../../../domain/entity.js';
 import type { Actor, Outcome } from '../../../operations/outcome.js';
 import {
@@ -22,7 +24,8 @@ import type { ListenerDeps } from '../deps.js';
 /** Where each kind's controls go: its action_id prefix, its operations and its pipeline. */
 interface KindControls {
   prefix: RegExp;
-  handle: (cmd: never, actor: Actor) => Promise<Outcome>;
+  /** Runs a command of this kind (parseControl(kind, …) parsed it with this kind's grammar). */
+  handle: (cmd: ReleaseCommand | BlueGreenCommand, actor: Actor) => Promise<Outcome>;
   pipeline: {
     reject(id: string, actor: Actor, reason: string | undefined): Promise<Outcome>;
     rejectRefusal(id: string, actor: Actor): Promise<Outcome | undefined>;
@@ -31,8 +34,8 @@ interface KindControls {
 
 export function register(app: App, d: ListenerDeps): void {
   const kinds: Record<EntityKind, KindControls> = {
-    task: { prefix: /^release\./, handle: (c, a) => d.release.handle(c, a), pipeline: d.release.pipeline },
-    bluegreen: { prefix: /^bluegreen\./, handle: (c, a) => d.bluegreen.handle(c, a), pipeline: d.bluegreen.pipeline },
+    task: { prefix: /^release\./, handle: (c, a) => d.release.handle(c as ReleaseCommand, a), pipeline: d.release.pipeline },
+    bluegreen: { prefix: /^bluegreen\./, handle: (c, a) => d.bluegreen.handle(c as BlueGreenCommand, a), pipeline: d.bluegreen.pipeline },
   };
   for (const kind of Object.keys(kinds) as EntityKind[]) listen(app, d, kind, kinds[kind]);
   app.view(REJECT_REASON_CALLBACK_ID, async ({ ack, body, view }) => {
@@ -64,7 +67,7 @@ function listen(app: App, d: ListenerDeps, kind: EntityKind, spec: KindControls)
     try {
       const cmd = control.command;
       if (cmd.kind === 'reject') return await askForReason(client, d, kind, spec, body.trigger_id, 'taskId' in cmd ? cmd.taskId : cmd.job, actor);
-      const outcome = await spec.handle(cmd as never, actor);
+      const outcome = await spec.handle(cmd, actor);
       if (!outcome.changed) await d.notifier.ephemeral(channel, user, outcome.text);
     } catch (err) {
       d.log.error({ err: (err as Error).message, value: raw }, 'card control failed');
