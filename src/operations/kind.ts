@@ -54,10 +54,12 @@ export interface KindDescriptor<E extends Entity, A extends string> {
   enqueue(e: E, action: A): Promise<void>;
   /** Hold what the action needs while it commits (a task's component locks); undefined: nothing to hold. */
   hold?(e: E, action: A, commit: () => Promise<Outcome>): Promise<Outcome>;
-  /** Actions that end the entity rather than move it (a task's delete). */
-  removes?(action: A): boolean;
-  /** What a removal leaves on the card and in the thread. */
-  removedText?(e: E, actor: Actor): { card: string; thread: string; reply: string };
+  /** Actions that end the entity rather than move it (a task's delete), and what that leaves on
+   *  the card, in the thread and in the reply. */
+  removal?: {
+    by(action: A): boolean;
+    text(e: E, actor: Actor): { card: string; thread: string; reply: string };
+  };
   /** The thread's first words about an action that started: "Releasing started by <@U…>: …". */
   startedText(action: A, e: E, user: string): string;
   /** Extra audit detail for an action that started (a blue-green job's new revision). */

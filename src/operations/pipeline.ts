@@ -95,7 +95,7 @@ export class OperationPipeline<E extends Entity, A extends string> {
     const override = freeze.override ? { override: freeze.override } : {};
     const needed = this.d.governance.policy.approvalsNeeded(k.kind, action, entity.env);
     if (needed > 0) {
-      const again = this.approvals.retryApproved(entity, action);
+      const again = this.approvals.retryApproved(entity, action, opts.revision);
       if (again) return this.decided(again, actor);
       const revision = opts.revision !== undefined ? { revision: opts.revision } : {};
       return this.approvals.request(entity, actor, { action, needed, ...revision, ...override });
@@ -114,7 +114,8 @@ export class OperationPipeline<E extends Entity, A extends string> {
 
   /** Carry the action out, holding what it needs (locks) while it commits. */
   private commit(entity: E, action: A, x: Execution, args: ActionArgs): Promise<Outcome> {
-    if (this.kind.removes?.(action)) return this.remove(entity, action, x.requester);
+    const removal = this.kind.removal;
+    if (removal?.by(action)) return this.remove(entity, action, x.requester, removal.text);
     const write = () => this.write(entity.id, action, x, args);
     return this.kind.hold ? this.kind.hold(entity, action, write) : write();
   }
@@ -152,7 +153,7 @@ export class OperationPipeline<E extends Entity, A extends string> {
   }
 
   /** An action that ends the entity: delete at the version checked, so a racing start wins or loses cleanly. */
-  private async remove(entity: E, action: A, actor: Actor): Promise<Outcome> {
+  private async remove(entity: E, action: A, actor: Actor, words: NonNullable<KindDescriptor<E, A>['removal']>['text']): Promise<Outcome> {
     const k = this.kind;
     let current = entity;
     for (;;) {
@@ -164,7 +165,7 @@ export class OperationPipeline<E extends Entity, A extends string> {
       current = again;
     }
     await this.d.audit.record({ at: this.d.clock().toISOString(), actor: actor.user, action, target: entity.id, env: entity.env, from: current.status });
-    const text = k.removedText!(current, actor);
+    const text = words(current, actor);
     await this.d.notifier.cardClosed(k.ref(entity.id), current.channel, text.card, text.thread);
     return say(text.reply, true);
   }

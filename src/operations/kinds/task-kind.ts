@@ -45,27 +45,30 @@ export function taskKind(d: { tasks: TaskStore; locks: ComponentLocks; runs: Run
             `. Wait for it to finish, or suspend it.`,
         );
       }
-      // Keep the locks only if the task runs: not when the start threw or lost a race (double click).
+      // Keep the locks only if the task runs: not when the start lost a race (a double click) or threw.
       const letGo = async () => {
-        const now = await d.tasks.get(task.id).catch(() => undefined);
-        if (!now || !isActive(now.status)) await d.locks.release(task.id, components).catch(() => undefined);
+        const now = await d.tasks.get(task.id);
+        if (!now || !isActive(now.status)) await d.locks.release(task.id, components);
       };
       let outcome: Outcome;
       try {
         outcome = await commit();
       } catch (err) {
-        await letGo();
+        // The original error is the one to report; the reconciler frees what this cannot.
+        await letGo().catch(() => undefined);
         throw err;
       }
       if (!outcome.changed) await letGo();
       return outcome;
     },
-    removes: (action) => action === 'delete',
-    removedText: (t, actor) => ({
-      card: `~Release task ${t.name} (\`${t.id}\`)~ was deleted by <@${actor.user}>.`,
-      thread: `Deleted by <@${actor.user}>`,
-      reply: `Deleted ${t.id} (${t.name}).`,
-    }),
+    removal: {
+      by: (action) => action === 'delete',
+      text: (t, actor) => ({
+        card: `~Release task ${t.name} (\`${t.id}\`)~ was deleted by <@${actor.user}>.`,
+        thread: `Deleted by <@${actor.user}>`,
+        reply: `Deleted ${t.id} (${t.name}).`,
+      }),
+    },
     startedText,
   };
 }
