@@ -43,7 +43,10 @@ export interface PendingVersion {
   slot: Slot;
   revision: number;
   image: string;
+  /** Who brought it up (Update Version or Rollback). */
   by: SlackUserId;
+  /** Who clicked Release or Terminate on it: history credits them with the outcome. */
+  decidedBy?: SlackUserId;
   rollbackOf?: number;
 }
 

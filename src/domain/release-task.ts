@@ -41,6 +41,7 @@ export const COMPONENT_STATUSES = [
   'Released',
   'Release failed',
   'Not released', // never started: the task stopped first (best effort Off)
+  'No change', // already ran the target when the task was created: the run skips it
   'Rolling back',
   'Rolled back',
   'Rollback failed',
@@ -71,8 +72,23 @@ export interface ComponentEvent {
   image?: string;
 }
 
+/**
+ * The plan for one component, read from the platform when the task was created: what ran then
+ * and what the task makes of it ("web: registry/web:1.3 (2 replicas) -> registry/web:1.4").
+ */
+export interface ComponentPlan {
+  /** What ran at create; undefined: nothing by that name. */
+  was?: { image: string; replicas: number };
+  /** The image the component will run (for clone, the source environment's image at create). */
+  target: string;
+  /** It already ran the target: marked No change, and the run skips it. */
+  unchanged?: boolean;
+}
+
 export interface ComponentState extends ComponentSpec {
   status: ComponentStatus;
+  /** Absent on tasks created before plans existed. */
+  plan?: ComponentPlan;
   startedAt?: string;
   endedAt?: string;
   error?: string;
@@ -98,8 +114,16 @@ export interface ReleaseTask {
   components: ComponentState[];
   createdAt: string;
   createdBy: SlackUserId;
-  /** Who last started, resumed, retried or rolled back the task. */
+  /** Before plans and guarded rollbacks: who last started, resumed, retried or rolled back the task. */
   releasedBy?: SlackUserId;
+  /** Who started, resumed or retried the last release run. */
+  startedBy?: SlackUserId;
+  /** Who started the last rollback. */
+  rolledBackBy?: SlackUserId;
+  /** The run whose start compared the plan with what runs now (drift is told once per run). */
+  planCheckedRun?: number;
+  /** The current rollback was forced over components changed since the task released them. */
+  rollbackForced?: boolean;
   /** When the current run started. */
   startedAt?: string;
   /** When the task reached Released. */

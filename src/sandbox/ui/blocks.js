@@ -16,7 +16,7 @@ export const EMOJI = {
   white_circle: '⚪', lock: '🔒', unlock: '🔓', snowflake: '❄️', rewind: '⏪', leftwards_arrow_with_hook: '↩️',
   repeat: '🔁', rocket: '🚀', no_entry_sign: '🚫', no_entry: '⛔', arrows_counterclockwise: '🔄',
   arrows_clockwise: '🔃', grey_question: '❔', question: '❓', grey_exclamation: '❕', exclamation: '❗',
-  bangbang: '‼️', heavy_minus_sign: '➖', heavy_plus_sign: '➕', information_source: 'ℹ️', tada: '🎉',
+  bangbang: '‼️', heavy_minus_sign: '➖', heavy_equals_sign: '🟰', heavy_plus_sign: '➕', information_source: 'ℹ️', tada: '🎉',
   eyes: '👀', '+1': '👍', thumbsup: '👍', '-1': '👎', thumbsdown: '👎', memo: '📝', clipboard: '📋',
   page_facing_up: '📄', package: '📦', gear: '⚙️', stopwatch: '⏱️', calendar: '📆', fire: '🔥', zap: '⚡',
   construction: '🚧', checkered_flag: '🏁', bell: '🔔', mag: '🔍', recycle: '♻️', bust_in_silhouette: '👤',

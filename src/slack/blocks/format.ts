@@ -33,6 +33,7 @@ export const COMPONENT_EMOJI: Record<ComponentStatus, string> = {
   Released: ':white_check_mark:',
   'Release failed': ':x:',
   'Not released': ':heavy_minus_sign:',
+  'No change': ':heavy_equals_sign:',
   'Rolling back': ':rewind:',
   'Rolled back': ':leftwards_arrow_with_hook:',
   'Rollback failed': ':bangbang:',
