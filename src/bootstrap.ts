@@ -19,6 +19,7 @@ import { Metrics } from './http/metrics.js';
 import { probeRoutes, type Route } from './http/routes.js';
 import { AuditQueries } from './operations/audit-queries.js';
 import { BlueGreenOperations } from './operations/bluegreen-operations.js';
+import { Environments } from './operations/environments.js';
 import { Governance } from './operations/governance.js';
 import { ReleaseOperations } from './operations/release-operations.js';
 import { KubernetesPlatform } from './platform/kubernetes/kubernetes-platform.js';
@@ -111,8 +112,9 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
     if (config.ROLE !== 'worker') {
       const identity = await slackIdentity(client, log);
       const governance = new Governance(policy, new Directory(client, redis, config.REDIS_PREFIX, log));
-      const release = new ReleaseOperations({ tasks, locks, audit, runs, notifier, platform, metrics, governance, clock });
-      const bluegreen = new BlueGreenOperations({ jobs, audit, runs, notifier, metrics, governance, clock });
+      const environments = new Environments({ policy, tasks, jobs, platform });
+      const release = new ReleaseOperations({ tasks, locks, audit, runs, notifier, platform, environments, metrics, governance, clock });
+      const bluegreen = new BlueGreenOperations({ jobs, audit, runs, notifier, platform, environments, metrics, governance, clock });
       const auditQueries = new AuditQueries({ audit, tasks, jobs, notifier, clock });
       const deps = { release, bluegreen, audit: auditQueries, notifier, metrics, log };
       const { app } = createSlackApp(config, identity, routes, deps, log);

@@ -54,7 +54,7 @@ const RevisionSchema = z.string().transform((v, ctx): number => {
 const looksLikeImage = (w: string) => /[:@/]/.test(w) && !w.includes('=');
 
 /** create's flags, with the placeholders its messages show. */
-export const CREATE_FLAGS = { env: '<env>', workload: '<name>', image: '<image>', replicas: 'N', desc: '"text"' };
+export const CREATE_FLAGS = { env: '<env>', workload: '<name>', image: '<image>', replicas: 'N', desc: '"text"', 'new-env': null };
 
 /** A value flag create cannot do without, checked; `missing` says what it is for. */
 function required<T>(s: ScannedWords, name: string, schema: z.ZodType<T, string>, missing: string): T {
@@ -86,6 +86,7 @@ export function buildCreate(input: BuildInput): Command<'create'> {
     kind: 'create', job, env, workload, image,
     replicas: replicas ? check(ReplicasSchema, replicas.value) : 1,
     ...(description ? { description } : {}),
+    ...(s.switches.has('new-env') ? { newEnv: true as const } : {}),
   };
 }
 
@@ -124,5 +125,5 @@ export function buildRollback(input: BuildInput): Command<'rollback'> {
   }
   const revision = check(RevisionSchema, word);
   if (extra !== undefined) input.unexpected(extra);
-  return { kind: 'rollback', job, revision, ...override(s) };
+  return { kind: 'rollback', job, revision, ...override(s), ...(s.switches.has('force') ? { force: true as const } : {}) };
 }

@@ -25,10 +25,12 @@ export type BlueGreenCommand =
       image: string;
       replicas: number;
       description?: string;
+      /** `--new-env`: the environment is new on purpose (not a typo of a known one). */
+      newEnv?: true;
     }
   | { kind: 'update'; job: string; image: string; override?: string }
   | PlainJobCommand
-  | { kind: 'rollback'; job: string; revision: number; override?: string }
+  | { kind: 'rollback'; job: string; revision: number; override?: string; force?: true }
   | { kind: 'approve'; job: string }
   | { kind: 'reject'; job: string; reason?: string }
   | { kind: 'audit'; job: string; sinceMs?: number; csv: boolean }

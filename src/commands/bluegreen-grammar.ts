@@ -30,11 +30,11 @@ const SPECIAL: Record<Exclude<JobAction, PlainJobAction>, Spec> = {
     build: buildUpdate,
   },
   rollback: {
-    usage: `/bluegreen rollback <job> <revision> ${OVERRIDE}`,
+    usage: `/bluegreen rollback <job> <revision> ${OVERRIDE} [--force]`,
     help: [{
       what: 'bring a historical version back up as a new version, ending Paused (revision: 3, rev3 or #3)', examples: ['rollback web 3'],
     }],
-    flags: OVERRIDE_FLAG, positionals: 'one job name and one revision',
+    flags: { ...OVERRIDE_FLAG, force: null }, positionals: 'one job name and one revision',
     synonyms: ['revert', 'undo'],
     build: buildRollback,
   },
@@ -77,7 +77,7 @@ function buildList(input: BuildInput): Command<'list'> {
 
 const SUBCOMMANDS = {
   create: {
-    usage: '/bluegreen create <job> --env <env> --workload <name> --image <image> [--replicas N] [--desc "text"]',
+    usage: '/bluegreen create <job> --env <env> --workload <name> --image <image> [--replicas N] [--desc "text"] [--new-env]',
     help: [{
       what: 'create a job and bring up its first version, which takes the traffic (replicas default to 1)',
       examples: [`create web --env prod --workload web --image ${EXAMPLE_IMAGE} --replicas 3 --desc "storefront"`],

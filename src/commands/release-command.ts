@@ -8,26 +8,33 @@ import type { ComponentSpec, OperationType, TaskStatus } from '../domain/release
 export type { TaskAction } from '../domain/actions.js';
 export type { ParseResult } from './grammar.js';
 
+/** What `/release create` and `/release plan` carry: the task to create, or to plan without creating. */
+export interface CreateRequest {
+  name: string;
+  operation: OperationType;
+  env: string;
+  /** Bulk Clone only. */
+  sourceEnv?: string;
+  components: ComponentSpec[];
+  bestEffort: boolean;
+  parallel: number;
+  description?: string;
+  /** `--new-env`: the environment is new on purpose (not a typo of a known one). */
+  newEnv?: true;
+}
+
 export type ReleaseCommand =
   | { kind: 'help' }
-  | {
-      kind: 'create';
-      name: string;
-      operation: OperationType;
-      env: string;
-      /** Bulk Clone only. */
-      sourceEnv?: string;
-      components: ComponentSpec[];
-      bestEffort: boolean;
-      parallel: number;
-      description?: string;
-    }
+  | ({ kind: 'create' } & CreateRequest)
+  | ({ kind: 'plan' } & CreateRequest)
   | {
       kind: 'action';
       action: TaskAction;
       taskId: string;
       /** An approver's reason to release during a freeze window (`--override "reason"`). */
       override?: string;
+      /** `--force` (rollback): go ahead over components changed since the release. */
+      force?: true;
     }
   | { kind: 'approve'; taskId: string }
   | { kind: 'reject'; taskId: string; reason?: string }

@@ -16,7 +16,7 @@ type Keyword = keyof typeof OPERATION_KEYWORDS;
 
 const KEYWORDS = Object.keys(OPERATION_KEYWORDS) as Keyword[];
 const MAX_COMPONENTS = 200;
-const OPTIONS = '[--best-effort] [--parallel N] [--desc "text"]';
+const OPTIONS = '[--best-effort] [--parallel N] [--desc "text"] [--new-env]';
 
 /** The usage line of each operation. */
 export const CREATE_FORMS = {
@@ -26,7 +26,7 @@ export const CREATE_FORMS = {
 } as const satisfies Record<Keyword, string>;
 
 /** The flags of every operation; the builder refuses `--from` outside clone in words of its own. */
-export const CREATE_FLAGS = { env: '<env>', from: '<env>', 'best-effort': null, parallel: 'N', desc: '"text"' };
+export const CREATE_FLAGS = { env: '<env>', from: '<env>', 'best-effort': null, parallel: 'N', desc: '"text"', 'new-env': null };
 const EXAMPLES: Record<Keyword, string> = { deploy: 'web=nginx:1.27x2', upgrade: 'web=nginx:1.27', clone: 'web' };
 
 const TaskNameSchema = z.string()
@@ -109,5 +109,6 @@ export function buildCreate(input: BuildInput): Extract<ReleaseCommand, { kind: 
     bestEffort: s.switches.has('best-effort'),
     parallel: parallel ? check(ParallelSchema, parallel.value) : DEFAULT_PARALLEL,
     ...(description ? { description } : {}),
+    ...(s.switches.has('new-env') ? { newEnv: true as const } : {}),
   };
 }

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { ReleaseCommand } from './release-command.js';
-import { ACTIONS, TASK_ACTIONS, type TaskAction } from '../domain/actions.js';
+import { ACTIONS, TASK_ACTIONS, type ActionSpec, type TaskAction } from '../domain/actions.js';
 import { DEFAULT_PARALLEL, TASK_STATUSES, type TaskStatus } from '../domain/release-task.js';
 import { helpText, parse, usageSummary, usages, type BuildInput, type Grammar, type ParseResult, type SubcommandSpec } from './grammar.js';
 import { onSubject, type Subject } from './subject.js';
@@ -78,12 +78,15 @@ function buildAudit(input: BuildInput): Command<'audit'> {
 }
 
 /** An action subcommand, from its row in the task action table. */
-const actionSpec = (action: TaskAction): SubcommandSpec<ReleaseCommand> => onSubject(TASK_ID, {
-  usage: `/release ${action} <task-id> ${OVERRIDE}`,
-  summary: `/release ${TASK_ACTIONS.join('|')} <task-id> ${OVERRIDE}`,
-  help: [{ what: ACTIONS.task[action].help, examples: [`${action} rt-7k2f9q`] }],
-  flags: OVERRIDE_FLAG,
-}, (taskId, s) => ({ kind: 'action', action, taskId, ...override(s) }));
+const actionSpec = (action: TaskAction): SubcommandSpec<ReleaseCommand> => {
+  const row: ActionSpec = ACTIONS.task[action];
+  return onSubject(TASK_ID, {
+    usage: `/release ${action} <task-id> ${OVERRIDE}${row.force ? ' [--force]' : ''}`,
+    summary: `/release ${TASK_ACTIONS.join('|')} <task-id> ${OVERRIDE}`,
+    help: [{ what: `${row.help}${row.force ? ` (\`--force\`: ${row.force})` : ''}`, examples: [`${action} rt-7k2f9q`] }],
+    flags: row.force ? { ...OVERRIDE_FLAG, force: null } : OVERRIDE_FLAG,
+  }, (taskId, s) => ({ kind: 'action', action, taskId, ...override(s), ...(s.switches.has('force') ? { force: true as const } : {}) }));
+};
 
 const SUBCOMMANDS = {
   create: {
@@ -127,6 +130,15 @@ const SUBCOMMANDS = {
     usage: '/release show <task-id>', flags: {},
     help: [{ what: "a task's Release Info and History", examples: ['show rt-7k2f9q'] }],
   }, (taskId) => ({ kind: 'show', taskId })),
+  plan: {
+    usage: Object.values(CREATE_FORMS).map((f) => f.replace('/release create', '/release plan')).join('\n'),
+    help: [{
+      what: 'what create would do, component by component (what runs now -> the target), without creating anything',
+      examples: ['plan web-1.4 upgrade --env prod web=registry.example.com/team/web:1.4'],
+    }],
+    flags: CREATE_FLAGS, positionals: 'a task name, an operation and components, as for create',
+    build: (input) => ({ ...buildCreate(input), kind: 'plan' }),
+  },
   list: {
     usage: '/release list [--status "<label>"] [--env <env>]',
     help: [{ what: 'tasks, optionally filtered', examples: ['list --status "Release failed" --env prod'] }],

@@ -18,6 +18,8 @@ export interface ActionSpec {
   control: boolean;
   /** What it does, for the command's help. */
   help: string;
+  /** It takes --force: what that goes ahead over, for the help. */
+  force?: string;
 }
 
 const RELEASES = { what: 'releases' };
@@ -28,7 +30,10 @@ export const ACTIONS = {
     suspend: { gated: false, words: 'suspend', control: true, help: 'pause a releasing task' },
     resume: { gated: false, frozen: RELEASES, words: 'resume the release', control: true, help: 'continue a suspended task' },
     retry: { gated: true, frozen: RELEASES, words: 'retry', control: true, help: 'release the failed and never-started components again' },
-    rollback: { gated: true, frozen: { what: 'rollbacks' }, words: 'roll back', control: true, help: 'return an upgrade to the previous images' },
+    rollback: {
+      gated: true, frozen: { what: 'rollbacks' }, words: 'roll back', control: true, help: 'return an upgrade to the previous images',
+      force: 'also components changed since the task released them',
+    },
     delete: { gated: false, words: 'delete the task', control: true, help: 'delete a task that is not running' },
   },
   bluegreen: {
@@ -42,7 +47,10 @@ export const ACTIONS = {
       gated: true, words: 'Terminate Release', control: true,
       help: 'Terminate Release: the new version is deleted; the traffic stays where it is',
     },
-    rollback: { gated: true, frozen: { what: 'rollbacks' }, words: 'Rollback', control: true, help: 'bring a historical version back up' },
+    rollback: {
+      gated: true, frozen: { what: 'rollbacks' }, words: 'Rollback', control: true, help: 'bring a historical version back up',
+      force: 'even if what serves was changed outside the bot',
+    },
   },
 } as const satisfies Record<EntityKind, Record<string, ActionSpec>>;
 

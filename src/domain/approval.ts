@@ -19,6 +19,8 @@ export interface ApprovalRequest {
   /** Distinct approvals needed. */
   needed: number;
   approvals: Approval[];
+  /** Asked with --force: the rollback goes ahead over components changed since the release. */
+  force?: boolean;
   /** An approver let the operation through a freeze window, with a reason. */
   override?: { by: SlackUserId; reason: string; window: string };
 }

@@ -17,13 +17,19 @@ function mapComponents(task: ReleaseTask, f: (c: ComponentState) => ComponentSta
   return { ...task, components: task.components.map(f) };
 }
 
+/** The user actions that begin a release run (rollback begins the other kind). */
+const RELEASE_RUNS: readonly UserAction[] = ['start', 'resume', 'retry'];
+
 /**
  * Set the task up for the run a user action begins (the status itself comes from the state
- * machine). Retry re-queues only failed and never-started components; rollback takes every
- * component the task upgraded, plus any whose earlier rollback failed.
+ * machine) and record who began it. Retry re-queues only failed and never-started components;
+ * rollback takes every component the task upgraded, plus any whose earlier rollback failed.
  */
 export function prepareRun(task: ReleaseTask, action: UserAction, by: SlackUserId, now: Date): ReleaseTask {
-  let next: ReleaseTask = { ...task, run: task.run + 1, releasedBy: by, startedAt: now.toISOString() };
+  // Released By is the task's creator (the manual's definition), so a run never writes it; who
+  // started the run goes where the card can tell a release run from a rollback.
+  const who = action === 'rollback' ? { rolledBackBy: by } : RELEASE_RUNS.includes(action) ? { startedBy: by } : {};
+  let next: ReleaseTask = { ...task, ...who, run: task.run + 1, startedAt: now.toISOString() };
   delete next.endedAt;
   if (action === 'retry') {
     next = mapComponents(next, (c) =>
@@ -105,7 +111,7 @@ export function stopRemaining(task: ReleaseTask): ReleaseTask {
 export function runFailed(task: ReleaseTask): boolean {
   return runKind(task) === 'rollback'
     ? task.components.some((c) => c.status === 'Rollback failed')
-    : task.components.some((c) => c.status !== 'Released');
+    : task.components.some((c) => c.status !== 'Released' && c.status !== 'No change');
 }
 
 export function failures(task: ReleaseTask): ComponentState[] {

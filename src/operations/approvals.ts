@@ -42,12 +42,13 @@ export class ApprovalFlow<T extends Entity> {
   async request(
     entity: T,
     actor: Actor,
-    ask: { action: string; needed: number; revision?: number; override?: FreezeOverride },
+    ask: { action: string; needed: number; revision?: number; force?: boolean; override?: FreezeOverride },
   ): Promise<Outcome> {
     const now = this.d.clock().toISOString();
     const request: ApprovalRequest = {
       action: ask.action,
       ...(ask.revision !== undefined ? { revision: ask.revision } : {}),
+      ...(ask.force ? { force: true } : {}),
       requestedBy: actor.user,
       requestedAt: now,
       needed: ask.needed,
@@ -65,7 +66,7 @@ export class ApprovalFlow<T extends Entity> {
       action: 'approval-requested',
       target: entity.id,
       env: entity.env,
-      detail: `${ask.action}${ask.revision !== undefined ? ` rev ${ask.revision}` : ''}${ask.override ? `; freeze ${ask.override.window} overridden: ${ask.override.reason}` : ''}`,
+      detail: `${ask.action}${ask.revision !== undefined ? ` rev ${ask.revision}` : ''}${ask.force ? ' --force' : ''}${ask.override ? `; freeze ${ask.override.window} overridden: ${ask.override.reason}` : ''}`,
     });
     await this.d.notifier.cardChanged(this.d.kind.ref(entity.id));
     await this.d.notifier.thread(this.d.kind.ref(entity.id), `Approval requested by <@${actor.user}> to ${what}: needs ${count(ask.needed)} from ${entity.env} approvers`);

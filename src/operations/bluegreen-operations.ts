@@ -7,8 +7,10 @@ import type { BlueGreenCommand } from '../commands/bluegreen-command.js';
 import { JOB_ACTIONS, type JobAction } from '../domain/actions.js';
 import type { BlueGreenJob } from '../domain/bluegreen-job.js';
 import { jobRef } from '../domain/entity.js';
+import type { BlueGreenPlatform } from '../platform/port.js';
 import type { RunQueue } from '../ports/run-queue.js';
 import type { JobStore } from '../store/versioned-store.js';
+import type { Environments } from './environments.js';
 import { jobKind, jobNotFound } from './kinds/job-kind.js';
 import { say, show, type Actor, type Outcome } from './outcome.js';
 import { OperationPipeline, type PipelineDeps } from './pipeline.js';
@@ -16,6 +18,8 @@ import { OperationPipeline, type PipelineDeps } from './pipeline.js';
 export interface BlueGreenOperationsDeps extends PipelineDeps {
   jobs: JobStore;
   runs: RunQueue;
+  platform: Pick<BlueGreenPlatform, 'bgInspect'>;
+  environments: Environments;
 }
 
 const isAction = (kind: string): kind is JobAction => (JOB_ACTIONS as string[]).includes(kind);
@@ -61,6 +65,8 @@ export class BlueGreenOperations {
   private async create(cmd: Extract<BlueGreenCommand, { kind: 'create' }>, actor: Actor): Promise<Outcome> {
     const refusal = await this.d.governance.operatorRefusal(actor.user);
     if (refusal) return say(refusal);
+    const verdict = await this.d.environments.check([cmd.env], cmd.newEnv === true, '`--new-env`');
+    if (!verdict.ok) return say(verdict.reason);
     const freeze = await this.d.governance.freeze('bluegreen', 'create', cmd.env, actor.user, undefined, this.d.clock());
     if (!freeze.ok) return say(freeze.reason);
     const taken = await this.d.jobs.reserveWorkload(cmd.env, cmd.workload, cmd.job);

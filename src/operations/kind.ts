@@ -26,6 +26,15 @@ export interface Entity {
 export interface ActionArgs {
   image?: string;
   revision?: number;
+  /** --force: go ahead although the guard found something changed since (approvers only where there are approvers). */
+  force?: boolean;
+}
+
+/** Why an action would undo or overwrite something newer, and what --force would override. */
+export interface GuardFinding {
+  refusal: string;
+  /** For the audit and the thread: "c1 runs registry/c1:3.0 (put there by rt-bbbbbb)". */
+  overrides: string;
 }
 
 export type Transition<S extends string> = { ok: true; to: S } | { ok: false; reason: string };
@@ -50,6 +59,11 @@ export interface KindDescriptor<E extends Entity, A extends string> {
    * cannot. Pure: the gate calls it to check, the compare-and-set write calls it again.
    */
   prepare(e: E, action: A, args: ActionArgs & { user: string }, now: Date): E | Refusal;
+  /**
+   * What the platform says against the action now (a rollback over a newer release), or
+   * undefined. Checked when asked and again when an approved request runs.
+   */
+  guard?(e: E, action: A): Promise<GuardFinding | undefined>;
   /** After the write: queue the worker run the action needs, if any. */
   enqueue(e: E, action: A): Promise<void>;
   /** Hold what the action needs while it commits (a task's component locks); undefined: nothing to hold. */

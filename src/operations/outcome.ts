@@ -5,7 +5,8 @@
  */
 import type { AuditEntry } from '../domain/audit.js';
 import type { BlueGreenJob } from '../domain/bluegreen-job.js';
-import type { ReleaseTask, TaskStatus } from '../domain/release-task.js';
+import type { CreateRequest } from '../commands/release-command.js';
+import type { ComponentState, ReleaseTask, TaskStatus } from '../domain/release-task.js';
 import type { RunningComponent } from '../platform/port.js';
 
 /** Something the requester asked to see. */
@@ -16,7 +17,8 @@ export type View =
   | { kind: 'job-detail'; job: BlueGreenJob }
   | { kind: 'job-history'; job: BlueGreenJob }
   | { kind: 'job-list'; jobs: BlueGreenJob[]; filter: { env?: string } }
-  | { kind: 'audit'; entries: AuditEntry[]; title: string };
+  | { kind: 'audit'; entries: AuditEntry[]; title: string }
+  | { kind: 'plan'; request: CreateRequest; components: ComponentState[] };
 
 /** What the requester sees, privately. `changed` is false when nothing was done. */
 export interface Outcome {

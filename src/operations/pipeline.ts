@@ -31,6 +31,8 @@ interface Execution {
   approval?: ApprovalRequest;
   override?: FreezeOverride;
   approvers: string[];
+  /** What a --force goes ahead over, for the audit and the thread. */
+  forced?: string;
 }
 
 export class OperationPipeline<E extends Entity, A extends string> {
@@ -87,9 +89,16 @@ export class OperationPipeline<E extends Entity, A extends string> {
     if (entity.approval && entity.approval.action !== action) {
       return say(`${entity.name} is awaiting approval to ${actionWords(k.kind, entity.approval)}: approve or reject that first.`);
     }
-    const args = { image: opts.image, revision: opts.revision, user: actor.user };
+    const args = { image: opts.image, revision: opts.revision, force: opts.force, user: actor.user };
     const prepared = k.prepare(entity, action, args, this.d.clock());
     if (prepared instanceof Refusal) return say(prepared.reason);
+    const guard = await k.guard?.(entity, action);
+    if (guard && !opts.force) return say(guard.refusal);
+    if (guard) {
+      const refusal = await this.forceRefusal(entity.env, actor.user, action);
+      if (refusal) return say(refusal);
+    }
+    const forced = guard ? { forced: guard.overrides } : {};
     const freeze = await this.d.governance.freeze(k.kind, action, entity.env, actor.user, opts.override, this.d.clock());
     if (!freeze.ok) return say(freeze.reason);
     const override = freeze.override ? { override: freeze.override } : {};
@@ -98,17 +107,29 @@ export class OperationPipeline<E extends Entity, A extends string> {
       const again = this.approvals.retryApproved(entity, action, opts.revision);
       if (again) return this.decided(again, actor);
       const revision = opts.revision !== undefined ? { revision: opts.revision } : {};
-      return this.approvals.request(entity, actor, { action, needed, ...revision, ...override });
+      return this.approvals.request(entity, actor, { action, needed, ...revision, ...(opts.force ? { force: true } : {}), ...override });
     }
-    return this.commit(entity, action, { requester: actor, approvers: [], ...override }, opts);
+    return this.commit(entity, action, { requester: actor, approvers: [], ...override, ...forced }, opts);
+  }
+
+  /** --force goes over other people's releases: where an environment has approvers, only they may. */
+  private async forceRefusal(env: string, user: string, action: string): Promise<string | undefined> {
+    if (!this.d.governance.policy.approvers(env) || (await this.d.governance.isApprover(env, user))) return undefined;
+    return `Only an approver for ${env} can ${actionWords(this.kind.kind, { action })} with --force.`;
   }
 
   /** An approval decision: its answer, or the approved operation run as its requester. */
-  private decided(decision: Decision<E>, actor: Actor): Promise<Outcome> {
-    if ('outcome' in decision) return Promise.resolve(decision.outcome);
+  private async decided(decision: Decision<E>, actor: Actor): Promise<Outcome> {
+    if ('outcome' in decision) return decision.outcome;
     const { entity, request, approvers } = decision.run;
-    const x: Execution = { requester: { user: request.requestedBy, channel: actor.channel }, approval: request, approvers, ...(request.override ? { override: request.override } : {}) };
-    const args = request.revision !== undefined ? { revision: request.revision } : {};
+    // Time has passed since the request: look again at what the action would go over.
+    const guard = await this.kind.guard?.(entity, request.action as A);
+    if (guard && !request.force) return say(`${guard.refusal} The approved request stays open: reject it, or ask again with --force.`);
+    const x: Execution = {
+      requester: { user: request.requestedBy, channel: actor.channel }, approval: request, approvers,
+      ...(request.override ? { override: request.override } : {}), ...(guard ? { forced: guard.overrides } : {}),
+    };
+    const args = { ...(request.revision !== undefined ? { revision: request.revision } : {}), ...(request.force ? { force: true } : {}) };
     return this.commit(entity, request.action as A, x, args);
   }
 
@@ -141,6 +162,7 @@ export class OperationPipeline<E extends Entity, A extends string> {
       k.auditDetail?.(e) ?? '',
       x.approvers.length ? `approved by ${x.approvers.join(', ')}` : '',
       x.override ? `freeze ${x.override.window} overridden by ${x.override.by}: ${x.override.reason}` : '',
+      x.forced ? `forced over: ${x.forced}` : '',
     ].filter(Boolean).join('; ');
     await this.d.audit.record({
       at: now.toISOString(), actor: x.requester.user, action, target: e.id, env: e.env, from: r.before.status, to: e.status, ...(detail ? { detail } : {}),
@@ -148,7 +170,8 @@ export class OperationPipeline<E extends Entity, A extends string> {
     await this.d.notifier.cardChanged(k.ref(e.id));
     const approved = x.approvers.length ? `, approved by ${x.approvers.map((u) => `<@${u}>`).join(', ')}` : '';
     const overridden = x.override ? ` (freeze overridden by <@${x.override.by}>: ${esc(x.override.reason)})` : '';
-    await this.d.notifier.thread(k.ref(e.id), k.startedText(action, e, x.requester.user) + approved + overridden);
+    const forced = x.forced ? `. Forced over: ${esc(x.forced)}` : '';
+    await this.d.notifier.thread(k.ref(e.id), k.startedText(action, e, x.requester.user) + approved + overridden + forced);
     return say(`${k.label(e)} is now ${e.status}.`, true);
   }
 

@@ -88,6 +88,12 @@ export interface ReleasePlatform {
   /** What runs in an environment now, sorted by name. */
   list(env: string): Promise<RunningComponent[]>;
   get(env: string, name: string): Promise<RunningComponent | undefined>;
+  /**
+   * Environments that have components, if the adapter can tell cheaply (the simulated platform
+   * can; on Kubernetes that would need cluster-wide reads, so known environments come from the
+   * bot's own tasks and jobs, and the policy file declares the rest).
+   */
+  environments?(): Promise<string[]>;
 }
 
 /**

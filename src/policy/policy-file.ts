@@ -53,7 +53,10 @@ const PolicyFileSchema = z
   .object({
     operators: z.array(SlackRef).optional(),
     environments: z
-      .record(z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'environment names in lower case letters, digits and "-"'), Environment)
+      .record(
+        z.string().regex(/^[a-z0-9*]([a-z0-9*-]{0,61}[a-z0-9*])?$/, 'environment names in lower case letters, digits and "-", or a glob such as preview-*'),
+        Environment,
+      )
       .optional(),
   })
   .strict();

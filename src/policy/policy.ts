@@ -5,6 +5,7 @@
  * user groups) is the Directory's job.
  */
 import { actionSpec } from '../domain/actions.js';
+import { matchesEnvironment } from '../domain/environments.js';
 import type { EntityKind } from '../domain/entity.js';
 import type { EnvironmentPolicy, PolicyFile } from './policy-file.js';
 
@@ -22,8 +23,18 @@ export class Policy {
     return this.file.operators;
   }
 
+  /** The environments the file declares (names and globs), or undefined when it declares none. */
+  get declared(): string[] | undefined {
+    const keys = Object.keys(this.file.environments ?? {});
+    return keys.length ? keys : undefined;
+  }
+
+  /** The policy of `name`: its own entry, else the first glob entry (`preview-*`) it matches. */
   env(name: string): EnvironmentPolicy {
-    return this.file.environments?.[name] ?? {};
+    const envs = this.file.environments ?? {};
+    if (Object.hasOwn(envs, name)) return envs[name]!;
+    const glob = Object.keys(envs).find((key) => key.includes('*') && matchesEnvironment(key, name));
+    return glob ? envs[glob]! : {};
   }
 
   /** Where cards for `env` go; undefined means the command's channel. */

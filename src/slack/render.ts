@@ -6,6 +6,7 @@ import type { KnownBlock } from '@slack/types';
 import type { Outcome, View } from '../operations/outcome.js';
 import { auditView } from './blocks/audit-view.js';
 import { jobDetail, jobHistory, jobList } from './blocks/job-views.js';
+import { planView } from './blocks/plan-view.js';
 import { componentsView, taskDetail, taskList } from './blocks/task-views.js';
 
 export interface Rendered {
@@ -29,6 +30,8 @@ export function renderView(view: View, now: Date): Rendered {
       return jobList(view.jobs, now, view.filter);
     case 'audit':
       return auditView(view.entries, view.title, now);
+    case 'plan':
+      return planView(view.request, view.components);
   }
 }
 

@@ -281,7 +281,7 @@ environments:
     // Someone else approves: it runs, started in the requester's name.
     expect(await ack(`approve ${asked}`, 'U0DAVE')).toBe(`${asked} is now Releasing.`);
     const done = await bot.waitForTask(asked, (t) => t.status === 'Released');
-    expect(done.releasedBy).toBe('U0CAROL');
+    expect(done.startedBy).toBe('U0CAROL');
 
     const own = await bot.create('own deploy --env qa web=web:1.0', 'U0CAROL');
     expect(await ack(`start ${own}`, 'U0CAROL')).toContain('Waiting for approval');
@@ -444,7 +444,10 @@ describe('an approved start that cannot run yet', () => {
   // needs 0 approvals more."), the requester cannot start again ("already awaiting approval
   // (1/1)"): only another approver, or a reject and a new request, gets it going.
   it('can be run by its approver once the component is free', async () => {
-    const first = await awaitingApproval('first', 'web');
+    // web runs already, so both tasks are upgrades (an upgrade of a missing component is refused at create).
+    await bot.platform.deploy({ opId: 'seed-web', env: 'production', name: 'web', image: 'web:1.0', replicas: 1 });
+    const first = await bot.create('first upgrade --env production web=web:1.5');
+    expect(await ack(`start ${first}`)).toContain('Waiting for approval');
     expect(await ack(`approve ${first}`, 'U0CAROL')).toBe(`${first} is now Releasing.`);
 
     const second = await bot.create('second upgrade --env production web=web:2.0');

@@ -9,6 +9,7 @@ import { CHANNEL, eventually, startTestBot, type TestBot } from '../support/test
 // Everyone operates; production needs U0CAROL's approval, so the audit holds requests, a reject and an approval.
 const POLICY = `
 environments:
+  staging: {}
   production: { approvers: [U0CAROL] }
 `;
 

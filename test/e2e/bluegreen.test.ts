@@ -78,7 +78,7 @@ describe('blue-green jobs', () => {
     expect(Object.keys(healthy.versions)).toEqual(['green']);
     expect(healthy.history.map((h) => [h.revision, h.image, h.outcome, h.by])).toEqual([
       [1, 'web:1.0', 'released', 'U0ALICE'],
-      [2, 'web:2.0', 'released', 'U0BOB'],
+      [2, 'web:2.0', 'released', 'U0CAROL'], // whoever clicked Release, not U0BOB who updated
     ]);
     expect(await serving('web')).toEqual({ serving: 'green', slots: { green: 'web:2.0' } });
     const lines = await thread('web', 'Released in');

@@ -75,3 +75,36 @@ describe('releases on Kubernetes, from Slack', () => {
     await eventually(() => !kube.object('Deployment', 'shop', 'cart-blue'), 5000, 'blue deleted');
   });
 });
+
+describe('plans and guarded rollbacks on Kubernetes', () => {
+  it('plans from a GET of each Deployment: refuses what cannot succeed, shows was -> target', async () => {
+    await bot.command('create g-base deploy --env guard web=registry.local/web:1.0x2');
+    const base = (await bot.tasks.list()).find((t) => t.name === 'g-base')!;
+    await bot.command(`start ${base.id}`);
+    await bot.waitForTask(base.id, (t) => t.status === 'Released', 20_000);
+
+    const refused = bot.ackText(await bot.command('create g-bad upgrade --env guard nosuch=registry.local/nosuch:1.0'));
+    expect(refused).toContain('`nosuch` does not exist in guard: deploy it first');
+    expect((await bot.tasks.list()).some((t) => t.name === 'g-bad')).toBe(false);
+
+    const plan = await bot.command('plan g-up upgrade --env guard web=registry.local/web:2.0');
+    expect(JSON.stringify((plan.json as { blocks?: unknown }).blocks)).toContain('registry.local/web:1.0 (2 replicas) -&gt; registry.local/web:2.0');
+  });
+
+  it('refuses to roll back an older task over a newer one; --force puts the previous image back', async () => {
+    const a = await bot.create('g-a upgrade --env guard web=registry.local/web:2.0');
+    await bot.command(`start ${a}`);
+    await bot.waitForTask(a, (t) => t.status === 'Released', 20_000);
+    const b = await bot.create('g-b upgrade --env guard web=registry.local/web:3.0');
+    await bot.command(`start ${b}`);
+    await bot.waitForTask(b, (t) => t.status === 'Released', 20_000);
+
+    const refused = bot.ackText(await bot.command(`rollback ${a}`));
+    expect(refused).toContain(`\`web\` runs registry.local/web:3.0 (put there by ${b}, g-b), not registry.local/web:2.0`);
+    expect(image('web', 'guard')).toBe('registry.local/web:3.0');
+
+    await bot.command(`rollback ${a} --force`);
+    await bot.waitForTask(a, (t) => t.status === 'Rolled back', 20_000);
+    expect(image('web', 'guard')).toBe('registry.local/web:1.0');
+  });
+});

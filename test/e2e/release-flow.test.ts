@@ -42,7 +42,7 @@ describe('batch release tasks from Slack', () => {
     const click = await bot.click(id, 'release.start', { user: 'U0BOB' });
     expect(click.status).toBe(200);
     const done = await bot.waitForTask(id, (t) => t.status === 'Released');
-    expect(done.releasedBy).toBe('U0BOB');
+    expect(done.startedBy).toBe('U0BOB');
     expect(done.components.every((c) => c.status === 'Released' && c.history.length === 1)).toBe(true);
 
     expect((await bot.platform.list('staging')).map((c) => [c.name, c.image, c.replicas])).toEqual([
@@ -96,7 +96,7 @@ describe('batch release tasks from Slack', () => {
     const card = await bot.card(up);
     await eventually(async () => buttonIds((await bot.card(up))?.blocks).includes('release.retry'), 5000, 'retry button');
     expect(card).toBeDefined();
-    expect(buttonIds((await bot.card(up))!.blocks)).toEqual(['release.retry', 'release.rollback']);
+    expect(buttonIds((await bot.card(up))!.blocks)).toEqual(['release.retry', 'release.rollback', 'release.delete']);
   });
 
   it('Best Effort Off: the first failure stops components not yet started', async () => {
@@ -115,12 +115,13 @@ describe('batch release tasks from Slack', () => {
   });
 
   it('retry re-runs only the failed components', async () => {
-    const base = await bot.create('base deploy --env prod a=img:1 b=img:1');
+    const base = await bot.create('base deploy --env prod a=img:1 b=img:1 c=img:1');
     await bot.command(`start ${base}`);
     await bot.waitForTask(base, (x) => x.status === 'Released');
 
-    // c does not exist in prod yet: its upgrade fails, a and b go through.
+    // c is removed from prod outside the bot after the plan: its upgrade fails, a and b go through.
     const up = await bot.create('up upgrade --env prod a=img:2 b=img:2 c=img:2 --best-effort');
+    await bot.redis.hdel(`${bot.config.REDIS_PREFIX}:sim:env:prod`, 'c');
     await bot.command(`start ${up}`);
     const failed = await bot.waitForTask(up, (x) => x.status === 'Release failed');
     expect(failed.components.find((c) => c.name === 'c')!.error).toBe('c does not exist in prod; deploy it first');
@@ -137,7 +138,8 @@ describe('batch release tasks from Slack', () => {
       ['b', 1],
       ['c', 2],
     ]);
-    expect(await bot.platform.appliedCounts()).toEqual({ 'prod/a': 2, 'prod/b': 2, 'prod/c': 2 });
+    // c: base's deploy, the fix's deploy after it was removed, the retried upgrade.
+    expect(await bot.platform.appliedCounts()).toEqual({ 'prod/a': 2, 'prod/b': 2, 'prod/c': 3 });
     const thread = await eventually(async () => {
       const x = await bot.threadTexts(up);
       return x.some((s) => s.startsWith('Released in')) ? x : undefined;

@@ -258,7 +258,7 @@ describe('refused transitions', () => {
     expect(toBob).toContain(`${id} is Releasing; it can be started only when To release`);
     expect(b.fake.callsTo('chat.postEphemeral').find((c) => c.args.user === 'U0BOB')!.args.channel).toBe(CHANNEL);
     const mid = (await b.tasks.get(id))!;
-    expect([mid.run, mid.releasedBy]).toEqual([releasing.run, 'U0ALICE']);
+    expect([mid.run, mid.startedBy]).toEqual([releasing.run, 'U0ALICE']);
 
     const done = await b.waitForTask(id, (t) => t.status === 'Released');
     const whenReleased = await b.click(id, 'release.start', { user: 'U0CAROL' });
@@ -281,13 +281,13 @@ describe('refused transitions', () => {
 
     const done = await b.waitForTask(id, (t) => t.status === 'Released');
     expect(done.run).toBe(1);
-    expect(['U0ALICE', 'U0BOB']).toContain(done.releasedBy);
+    expect(['U0ALICE', 'U0BOB']).toContain(done.startedBy);
     expect((await auditActions(b, id)).filter((x) => x === 'start')).toHaveLength(1);
     expect(await jobIds(b, 'releases')).toEqual([`run-${id}-1`]);
     expect(await b.platform.appliedCounts()).toEqual({ 'prod/web': 1, 'prod/api': 1 });
 
     // The loser, and only the loser, is told privately.
-    const loser = done.releasedBy === 'U0ALICE' ? 'U0BOB' : 'U0ALICE';
+    const loser = done.startedBy === 'U0ALICE' ? 'U0BOB' : 'U0ALICE';
     await eventually(() => b.fake.callsTo('chat.postEphemeral').length >= 1, 5000, 'one ephemeral refusal');
     await slackIdle(b);
     const ephemerals = b.fake.callsTo('chat.postEphemeral');
@@ -417,7 +417,9 @@ describe('delete', () => {
 describe('component locks', () => {
   it('refuses to start a task whose component another task is releasing, until that task is done', async () => {
     const b = await boot({ SIM_LATENCY_MS: '500' }, 'edge-locks');
-    const a = await b.create('a-deploy deploy --env prod web=web:1.0 api=api:1.0');
+    // api runs in prod already (an upgrade of a missing component is refused at create).
+    await b.platform.deploy({ opId: 'seed-api', env: 'prod', name: 'api', image: 'api:1.0', replicas: 1 });
+    const a = await b.create('a-upgrade upgrade --env prod api=api:1.5');
     const upgrade = await b.create('b-upgrade upgrade --env prod api=api:2.0');
     const elsewhere = await b.create('c-staging deploy --env staging api=api:1.0');
 
@@ -426,7 +428,7 @@ describe('component locks', () => {
     const said = b.ackText(refused);
     expect(said).toContain(a);
     expect(said).toContain('`prod/api`');
-    expect(said).toBe(`Cannot start ${upgrade}: component \`prod/api\` belongs to ${a} (a-deploy, Releasing). Wait for it to finish, or suspend it.`);
+    expect(said).toBe(`Cannot start ${upgrade}: component \`prod/api\` belongs to ${a} (a-upgrade, Releasing). Wait for it to finish, or suspend it.`);
     const waiting = (await b.tasks.get(upgrade))!;
     expect([waiting.status, waiting.run]).toEqual(['To release', 0]);
     expect(await b.redis.get(`${b.config.REDIS_PREFIX}:lock:prod/api`)).toBe(a);
@@ -439,7 +441,7 @@ describe('component locks', () => {
     expect(await b.redis.get(`${b.config.REDIS_PREFIX}:lock:prod/api`)).toBeNull();
     expect(b.ackText(await b.command(`start ${upgrade}`))).toBe(`${upgrade} is now Releasing.`);
     const done = await b.waitForTask(upgrade, (t) => t.status === 'Released');
-    expect(done.components[0]).toMatchObject({ name: 'api', image: 'api:2.0', previousImage: 'api:1.0' });
+    expect(done.components[0]).toMatchObject({ name: 'api', image: 'api:2.0', previousImage: 'api:1.5' });
     await b.waitForTask(elsewhere, (t) => t.status === 'Released');
     expect(await jobIds(b, 'releases')).toEqual([`run-${a}-1`, `run-${upgrade}-1`, `run-${elsewhere}-1`].sort());
   });

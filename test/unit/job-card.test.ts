@@ -5,7 +5,11 @@ import type { ApprovalRequest } from '../../src/domain/approval.js';
 import { JOB_STATUSES, type BlueGreenJob, type JobStatus } from '../../src/domain/bluegreen-job.js';
 import { MAX_BLOCKS, MAX_SECTION_TEXT } from '../../src/slack/blocks/format.js';
 import { JOB_ACTION_IDS, jobButtonValue, jobCard, rollbackOptionText } from '../../src/slack/blocks/job-card.js';
-import { jobDetail, jobHistory, jobList } from '../../src/slack/blocks/job-views.js';
+import { historyLine, jobDetail, jobHistory, jobList } from '../../src/slack/blocks/job-views.js';
+import { historicalVersion } from '../../src/jobs/handlers/run-bluegreen.js';
+import { jobKind } from '../../src/operations/kinds/job-kind.js';
+import type { RunQueue } from '../../src/ports/run-queue.js';
+import { Refusal, type JobStore } from '../../src/store/versioned-store.js';
 import { parseButtonValue } from '../../src/slack/blocks/task-card.js';
 import { actionsBlock, texts } from '../support/blocks.js';
 import { FIXTURE_NOW, JobFactory, daysAgo, releasedVersion } from '../support/factories.js';
@@ -397,5 +401,47 @@ describe('job views', () => {
     const view = jobList(jobs, NOW, {});
     assertLimits(view.blocks);
     expect(texts(view.blocks).join('\n')).toMatch(/…and \d+ more/);
+  });
+});
+
+describe('job history credits whoever decided', () => {
+  // prepare is pure: the store and run queue are never touched.
+  const kind = jobKind({ jobs: {} as JobStore, runs: {} as RunQueue });
+  /** U0CAROL clicks `action` on rev 5, which U0BOB brought up; the version as it joins the history, and its line. */
+  function decided(status: JobStatus, action: 'release' | 'terminate', outcome: 'released' | 'terminated' | 'failed') {
+    const job = withNew(status, { pending: { slot: 'blue', revision: 5, image: 'web:3.0', by: 'U0BOB' } });
+    const next = kind.prepare(job, action, { user: 'U0CAROL' }, NOW);
+    if (next instanceof Refusal) throw new Error(next.reason);
+    const h = historicalVersion(next.pending!, NOW.toISOString(), outcome);
+    return { pending: next.pending!, h, line: historyLine({ ...next, history: [...next.history, h] }, h) };
+  }
+
+  it.each([
+    ['release', 'released'],
+    ['terminate', 'terminated'],
+  ] as const)('%s: credited to whoever clicked it, as the audit is', (action, outcome) => {
+    const { pending, h, line } = decided('Paused', action, outcome);
+    expect(pending).toMatchObject({ by: 'U0BOB', decidedBy: 'U0CAROL' });
+    expect(h.by).toBe('U0CAROL');
+    expect(line).toMatch(new RegExp(`\\*rev 5\\* · \`web:3\\.0\` · ${outcome} · .* · by <@U0CAROL>$`));
+  });
+
+  it('a failed version stays credited to whoever brought it up', () => {
+    const { pending, h, line } = decided('Degraded', 'terminate', 'failed');
+    expect(pending.decidedBy).toBe('U0CAROL');
+    expect(h.by).toBe('U0BOB');
+    expect(line).toMatch(/ · failed · .* · by <@U0BOB>$/);
+  });
+
+  it('update and rollback decide nothing: the new version is credited to whoever brings it up', () => {
+    const update = kind.prepare(JobFactory.create(), 'update', { user: 'U0BOB', image: 'web:3.0' }, NOW);
+    const rollback = kind.prepare(JobFactory.create(), 'rollback', { user: 'U0DAVE', revision: 2 }, NOW);
+    if (update instanceof Refusal || rollback instanceof Refusal) throw new Error('refused');
+    expect(update.pending).toMatchObject({ by: 'U0BOB', image: 'web:3.0' });
+    expect(rollback.pending).toMatchObject({ by: 'U0DAVE', rollbackOf: 2 });
+    expect(update.pending).not.toHaveProperty('decidedBy');
+    expect(rollback.pending).not.toHaveProperty('decidedBy');
+    // The first version, released by its creation, has nobody deciding either.
+    expect(historicalVersion(update.pending!, NOW.toISOString(), 'released').by).toBe('U0BOB');
   });
 });

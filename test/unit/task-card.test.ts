@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ApprovalRequest } from '../../src/domain/approval.js';
-import { TASK_STATUSES, type OperationType, type TaskStatus } from '../../src/domain/release-task.js';
+import { TASK_STATUSES, type OperationType, type ReleaseTask, type TaskStatus } from '../../src/domain/release-task.js';
 import { ACTION_IDS, parseButtonValue, shortDuration, taskCard } from '../../src/slack/blocks/task-card.js';
-import { buttons, sectionTexts, texts } from '../support/blocks.js';
+import { buttons, contextTexts, sectionTexts, texts } from '../support/blocks.js';
 import { TaskFactory, component } from '../support/factories.js';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
@@ -15,13 +15,13 @@ describe('taskCard buttons', () => {
   const expected: Record<TaskStatus, { deploy: string[]; upgrade: string[] }> = {
     'To release': { deploy: ['release.start', 'release.delete'], upgrade: ['release.start', 'release.delete'] },
     Releasing: { deploy: ['release.suspend'], upgrade: ['release.suspend'] },
-    Released: { deploy: [], upgrade: ['release.rollback'] },
-    'Release failed': { deploy: ['release.retry'], upgrade: ['release.retry', 'release.rollback'] },
+    Released: { deploy: ['release.delete'], upgrade: ['release.rollback', 'release.delete'] },
+    'Release failed': { deploy: ['release.retry', 'release.delete'], upgrade: ['release.retry', 'release.rollback', 'release.delete'] },
     'Rolling back': { deploy: [], upgrade: [] },
-    'Rolled back': { deploy: [], upgrade: [] },
-    'Rollback failed': { deploy: ['release.rollback'], upgrade: ['release.rollback'] },
+    'Rolled back': { deploy: ['release.delete'], upgrade: ['release.delete'] },
+    'Rollback failed': { deploy: ['release.rollback', 'release.delete'], upgrade: ['release.rollback', 'release.delete'] },
     Suspending: { deploy: [], upgrade: [] },
-    Suspended: { deploy: ['release.resume'], upgrade: ['release.resume'] },
+    Suspended: { deploy: ['release.resume', 'release.delete'], upgrade: ['release.resume', 'release.delete'] },
   };
 
   it.each(TASK_STATUSES)('%s shows the right buttons for deploy and upgrade', (status) => {
@@ -31,7 +31,7 @@ describe('taskCard buttons', () => {
   });
 
   it('omits the actions block when nothing applies', () => {
-    const { blocks } = taskCard(TaskFactory.create({ status: 'Rolled back' }), NOW);
+    const { blocks } = taskCard(TaskFactory.create({ status: 'Rolling back' }), NOW);
     expect(blocks.some((b) => b.type === 'actions')).toBe(false);
   });
 
@@ -98,7 +98,7 @@ describe('taskCard content', () => {
       sourceEnv: 'staging',
       bestEffort: false,
       description: 'Spring <rollout>',
-      releasedBy: 'U222',
+      startedBy: 'U222',
       startedAt: '2025-03-10T11:00:00Z',
       endedAt: '2025-03-10T11:02:13Z',
       components: [
@@ -117,7 +117,8 @@ describe('taskCard content', () => {
     expect(all).toMatch(/\*Parallel\*\n4/);
     expect(all).toContain('Spring &lt;rollout&gt;');
     expect(all).toContain('Created <!date^1741600800^{date_short_pretty} {time}|2025-03-10T10:00:00.000Z> by <@U111>');
-    expect(all).toContain('Released by <@U222>');
+    expect(all).toContain('Started by <@U222>');
+    expect(all).not.toContain('Released by'); // never reached Released
     expect(all).toContain('took 2m 13s');
     expect(all).toContain('Released 1/2 · Failed 1');
     expect(all).toContain('cloned from staging');
@@ -162,7 +163,64 @@ describe('taskCard content', () => {
     const shownFailed = all.split('\n').filter((l) => l.startsWith('`component')).length;
     const more = Number(/…and (\d+) more failed/.exec(all)?.[1]);
     expect(shownFailed + more).toBe(150);
-    expect(buttons(blocks).map((b) => b.action_id)).toEqual(['release.retry', 'release.rollback']);
+    expect(buttons(blocks).map((b) => b.action_id)).toEqual(['release.retry', 'release.rollback', 'release.delete']);
+  });
+});
+
+describe('taskCard Delete', () => {
+  const confirmText = (status: TaskStatus) =>
+    buttons(taskCard(TaskFactory.create({ status, operation: 'Bulk Upgrade' }), NOW).blocks).find((b) => b.action_id === ACTION_IDS.delete)?.confirm?.text.text;
+
+  it('is on the card in every status the delete command works in, and in no other', () => {
+    const withDelete = TASK_STATUSES.filter((s) => confirmText(s) !== undefined);
+    expect(withDelete).toEqual(['To release', 'Released', 'Release failed', 'Rolled back', 'Rollback failed', 'Suspended']);
+  });
+
+  it('words the confirm dialog for what the status leaves behind', () => {
+    expect(confirmText('To release')).toBe(
+      'Delete web-rollout (rt-7k2f9q)? Nothing has been released yet; the task and its card go away. This cannot be undone.',
+    );
+    expect(confirmText('Released')).toBe(
+      'Delete web-rollout (rt-7k2f9q)? The task and its card go away; what runs in prod stays as it is. This cannot be undone.',
+    );
+    expect(confirmText('Suspended')).toContain('what it released stays in prod and the rest is never released');
+    expect(confirmText('Release failed')).toContain('including what it did release');
+    expect(confirmText('Rollback failed')).toContain('including what it could not roll back');
+    for (const s of ['Released', 'Release failed', 'Rolled back', 'Rollback failed', 'Suspended'] as const) {
+      expect(confirmText(s)).not.toContain('Nothing has been released');
+    }
+  });
+});
+
+describe('taskCard who did what', () => {
+  const RELEASED_AT = '2025-03-10T11:00:00Z';
+  /** The card's who/when context line. */
+  const whoLine = (over: Partial<ReleaseTask>) =>
+    contextTexts(taskCard(TaskFactory.create({ operation: 'Bulk Upgrade', ...over }), NOW).blocks).find((t) => t.startsWith('Created')) ?? '';
+
+  it('after a rollback: Released by the creator, Started by the starter, Rolled back by the roller-back', () => {
+    const line = whoLine({ status: 'Rolled back', releasedAt: RELEASED_AT, startedBy: 'U222', rolledBackBy: 'U333' });
+    expect(line).toMatch(
+      /^Created <!date\^\d+\^[^>]+> by <@U111> · Released by <@U111> <!date\^1741604400\^[^>]+> · Started by <@U222> · Rolled back by <@U333>$/,
+    );
+  });
+
+  it('a task that never reached Released has no Released by', () => {
+    expect(whoLine({ status: 'Releasing', startedBy: 'U222' })).not.toContain('Released by');
+    expect(whoLine({ status: 'Releasing', startedBy: 'U222' })).toContain('Started by <@U222>');
+  });
+
+  it('says Rollback by until the rollback has succeeded', () => {
+    expect(whoLine({ status: 'Rolling back', releasedAt: RELEASED_AT, rolledBackBy: 'U333' })).toContain(' · Rollback by <@U333>');
+    expect(whoLine({ status: 'Rollback failed', releasedAt: RELEASED_AT, rolledBackBy: 'U333' })).not.toContain('Rolled back by');
+  });
+
+  it('an old task: its releasedBy was whoever started the last run, so it shows as Started by', () => {
+    const line = whoLine({ status: 'Released', releasedAt: RELEASED_AT, releasedBy: 'U444' });
+    expect(line).toContain('Released by <@U111>');
+    expect(line).toContain('Started by <@U444>');
+    expect(line).not.toContain('Released by <@U444>');
+    expect(whoLine({ status: 'Released', releasedBy: 'U444', startedBy: 'U222' })).toContain('Started by <@U222>');
   });
 });
 

@@ -67,11 +67,14 @@ describe('runKind', () => {
 });
 
 describe('prepareRun', () => {
-  it('start: increments run, sets releasedBy and startedAt, clears endedAt, leaves components alone', () => {
+  it('start: increments run, sets startedBy and startedAt, clears endedAt, leaves components alone', () => {
     const { task, snapshot } = frozen(Tasks.create({ components: [comp('api'), comp('web')], endedAt: EARLIER }));
     const next = prepareRun(task, 'start', 'UALICE', T0);
     expect(next.run).toBe(1);
-    expect(next.releasedBy).toBe('UALICE');
+    expect(next.startedBy).toBe('UALICE');
+    // Released By is the creator's, read from createdBy: a run never writes releasedBy.
+    expect(next).not.toHaveProperty('releasedBy');
+    expect(next).not.toHaveProperty('rolledBackBy');
     expect(next.startedAt).toBe(T0.toISOString());
     expect(next).not.toHaveProperty('endedAt');
     expect(next.components).toEqual(snapshot.components);
@@ -89,7 +92,8 @@ describe('prepareRun', () => {
     );
     const next = prepareRun(task, 'resume', 'UBOB', T1);
     expect(next.run).toBe(2);
-    expect(next.releasedBy).toBe('UBOB');
+    expect(next.startedBy).toBe('UBOB');
+    expect(next.releasedBy).toBe('UALICE'); // a legacy value is left as it was, not rewritten
     expect(next.startedAt).toBe(T1.toISOString());
     expect(next).not.toHaveProperty('endedAt');
     expect(next.components).toEqual(snapshot.components);
@@ -107,7 +111,8 @@ describe('prepareRun', () => {
     const next = prepareRun(task, 'retry', 'UBOB', T1);
 
     expect(next.run).toBe(2);
-    expect(next.releasedBy).toBe('UBOB');
+    expect(next.startedBy).toBe('UBOB');
+    expect(next).not.toHaveProperty('releasedBy');
     expect(next.startedAt).toBe(T1.toISOString());
     expect(next).not.toHaveProperty('endedAt');
     expect(byName(next, 'api')).toEqual(snapshot.components[0]);
@@ -126,11 +131,15 @@ describe('prepareRun', () => {
       comp('queue', 'Rolled back', { endedAt: EARLIER, image: 'queue:v1' }),
       comp('mail', 'Not released'),
     ];
-    const { task, snapshot } = frozen(Tasks.create({ components, status: 'Rollback failed', run: 3, endedAt: EARLIER }));
+    const { task, snapshot } = frozen(
+      Tasks.create({ components, status: 'Rollback failed', run: 3, endedAt: EARLIER, startedBy: 'UBOB', rolledBackBy: 'UDAVE' }),
+    );
     const next = prepareRun(task, 'rollback', 'UCAROL', T2);
 
     expect(next.run).toBe(4);
-    expect(next.releasedBy).toBe('UCAROL');
+    expect(next.rolledBackBy).toBe('UCAROL');
+    expect(next.startedBy).toBe('UBOB'); // who started the release run is still who started it
+    expect(next).not.toHaveProperty('releasedBy');
     expect(next.startedAt).toBe(T2.toISOString());
     expect(next).not.toHaveProperty('endedAt');
     expect(byName(next, 'api')).toEqual({ name: 'api', status: 'Rolling back', image: 'api:v2', previousImage: 'api:v1', history: [] });
@@ -139,6 +148,11 @@ describe('prepareRun', () => {
       expect(byName(next, name)).toEqual(snapshot.components[i]);
     }
     expect(task).toEqual(snapshot);
+  });
+
+  it.each(['suspend', 'delete'] as const)('%s records nobody as starter or roller-back', (action) => {
+    const next = prepareRun(Tasks.create({ startedBy: 'UBOB' }), action, 'UCAROL', T0);
+    expect([next.startedBy, next.rolledBackBy, next.releasedBy]).toEqual(['UBOB', undefined, undefined]);
   });
 
   it.each(['start', 'resume', 'suspend', 'delete'] as const)('%s does not touch components', (action) => {

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
+import { parseReleaseCommand } from '../../src/commands/release-grammar.js';
 import type { AuditEntry } from '../../src/domain/audit.js';
 import type { ComponentEvent } from '../../src/domain/release-task.js';
 import type { RunningComponent } from '../../src/platform/port.js';
@@ -65,6 +66,12 @@ describe('taskDetail', () => {
     expect(all.indexOf('system transition')).toBeLessThan(all.indexOf('action-14'));
   });
 
+  it('says who did what like the card: Released by the creator, Started by, Rolled back by', () => {
+    const task = Tasks.create({ status: 'Rolled back', createdBy: 'U0ALICE', releasedAt: '2025-03-10T10:05:00Z', startedBy: 'U0BOB', rolledBackBy: 'U0CAROL' });
+    const all = texts(taskDetail(task, [], NOW).blocks).join('\n');
+    expect(all).toMatch(/ · Released by <@U0ALICE> <!date\^\d+\^[^>]+> · Started by <@U0BOB> · Rolled back by <@U0CAROL>/);
+  });
+
   it('shows the source environment for clone', () => {
     const task = Tasks.create({ operation: 'Bulk Clone', sourceEnv: 'staging', components: [component('web', { image: undefined })] });
     expect(texts(taskDetail(task, [], NOW).blocks).join('\n')).toContain('`web` · from staging');
@@ -121,6 +128,23 @@ describe('taskList', () => {
     expect(all).toContain('`rt-39`');
     expect(all).not.toContain('`rt-40`');
     expect(all).toContain('…and 15 more');
+  });
+
+  it('suggests narrowing with a command the parser accepts (round trip)', () => {
+    const tasks = Array.from({ length: 41 }, (_, i) => Tasks.create({ id: `rt-${i}` }));
+    const all = texts(taskList(tasks, NOW, {}).blocks).join('\n');
+    // The hint as the user reads it in Slack (mrkdwn entities decoded), placeholders filled in.
+    const hint = /narrow with `([^`]+)`/.exec(all)?.[1]?.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    expect(hint).toBe('/release list --status "<label>" --env <env>');
+    const typed = hint!.replace('<label>', 'Release failed').replace('<env>', 'prod').replace(/^\/release /, '');
+    expect(parseReleaseCommand(typed)).toEqual({ ok: true, command: { kind: 'list', status: 'Release failed', env: 'prod' } });
+  });
+
+  it('does not suggest narrowing when both filters are already set', () => {
+    const tasks = Array.from({ length: 41 }, (_, i) => Tasks.create({ id: `rt-${i}` }));
+    const all = texts(taskList(tasks, NOW, { status: 'To release', env: 'prod' }).blocks).join('\n');
+    expect(all).toContain('…and 1 more');
+    expect(all).not.toContain('narrow with');
   });
 });
 

@@ -8,7 +8,7 @@
  * Resumable: the job in Redis says which step is next, and every platform call is safe to repeat,
  * so a run picked up after its worker died between the switch and the delete just deletes.
  */
-import { otherSlot, type BlueGreenJob, type HistoricalVersion, type MainVersion } from '../../domain/bluegreen-job.js';
+import { otherSlot, type BlueGreenJob, type HistoricalVersion, type MainVersion, type PendingVersion } from '../../domain/bluegreen-job.js';
 import { jobEvent, type JobEvent } from '../../domain/bluegreen-machine.js';
 import type { OperationMetrics } from '../../ports/metrics.js';
 import type { Platform } from '../../platform/port.js';
@@ -47,7 +47,7 @@ export function runBlueGreenHandler(d: RunBlueGreenDeps) {
           const version: MainVersion = { slot: p.slot, revision: p.revision, image: p.image, replicas: j.replicas, createdAt: now };
           if (!first) return { ...j, versions: { ...j.versions, [p.slot]: version } };
           const { pending: _p, ...rest } = j;
-          return { ...rest, versions: { [p.slot]: version }, active: p.slot, stable: p.slot, history: [...j.history, historical(p, now, 'released')] };
+          return { ...rest, versions: { [p.slot]: version }, active: p.slot, stable: p.slot, history: [...j.history, historicalVersion(p, now, 'released')] };
         });
       }
       case 'Promoting': {
@@ -63,7 +63,7 @@ export function runBlueGreenHandler(d: RunBlueGreenDeps) {
         return settle(d, job, 'promoted', (j, now) => {
           const { pending: _p, degradedReason: _r, ...rest } = j;
           const kept = j.versions[p.slot];
-          return { ...rest, versions: kept ? { [p.slot]: kept } : {}, active: p.slot, stable: p.slot, history: [...j.history, historical(p, now, 'released')] };
+          return { ...rest, versions: kept ? { [p.slot]: kept } : {}, active: p.slot, stable: p.slot, history: [...j.history, historicalVersion(p, now, 'released')] };
         });
       }
       case 'Terminating': {
@@ -71,7 +71,7 @@ export function runBlueGreenHandler(d: RunBlueGreenDeps) {
         return settle(d, job, 'terminated', (j, now) => {
           const { pending: _p, degradedReason: reason, ...rest } = j;
           const { [p.slot]: _gone, ...versions } = j.versions;
-          return { ...rest, versions, history: [...j.history, historical(p, now, reason ? 'failed' : 'terminated')] };
+          return { ...rest, versions, history: [...j.history, historicalVersion(p, now, reason ? 'failed' : 'terminated')] };
         });
       }
       default:
@@ -97,8 +97,14 @@ export function abandonBlueGreenRun(d: RunBlueGreenDeps) {
   };
 }
 
-function historical(p: NonNullable<BlueGreenJob['pending']>, at: string, outcome: HistoricalVersion['outcome']): HistoricalVersion {
-  return { revision: p.revision, image: p.image, at, by: p.by, outcome, ...(p.rollbackOf ? { rollbackOf: p.rollbackOf } : {}) };
+/**
+ * The pending version as it joins the history. A Release or Terminate is credited to whoever
+ * clicked it (decidedBy, the audit's actor); a version that failed, or the first one (released
+ * by its creation), to whoever brought it up.
+ */
+export function historicalVersion(p: PendingVersion, at: string, outcome: HistoricalVersion['outcome']): HistoricalVersion {
+  const by = outcome === 'failed' ? p.by : (p.decidedBy ?? p.by);
+  return { revision: p.revision, image: p.image, at, by, outcome, ...(p.rollbackOf ? { rollbackOf: p.rollbackOf } : {}) };
 }
 
 /** Move the job on with a worker event, then audit, card and thread. */

@@ -18,7 +18,9 @@ import {
   stopRemaining,
   type StepResult,
 } from '../../domain/task-run.js';
+import { planDrift } from '../../domain/plan.js';
 import { systemTransition, type SystemEvent } from '../../domain/task-machine.js';
+import { readComponents } from '../../platform/read.js';
 import type { Platform } from '../../platform/port.js';
 import { esc, shortDuration } from '../../text.js';
 import { DelayedError } from 'bullmq';
@@ -46,6 +48,8 @@ export function runTaskHandler(d: RunTaskDeps) {
     const current = (t: ReleaseTask | undefined): t is ReleaseTask => !!t && t.run === run && isActive(t.status);
     let task = await d.tasks.get(taskId);
     if (!current(task)) return; // settled already, deleted, or superseded by a later run
+
+    if (task.run === 1 && task.planCheckedRun !== run) await tellDrift(d, task);
 
     const inFlight = new Map<string, Promise<void>>();
     let stopped = false; // best effort Off and a component failed
@@ -118,9 +122,37 @@ export function abandonTaskRun(d: RunTaskDeps) {
   };
 }
 
+/**
+ * The first run of a task (its start) reads the plan again: what changed since create is named
+ * in the thread before anything is released. Told once: the mark and the check are one write.
+ */
+async function tellDrift(d: RunTaskDeps, task: ReleaseTask): Promise<void> {
+  const names = pendingComponents(task).map((c) => c.name);
+  const drift = planDrift(task, await readComponents(d.platform, task.env, names), names);
+  const marked = await d.tasks.update(task.id, (t) => (t.run === task.run && t.planCheckedRun !== task.run ? { ...t, planCheckedRun: task.run } : new Refusal('told')));
+  if (!marked.ok || drift.length === 0) return;
+  await d.notifier.thread(
+    taskRef(task.id),
+    `Changed since the plan (${drift.length}): ${drift.map(esc).join('; ')}. The release goes ahead with the planned targets.`,
+  );
+}
+
+/**
+ * A rollback step puts the previous image back only over the image this task put there; the
+ * operation checked that already, this closes the race with anything released since.
+ */
+async function rollbackRefusal(p: Platform, task: ReleaseTask, c: ComponentState): Promise<string | undefined> {
+  if (task.rollbackForced) return undefined;
+  const runs = (await p.get(task.env, c.name))?.image;
+  if (runs === c.image || runs === c.previousImage) return undefined;
+  return `not rolled back: it runs ${runs ?? 'nothing'} now, not ${c.image} that this task put there (roll back the newer release first, or --force)`;
+}
+
 async function callPlatform(p: Platform, task: ReleaseTask, c: ComponentState): Promise<StepResult> {
   const opId = `${task.id}-${task.run}-${c.name}`;
   try {
+    const changed = runKind(task) === 'rollback' ? await rollbackRefusal(p, task, c) : undefined;
+    if (changed) return { ok: false, error: changed };
     const out =
       runKind(task) === 'rollback'
         ? await p.upgrade({ opId, env: task.env, name: c.name, image: c.previousImage! })
@@ -178,8 +210,10 @@ function summary(t: ReleaseTask, now: Date): string {
     .filter((c) => t.status !== 'Rollback failed' || c.status === 'Rollback failed')
     .map((c) => `\`${c.name}\``);
   switch (t.status) {
-    case 'Released':
-      return `Released in ${took}: ${count('Released')}/${total} components`;
+    case 'Released': {
+      const same = count('No change');
+      return `Released in ${took}: ${count('Released')}/${total} components${same ? ` (${same} no change)` : ''}`;
+    }
     case 'Release failed': {
       const notReleased = count('Not released');
       return (

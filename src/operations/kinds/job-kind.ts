@@ -28,7 +28,12 @@ export function jobKind(d: { jobs: JobStore; runs: RunQueue }): KindDescriptor<B
     transition: jobTransition,
     prepare: (j, action, args, now) => {
       const next = withPending(j, action, args);
-      return next instanceof Refusal ? next : { ...next, run: j.run + 1, updatedAt: now.toISOString() };
+      if (next instanceof Refusal) return next;
+      // History credits a Release or Terminate to whoever asked for it (the audit's actor), not
+      // to whoever brought the version up; the worker reads it off the pending version.
+      const p = next.pending;
+      const decided = (action === 'release' || action === 'terminate') && p ? { pending: { ...p, decidedBy: args.user } } : {};
+      return { ...next, ...decided, run: j.run + 1, updatedAt: now.toISOString() };
     },
     enqueue: (j) => d.runs.jobRun(j),
     auditDetail: (j) => (j.pending ? `rev ${j.pending.revision} ${j.pending.image}` : undefined),

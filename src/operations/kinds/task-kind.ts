@@ -6,18 +6,28 @@ import { taskRef } from '../../domain/entity.js';
 import type { TaskAction } from '../../domain/actions.js';
 import { componentKey, isActive, type ReleaseTask } from '../../domain/release-task.js';
 import { userTransition } from '../../domain/task-machine.js';
+import { rollbackConflicts, type RollbackConflict } from '../../domain/plan.js';
 import { pendingComponents, prepareRun } from '../../domain/task-run.js';
+import type { ReleasePlatform } from '../../platform/port.js';
+import { readComponents } from '../../platform/read.js';
 import type { RunQueue } from '../../ports/run-queue.js';
 import type { ComponentLocks } from '../../store/locks.js';
 import type { TaskStore } from '../../store/versioned-store.js';
-import type { KindDescriptor } from '../kind.js';
+import type { GuardFinding, KindDescriptor } from '../kind.js';
 import { say, type Outcome } from '../outcome.js';
 
 export function taskNotFound(taskId: string): Outcome {
   return say(`No release task ${taskId}. \`/release list\` shows the tasks there are.`);
 }
 
-export function taskKind(d: { tasks: TaskStore; locks: ComponentLocks; runs: RunQueue }): KindDescriptor<ReleaseTask, TaskAction> {
+export interface TaskKindDeps {
+  tasks: TaskStore;
+  locks: ComponentLocks;
+  runs: RunQueue;
+  platform: Pick<ReleasePlatform, 'get'>;
+}
+
+export function taskKind(d: TaskKindDeps): KindDescriptor<ReleaseTask, TaskAction> {
   return {
     kind: 'task',
     store: d.tasks,
@@ -29,7 +39,13 @@ export function taskKind(d: { tasks: TaskStore; locks: ComponentLocks; runs: Run
     state: (t) => `${t.id} is ${t.status}`,
     notFound: taskNotFound,
     transition: userTransition,
-    prepare: (t, action, args, now) => (action === 'suspend' ? t : prepareRun(t, action, args.user, now)),
+    prepare: (t, action, args, now) => {
+      if (action === 'suspend') return t;
+      const { rollbackForced: _was, ...next } = prepareRun(t, action, args.user, now);
+      // The worker checks each component again before it rolls it back, unless this was forced.
+      return action === 'rollback' && args.force ? { ...next, rollbackForced: true } : next;
+    },
+    guard: (t, action) => (action === 'rollback' ? rollbackGuard(d, t) : Promise.resolve(undefined)),
     enqueue: async (t, action) => {
       if (action !== 'suspend') await d.runs.taskRun(t);
     },
@@ -89,4 +105,40 @@ function startedText(action: TaskAction, t: ReleaseTask, user: string): string {
     case 'delete':
       return `Deleted by <@${user}>`;
   }
+}
+
+/**
+ * A rollback puts each component's previous image back. If a component no longer runs the image
+ * this task put there, that would silently undo a newer release: refuse, naming who put what there.
+ */
+async function rollbackGuard(d: TaskKindDeps, task: ReleaseTask): Promise<GuardFinding | undefined> {
+  const names = task.components.filter((c) => c.previousImage).map((c) => c.name);
+  const conflicts = rollbackConflicts(task, await readComponents(d.platform, task.env, names));
+  if (conflicts.length === 0) return undefined;
+  const newer = await newerTasks(d.tasks, task, conflicts);
+  const phrase = (c: RollbackConflict) => {
+    const by = newer.get(c.name);
+    return `\`${c.name}\` runs ${c.runs ?? 'nothing'}${by ? ` (put there by ${by.id}, ${by.name})` : ' (changed outside this task)'}, not ${c.put}`;
+  };
+  const lines = conflicts.map(phrase);
+  const first = [...new Set([...newer.values()].map((t) => `\`/release rollback ${t.id}\``))];
+  return {
+    refusal:
+      `Cannot roll back ${task.id}: ${conflicts.length} component(s) changed since it released them, and a rollback would undo that:\n` +
+      lines.map((l) => `• ${l}`).join('\n') +
+      `\nNothing was changed. ${first.length ? `Roll back the newer task first (${first.join(', ')}), or` : 'To'} put the previous images back anyway: ` +
+      `\`/release rollback ${task.id} --force\`.`,
+    overrides: lines.join('; '),
+  };
+}
+
+/** For each conflicting component, the newest other task in the environment that released what runs now. */
+async function newerTasks(tasks: TaskStore, task: ReleaseTask, conflicts: RollbackConflict[]): Promise<Map<string, ReleaseTask>> {
+  const out = new Map<string, ReleaseTask>();
+  const candidates = (await tasks.list()).filter((t) => t.id !== task.id && t.env === task.env);
+  for (const c of conflicts) {
+    const by = candidates.find((t) => t.components.some((x) => x.name === c.name && x.status === 'Released' && (x.image ?? x.plan?.target) === c.runs));
+    if (by) out.set(c.name, by);
+  }
+  return out;
 }

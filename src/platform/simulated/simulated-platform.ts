@@ -112,6 +112,10 @@ export class SimulatedPlatform implements Platform {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  async environments(): Promise<string[]> {
+    return this.redis.smembers(this.k.simEnvs);
+  }
+
   async get(env: string, name: string): Promise<RunningComponent | undefined> {
     const json = await this.redis.hget(this.k.simEnv(env), name);
     return json ? (JSON.parse(json) as RunningComponent) : undefined;

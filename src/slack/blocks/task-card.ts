@@ -5,6 +5,7 @@
 import type { ActionsBlock, Button, KnownBlock, SectionBlock } from '@slack/types';
 import { buttonValue as controlValue } from '../../commands/button-value.js';
 import { TASK_ACTIONS, type TaskAction } from '../../domain/actions.js';
+import { planLine } from '../../domain/plan.js';
 import {
   COMPONENT_STATUSES,
   isActive,
@@ -97,20 +98,43 @@ function rollbackButton(task: ReleaseTask): Button {
   });
 }
 
+/**
+ * What Delete leaves behind, per status it works in (the delete rule of task-machine.ts); the
+ * confirm dialog says it so nobody expects Delete to undo a release or stop one.
+ */
+const DELETE_NOTES: Partial<Record<ReleaseTask['status'], (task: ReleaseTask) => string>> = {
+  'To release': () => 'Nothing has been released yet; the task and its card go away.',
+  Released: (t) => `The task and its card go away; what runs in ${t.env} stays as it is.`,
+  'Release failed': (t) => `The task and its card go away; what runs in ${t.env} stays as it is, including what it did release.`,
+  'Rolled back': (t) => `The task and its card go away; what runs in ${t.env} stays as it is.`,
+  'Rollback failed': (t) => `The task and its card go away; what runs in ${t.env} stays as it is, including what it could not roll back.`,
+  Suspended: (t) => `The task and its card go away; what it released stays in ${t.env} and the rest is never released.`,
+};
+
+/** Delete, where the delete command works: never while a run is in flight. */
+function deleteButtons(task: ReleaseTask): Button[] {
+  const note = DELETE_NOTES[task.status];
+  if (!note) return [];
+  return [
+    button(task, 'delete', 'Delete', 'danger', {
+      title: 'Delete release task?',
+      text: `Delete ${plainName(task)}? ${note(task)} This cannot be undone.`,
+      ok: 'Delete',
+      danger: true,
+    }),
+  ];
+}
+
 /** The buttons that make sense for the task's status (empty: no actions block). */
 export function taskButtons(task: ReleaseTask): Button[] {
+  return [...runButtons(task), ...deleteButtons(task)];
+}
+
+function runButtons(task: ReleaseTask): Button[] {
   const upgrade = task.operation === 'Bulk Upgrade';
   switch (task.status) {
     case 'To release':
-      return [
-        button(task, 'start', 'Release', 'primary'),
-        button(task, 'delete', 'Delete', 'danger', {
-          title: 'Delete release task?',
-          text: `Delete ${plainName(task)}? Nothing has been released yet; the task and its card go away. This cannot be undone.`,
-          ok: 'Delete',
-          danger: true,
-        }),
-      ];
+      return [button(task, 'start', 'Release', 'primary')];
     case 'Releasing':
       return [
         button(task, 'suspend', 'Suspend', undefined, {
@@ -152,6 +176,22 @@ export function fallbackText(task: ReleaseTask): string {
   return task.approval ? `${text}, ${awaitingApprovalText(task.approval)}` : text;
 }
 
+/**
+ * "Released by <creator> <when> · Started by <@U> · Rolled back by <@U>". The manual defines
+ * Released By as the task's creator; who started the last run and who rolled it back are their own
+ * entries, so a rollback never rewrites who released. Tasks from before startedBy kept the starter
+ * in releasedBy.
+ */
+function whoRan(task: ReleaseTask): string[] {
+  const parts: string[] = [];
+  if (task.releasedAt) parts.push(`Released by ${actor(task.createdBy)} ${slackDate(task.releasedAt)}`);
+  const starter = task.startedBy ?? task.releasedBy;
+  if (starter) parts.push(`Started by ${actor(starter)}`);
+  // Until the rollback has succeeded (Rolling back, Rollback failed) it is only "Rollback by".
+  if (task.rolledBackBy) parts.push(`${task.status === 'Rolled back' ? 'Rolled back' : 'Rollback'} by ${actor(task.rolledBackBy)}`);
+  return parts;
+}
+
 /** Header, info fields, description, who/when context and progress: shared by card and detail. */
 export function taskInfoBlocks(task: ReleaseTask, now: Date): KnownBlock[] {
   const env = task.operation === 'Bulk Clone' && task.sourceEnv ? `${esc(task.env)} (from ${esc(task.sourceEnv)})` : esc(task.env);
@@ -169,9 +209,7 @@ export function taskInfoBlocks(task: ReleaseTask, now: Date): KnownBlock[] {
   const blocks: KnownBlock[] = [header(task.name), fields];
   if (task.description) blocks.push(section(esc(truncate(task.description, 2000))));
 
-  const who = [`Created ${slackDate(task.createdAt)} by ${actor(task.createdBy)}`];
-  if (task.releasedBy) who.push(`Released by ${actor(task.releasedBy)}`);
-  if (task.releasedAt) who.push(`Released ${slackDate(task.releasedAt)}`);
+  const who = [`Created ${slackDate(task.createdAt)} by ${actor(task.createdBy)}`, ...whoRan(task)];
   const ms = elapsedMs(task.startedAt, isActive(task.status) ? undefined : task.endedAt, now);
   if (ms !== undefined && isActive(task.status)) who.push(`running for ${shortDuration(ms)}`);
   else if (ms !== undefined && task.endedAt) who.push(`took ${shortDuration(ms)}`);
@@ -183,7 +221,10 @@ export function taskInfoBlocks(task: ReleaseTask, now: Date): KnownBlock[] {
 /** "`web` :white_check_mark: Released — registry/web:1.4 · 3 replicas — _error_" */
 export function componentLine(task: ReleaseTask, c: ComponentState): string {
   let line = `${code(c.name)} ${componentStatusLabel(c.status)}`;
-  if (c.image) line += ` — ${esc(c.image)}`;
+  // The plan (what ran at create -> the target) where the task has one; older tasks show the target.
+  const plan = planLine(c);
+  if (plan) line += ` — ${esc(plan)}${task.operation === 'Bulk Clone' && task.sourceEnv ? ` (from ${esc(task.sourceEnv)})` : ''}`;
+  else if (c.image) line += ` — ${esc(c.image)}`;
   else if (task.operation === 'Bulk Clone' && task.sourceEnv) line += ` — cloned from ${esc(task.sourceEnv)}`;
   if (task.operation === 'Bulk Deploy') line += ` · ${c.replicas ?? 1} replica${(c.replicas ?? 1) === 1 ? '' : 's'}`;
   if (c.error && FAILED_COMPONENT_STATUSES.includes(c.status)) line += ` — _${esc(truncate(c.error.replace(/\s+/g, ' '), ERROR_CHARS))}_`;

@@ -3,7 +3,9 @@
  * Pure Block Kit builders: no I/O, `now` passed in. Every view stays within Slack's limits
  * (at most 50 blocks, every section text under 3000 characters).
  */
+import { planLine } from '../../domain/plan.js';
 import type { KnownBlock } from '@slack/types';
+import { RELEASE_USAGE } from '../../commands/release-grammar.js';
 import type { AuditEntry } from '../../domain/audit.js';
 import type { ComponentEvent, ComponentState, ReleaseTask } from '../../domain/release-task.js';
 import type { RunningComponent } from '../../platform/port.js';
@@ -48,7 +50,9 @@ function detailOrder(c: ComponentState): number {
 
 function infoLine(task: ReleaseTask, c: ComponentState): string {
   const parts = [code(c.name)];
-  if (c.image) parts.push(`image ${esc(c.image)}`);
+  const plan = planLine(c);
+  if (plan) parts.push(`plan ${esc(plan)}`);
+  else if (c.image) parts.push(`image ${esc(c.image)}`);
   if (task.operation === 'Bulk Deploy') parts.push(`${c.replicas ?? 1} replica${(c.replicas ?? 1) === 1 ? '' : 's'}`);
   if (task.operation === 'Bulk Clone' && task.sourceEnv) parts.push(`from ${esc(task.sourceEnv)}`);
   if (c.previousImage) parts.push(`previous ${esc(c.previousImage)}`);
@@ -124,7 +128,13 @@ function filterText(filter: { status?: string; env?: string }): string {
   return parts.length > 0 ? parts.join(', ') : 'no filter';
 }
 
-/** `/release list [status] [env]`: one line per task, newest first as given. */
+/**
+ * The form a long list suggests to narrow it: the grammar's own usage line with both filters
+ * written out, so the hint is always something `/release list` accepts.
+ */
+export const LIST_NARROW_FORM = RELEASE_USAGE.list.replace(/[[\]]/g, '');
+
+/** `/release list [--status "<label>"] [--env <env>]`: one line per task, newest first as given. */
 export function taskList(tasks: ReleaseTask[], now: Date, filter: { status?: string; env?: string }): View {
   if (tasks.length === 0) {
     const text = `No release tasks match (${filterText(filter)}).`;
@@ -136,7 +146,9 @@ export function taskList(tasks: ReleaseTask[], now: Date, filter: { status?: str
       `${esc(t.env)} · ${ago(t.createdAt, now)}`,
   );
   const extra = tasks.length - lines.length;
-  if (extra > 0) lines.push(`…and ${extra} more — narrow with \`/release list <status> <env>\``);
+  // With both filters set there is nothing left to narrow by.
+  const narrow = filter.status && filter.env ? '' : ` — narrow with \`${esc(LIST_NARROW_FORM)}\``;
+  if (extra > 0) lines.push(`…and ${extra} more${narrow}`);
   const title = `*Release tasks* (${tasks.length}; ${filterText(filter)})`;
   const chunks = packLines([title, ...lines], MAX_BLOCKS, (n) => `…and ${n + extra - (extra > 0 ? 1 : 0)} more`);
   return { text: `${tasks.length} release task${tasks.length === 1 ? '' : 's'}`, blocks: chunks.map(section) };
