@@ -34,8 +34,8 @@ export class BlueGreenOperations {
   async handle(cmd: BlueGreenCommand, actor: Actor): Promise<Outcome> {
     if (isAction(cmd.kind)) {
       // Every action command names its job; update adds an image, rollback a revision.
-      const { job, override, image, revision } = cmd as { job: string; override?: string; image?: string; revision?: number };
-      const args = { ...(override ? { override } : {}), ...(image ? { image } : {}), ...(revision !== undefined ? { revision } : {}) };
+      const { job, override, image, revision, force } = cmd as { job: string; override?: string; image?: string; revision?: number; force?: true };
+      const args = { ...(override ? { override } : {}), ...(image ? { image } : {}), ...(revision !== undefined ? { revision } : {}), ...(force ? { force } : {}) };
       return this.pipeline.act(job, cmd.kind, actor, args);
     }
     switch (cmd.kind) {

@@ -181,4 +181,30 @@ environments:
     await bot.waitForTask(a, (t) => t.status === 'Rolled back');
     expect(await bot.platform.get('staging', 'c1')).toMatchObject({ image: 'c1:1.0' });
   });
+
+  it('blue-green: refuses a rollback when what serves was changed outside the bot; --force goes ahead', async () => {
+    bot = await startTestBot({}, 'guard-bg');
+    const bg = async (text: string) => bot!.ackText(await bot!.command(text, { command: '/bluegreen' }));
+    await bg('create shop --env staging --workload shop --image shop:1.0');
+    await bot.jobUntil('shop', 'Healthy');
+    await bg('update shop shop:2.0');
+    await bot.jobUntil('shop', 'Paused');
+    await bg('release shop');
+    const job = await bot.jobUntil('shop', 'Healthy');
+    expect(job.active).toBe('green');
+
+    // Someone switches the traffic by hand to an image the job never released.
+    await bot.platform.bgDeploySlot({ opId: 'by-hand', env: 'staging', workload: 'shop', slot: 'blue', image: 'shop:9.9', replicas: 1 });
+    await bot.platform.bgSwitch({ env: 'staging', workload: 'shop', slot: 'blue' });
+
+    const refused = await bg('rollback shop 1');
+    expect(refused).toBe(
+      'Cannot roll back shop: staging/shop: blue serves shop:9.9, not rev 2 (shop:2.0) that this job released; it was changed outside the bot, ' +
+        'and a rollback would replace it. Nothing was changed. Look at what serves first, or roll back anyway: `/bluegreen rollback shop <revision> --force`.',
+    );
+    expect((await bot.jobs.get('shop'))!.status).toBe('Healthy');
+    expect(await bg('rollback shop 1 --force')).toBe('shop is now Progressing.');
+    const entry = (await auditOf('shop')).find((e) => e.action === 'rollback')!;
+    expect(entry.detail).toContain('forced over: staging/shop: blue serves shop:9.9');
+  });
 });

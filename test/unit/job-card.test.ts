@@ -7,7 +7,7 @@ import { MAX_BLOCKS, MAX_SECTION_TEXT } from '../../src/slack/blocks/format.js';
 import { JOB_ACTION_IDS, jobButtonValue, jobCard, rollbackOptionText } from '../../src/slack/blocks/job-card.js';
 import { historyLine, jobDetail, jobHistory, jobList } from '../../src/slack/blocks/job-views.js';
 import { historicalVersion } from '../../src/jobs/handlers/run-bluegreen.js';
-import { jobKind } from '../../src/operations/kinds/job-kind.js';
+import { jobKind, type JobKindDeps } from '../../src/operations/kinds/job-kind.js';
 import type { RunQueue } from '../../src/ports/run-queue.js';
 import { Refusal, type JobStore } from '../../src/store/versioned-store.js';
 import { parseButtonValue } from '../../src/slack/blocks/task-card.js';
@@ -405,8 +405,8 @@ describe('job views', () => {
 });
 
 describe('job history credits whoever decided', () => {
-  // prepare is pure: the store and run queue are never touched.
-  const kind = jobKind({ jobs: {} as JobStore, runs: {} as RunQueue });
+  // prepare is pure: the store, run queue and platform are never touched.
+  const kind = jobKind({ jobs: {} as JobStore, runs: {} as RunQueue, platform: {} as JobKindDeps['platform'] });
   /** U0CAROL clicks `action` on rev 5, which U0BOB brought up; the version as it joins the history, and its line. */
   function decided(status: JobStatus, action: 'release' | 'terminate', outcome: 'released' | 'terminated' | 'failed') {
     const job = withNew(status, { pending: { slot: 'blue', revision: 5, image: 'web:3.0', by: 'U0BOB' } });

@@ -6,16 +6,23 @@ import type { JobAction } from '../../domain/actions.js';
 import { otherSlot, rollbackTargets, type BlueGreenJob, type PendingVersion } from '../../domain/bluegreen-job.js';
 import { jobTransition } from '../../domain/bluegreen-machine.js';
 import { jobRef } from '../../domain/entity.js';
+import type { BlueGreenPlatform } from '../../platform/port.js';
 import type { RunQueue } from '../../ports/run-queue.js';
 import { Refusal, type JobStore } from '../../store/versioned-store.js';
-import type { ActionArgs, KindDescriptor } from '../kind.js';
+import type { ActionArgs, GuardFinding, KindDescriptor } from '../kind.js';
 import { say, type Outcome } from '../outcome.js';
 
 export function jobNotFound(name: string): Outcome {
   return say(`No blue-green job ${name}. \`/bluegreen list\` shows the jobs there are.`);
 }
 
-export function jobKind(d: { jobs: JobStore; runs: RunQueue }): KindDescriptor<BlueGreenJob, JobAction> {
+export interface JobKindDeps {
+  jobs: JobStore;
+  runs: RunQueue;
+  platform: Pick<BlueGreenPlatform, 'bgInspect'>;
+}
+
+export function jobKind(d: JobKindDeps): KindDescriptor<BlueGreenJob, JobAction> {
   return {
     kind: 'bluegreen',
     store: d.jobs,
@@ -35,6 +42,7 @@ export function jobKind(d: { jobs: JobStore; runs: RunQueue }): KindDescriptor<B
       const decided = (action === 'release' || action === 'terminate') && p ? { pending: { ...p, decidedBy: args.user } } : {};
       return { ...next, ...decided, run: j.run + 1, updatedAt: now.toISOString() };
     },
+    guard: (j, action) => (action === 'rollback' ? servingGuard(d, j) : Promise.resolve(undefined)),
     enqueue: (j) => d.runs.jobRun(j),
     auditDetail: (j) => (j.pending ? `rev ${j.pending.revision} ${j.pending.image}` : undefined),
     startedText,
@@ -70,4 +78,24 @@ function startedText(action: JobAction, j: BlueGreenJob, user: string): string {
     case 'terminate':
       return `Terminate Release by <@${user}>: ${p.slot} (rev ${p.revision}) will be deleted`;
   }
+}
+
+/**
+ * A rollback brings an old version up beside the serving one and then replaces it: only if what
+ * serves is still the version this job released. Changed outside the bot, it would be lost.
+ */
+async function servingGuard(d: JobKindDeps, job: BlueGreenJob): Promise<GuardFinding | undefined> {
+  const stable = job.versions[job.active];
+  if (!stable) return undefined;
+  const seen = await d.platform.bgInspect(job.env, job.workload);
+  const serving = seen?.serving ? seen.slots[seen.serving] : undefined;
+  if (seen?.serving === job.active && serving?.image === stable.image) return undefined;
+  const now = serving ? `${seen!.serving} serves ${serving.image}` : 'nothing serves';
+  const what = `${job.env}/${job.workload}: ${now}, not rev ${stable.revision} (${stable.image}) that this job released`;
+  return {
+    refusal:
+      `Cannot roll back ${job.name}: ${what}; it was changed outside the bot, and a rollback would replace it. Nothing was changed. ` +
+      `Look at what serves first, or roll back anyway: \`/bluegreen rollback ${job.name} <revision> --force\`.`,
+    overrides: what,
+  };
 }
