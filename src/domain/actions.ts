@@ -77,9 +77,11 @@ export function actionSpec(kind: EntityKind, action: string): ActionSpec | undef
 
 /**
  * The waiting or running action in words: "start the release", "Terminate Release",
- * "Rollback to rev 3" (a blue-green rollback names its revision).
+ * "Rollback to rev 3" (a blue-green rollback names its revision), "roll back with --force".
  */
-export function actionWords(kind: EntityKind, req: { action: string; revision?: number }): string {
+export function actionWords(kind: EntityKind, req: { action: string; revision?: number; force?: boolean }): string {
   const words = actionSpec(kind, req.action)?.words ?? req.action;
-  return kind === 'bluegreen' && req.action === 'rollback' && req.revision !== undefined ? `${words} to rev ${req.revision}` : words;
+  const to = kind === 'bluegreen' && req.action === 'rollback' && req.revision !== undefined ? ` to rev ${req.revision}` : '';
+  // Approvers must see that a request goes ahead over newer changes.
+  return `${words}${to}${req.force ? ' with --force' : ''}`;
 }

@@ -58,18 +58,43 @@ export function planLine(c: Pick<ComponentState, 'plan'>): string | undefined {
   return p.unchanged ? `${p.target} (no change)` : `${before} -> ${p.target}`;
 }
 
-/** What changed since the plan of the components a run is about to release, one phrase each. */
-export function planDrift(task: Pick<ReleaseTask, 'components'>, now: Reading, names: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const c of task.components) {
-    if (!c.plan || !names.includes(c.name) || !now.has(c.name)) continue;
-    const cur = now.get(c.name);
-    const planned = c.plan.was?.image;
-    if (cur?.image === planned) continue;
-    const nowText = cur ? `runs ${cur.image}` : 'is gone';
-    out.push(`\`${c.name}\` ${nowText} (the plan had ${planned ?? 'nothing by that name'})`);
+/** What changed since the plan, as the first run starts. */
+export interface Drift {
+  /** One phrase per change, for the thread. */
+  lines: string[];
+  /** No change components that no longer run their target: the run releases them after all. */
+  release: string[];
+}
+
+/** Components a start reads again: what it will release, and what it planned to skip. */
+export function driftCandidates(task: Pick<ReleaseTask, 'components'>): string[] {
+  return task.components.filter((c) => c.plan && ['To release', 'Releasing', 'No change'].includes(c.status)).map((c) => c.name);
+}
+
+/**
+ * Compare the plan with what runs now (`now`: the target environment; `source`: a clone's
+ * source). Components missing from a reading were not read and are left alone.
+ */
+export function planDrift(task: Pick<ReleaseTask, 'components' | 'sourceEnv'>, now: Reading, source?: Reading): Drift {
+  const drift: Drift = { lines: [], release: [] };
+  for (const name of driftCandidates(task)) {
+    const c = task.components.find((x) => x.name === name)!;
+    const plan = c.plan!;
+    if (now.has(name)) {
+      const runs = now.get(name)?.image;
+      if (c.status === 'No change' && runs !== plan.target) {
+        drift.lines.push(`\`${name}\` runs ${runs ?? 'nothing'} now, no longer ${plan.target}: it is released after all`);
+        drift.release.push(name);
+      } else if (c.status !== 'No change' && runs !== plan.was?.image) {
+        drift.lines.push(`\`${name}\` ${runs ? `runs ${runs}` : 'is gone'} (the plan had ${plan.was?.image ?? 'nothing by that name'})`);
+      }
+    }
+    const from = source?.has(name) ? source.get(name)?.image : plan.target;
+    if (c.status !== 'No change' && from !== plan.target) {
+      drift.lines.push(`\`${name}\` in ${task.sourceEnv} ${from ? `runs ${from}` : 'is gone'} (the plan cloned ${plan.target}): the clone copies what runs there when it starts`);
+    }
   }
-  return out;
+  return drift;
 }
 
 /** A component that no longer runs what this task put there. */

@@ -35,7 +35,7 @@ export type Decision<T> = { outcome: Outcome } | { run: ApprovedRun<T> };
 export class ApprovalFlow<T extends Entity> {
   constructor(private readonly d: ApprovalFlowDeps<T>) {}
 
-  private describe(req: Pick<ApprovalRequest, 'action' | 'revision'>): string {
+  private describe(req: Pick<ApprovalRequest, 'action' | 'revision' | 'force'>): string {
     return actionWords(this.d.kind.kind, req);
   }
 
@@ -115,10 +115,10 @@ export class ApprovalFlow<T extends Entity> {
    * The requester asking again for an action that is approved in full but could not run then:
    * run it now (undefined when there is no such request).
    */
-  retryApproved(entity: T, action: string, revision?: number): Decision<T> | undefined {
+  retryApproved(entity: T, action: string, revision?: number, force = false): Decision<T> | undefined {
     const req = entity.approval;
-    // Only the same request again: a rollback approved to rev 2 is not a rollback to rev 3.
-    if (!req || req.action !== action || req.revision !== revision || !isApproved(req)) return undefined;
+    // Only the same request again: a rollback approved to rev 2 is not a rollback to rev 3, nor one with --force.
+    if (!req || req.action !== action || req.revision !== revision || (req.force ?? false) !== force || !isApproved(req)) return undefined;
     const frozen = this.frozenRefusal(entity, req);
     return frozen ? { outcome: frozen } : { run: { entity, request: req, approvers: req.approvals.map((a) => a.user) } };
   }

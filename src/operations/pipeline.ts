@@ -89,27 +89,29 @@ export class OperationPipeline<E extends Entity, A extends string> {
     if (entity.approval && entity.approval.action !== action) {
       return say(`${entity.name} is awaiting approval to ${actionWords(k.kind, entity.approval)}: approve or reject that first.`);
     }
-    const args = { image: opts.image, revision: opts.revision, force: opts.force, user: actor.user };
+    const args = { image: opts.image, revision: opts.revision, user: actor.user };
     const prepared = k.prepare(entity, action, args, this.d.clock());
     if (prepared instanceof Refusal) return say(prepared.reason);
-    const guard = await k.guard?.(entity, action);
-    if (guard && !opts.force) return say(guard.refusal);
-    if (guard) {
+    // Who may force is checked whenever --force is given: a request may run later, when it matters.
+    if (opts.force) {
       const refusal = await this.forceRefusal(entity.env, actor.user, action);
       if (refusal) return say(refusal);
     }
+    const guard = await k.guard?.(entity, action);
+    if (guard && !opts.force) return say(guard.refusal);
     const forced = guard ? { forced: guard.overrides } : {};
     const freeze = await this.d.governance.freeze(k.kind, action, entity.env, actor.user, opts.override, this.d.clock());
     if (!freeze.ok) return say(freeze.reason);
     const override = freeze.override ? { override: freeze.override } : {};
     const needed = this.d.governance.policy.approvalsNeeded(k.kind, action, entity.env);
     if (needed > 0) {
-      const again = this.approvals.retryApproved(entity, action, opts.revision);
+      const again = this.approvals.retryApproved(entity, action, opts.revision, opts.force === true);
       if (again) return this.decided(again, actor);
       const revision = opts.revision !== undefined ? { revision: opts.revision } : {};
       return this.approvals.request(entity, actor, { action, needed, ...revision, ...(opts.force ? { force: true } : {}), ...override });
     }
-    return this.commit(entity, action, { requester: actor, approvers: [], ...override, ...forced }, opts);
+    // A forced run skips the worker's own check only when there was something to force over.
+    return this.commit(entity, action, { requester: actor, approvers: [], ...override, ...forced }, { ...opts, force: !!guard && opts.force === true });
   }
 
   /** --force goes over other people's releases: where an environment has approvers, only they may. */
@@ -124,12 +126,12 @@ export class OperationPipeline<E extends Entity, A extends string> {
     const { entity, request, approvers } = decision.run;
     // Time has passed since the request: look again at what the action would go over.
     const guard = await this.kind.guard?.(entity, request.action as A);
-    if (guard && !request.force) return say(`${guard.refusal} The approved request stays open: reject it, or ask again with --force.`);
+    if (guard && !request.force) return say(`${guard.refusal} The approved request stays open: reject it first, then ask again with --force.`);
     const x: Execution = {
       requester: { user: request.requestedBy, channel: actor.channel }, approval: request, approvers,
       ...(request.override ? { override: request.override } : {}), ...(guard ? { forced: guard.overrides } : {}),
     };
-    const args = { ...(request.revision !== undefined ? { revision: request.revision } : {}), ...(request.force ? { force: true } : {}) };
+    const args = { ...(request.revision !== undefined ? { revision: request.revision } : {}), ...(guard && request.force ? { force: true } : {}) };
     return this.commit(entity, request.action as A, x, args);
   }
 

@@ -117,17 +117,36 @@ describe('a plan before every release', () => {
     expect(await threadWith(id, /^Released in/)).toContainEqual(expect.stringMatching(/^Released in .*: 1\/2 components \(1 no change\)$/));
   });
 
-  it('names in the thread, before the run, what changed since the plan', async () => {
+  it('names in the thread, before the run, what changed since the plan; a No change that changed is released after all', async () => {
     bot = await startTestBot({}, 'drift');
     await release('base deploy --env staging web=web:1.0 api=api:1.0');
-    const id = await bot.create('up upgrade --env staging web=web:2.0 api=api:2.0');
-    // Someone changes web outside this task between create and start.
+    const id = await bot.create('up upgrade --env staging web=web:2.0 api=api:1.0');
+    expect((await bot.tasks.get(id))!.components.map((c) => c.status)).toEqual(['To release', 'No change']);
+    // Someone changes both outside this task between create and start.
+    await bot.platform.upgrade({ opId: 'outside-web', env: 'staging', name: 'web', image: 'web:1.5' });
+    await bot.platform.upgrade({ opId: 'outside-api', env: 'staging', name: 'api', image: 'api:0.9' });
+    await bot.command(`start ${id}`);
+    const done = await released(id);
+    const thread = await threadWith(id, /^Released in/);
+    expect(thread).toContain(
+      'Changed since the plan (2): `web` runs web:1.5 (the plan had web:1.0); `api` runs api:0.9 now, no longer api:1.0: it is released after all.',
+    );
+    expect(thread.findIndex((t) => t.startsWith('Changed since'))).toBeLessThan(thread.findIndex((t) => t.startsWith('Released in')));
+    expect(done.components.map((c) => [c.name, c.status, c.image])).toEqual([['web', 'Released', 'web:2.0'], ['api', 'Released', 'api:1.0']]);
+    expect(await bot.platform.get('staging', 'api')).toMatchObject({ image: 'api:1.0' });
+  });
+
+  it('names a clone source that moved since the plan', async () => {
+    bot = await startTestBot({}, 'drift-clone');
+    await release('src deploy --env staging web=web:1.4');
+    const id = await bot.create('sync clone --from staging --env qa web --new-env');
     await bot.platform.upgrade({ opId: 'outside', env: 'staging', name: 'web', image: 'web:1.5' });
     await bot.command(`start ${id}`);
     await released(id);
     const thread = await threadWith(id, /^Changed since the plan/);
-    expect(thread).toContain('Changed since the plan (1): `web` runs web:1.5 (the plan had web:1.0). The release goes ahead with the planned targets.');
-    expect(thread.findIndex((t) => t.startsWith('Changed since'))).toBeLessThan(thread.findIndex((t) => t.startsWith('Released in')));
+    expect(thread).toContainEqual(
+      'Changed since the plan (1): `web` in staging runs web:1.5 (the plan cloned web:1.4): the clone copies what runs there when it starts.',
+    );
   });
 });
 
@@ -158,9 +177,13 @@ environments:
     expect(await bot.platform.get('production', 'c1')).toMatchObject({ image: 'c1:3.0' });
     expect((await bot.tasks.get(a))!.status).toBe('Released');
 
-    // Only an approver may force on production; the forced rollback still needs its approval.
+    // Only an approver may force on production (even where nothing conflicts yet); the forced
+    // rollback still needs its approval, and the approvers see that it is forced.
+    expect(await ack(`rollback ${b} --force`)).toBe('Only an approver for production can roll back with --force.');
     expect(await ack(`rollback ${a} --force`)).toBe('Only an approver for production can roll back with --force.');
-    expect(await ack(`rollback ${a} --force`, 'U0CAROL')).toContain('Waiting for approval');
+    expect(await ack(`rollback ${a} --force`, 'U0CAROL')).toBe(
+      'Waiting for approval: to roll back with --force, task-a needs 1 approval from the production approvers. They can use Approve on the card.',
+    );
     await bot.command(`approve ${a}`, { user: 'U0DAVE' });
     const back = await bot.waitForTask(a, (t) => t.status === 'Rolled back');
     expect(back.rollbackForced).toBe(true);

@@ -18,7 +18,7 @@ import {
   stopRemaining,
   type StepResult,
 } from '../../domain/task-run.js';
-import { planDrift } from '../../domain/plan.js';
+import { driftCandidates, planDrift, type Drift } from '../../domain/plan.js';
 import { systemTransition, type SystemEvent } from '../../domain/task-machine.js';
 import { readComponents } from '../../platform/read.js';
 import type { Platform } from '../../platform/port.js';
@@ -124,17 +124,35 @@ export function abandonTaskRun(d: RunTaskDeps) {
 
 /**
  * The first run of a task (its start) reads the plan again: what changed since create is named
- * in the thread before anything is released. Told once: the mark and the check are one write.
+ * in the thread before anything is released, and a No change component that no longer runs its
+ * target is released after all. Told before it is marked: after a crash between the two the
+ * thread says it twice, never not at all. The reading only informs, so it never fails the run.
  */
 async function tellDrift(d: RunTaskDeps, task: ReleaseTask): Promise<void> {
-  const names = pendingComponents(task).map((c) => c.name);
-  const drift = planDrift(task, await readComponents(d.platform, task.env, names), names);
-  const marked = await d.tasks.update(task.id, (t) => (t.run === task.run && t.planCheckedRun !== task.run ? { ...t, planCheckedRun: task.run } : new Refusal('told')));
-  if (!marked.ok || drift.length === 0) return;
-  await d.notifier.thread(
-    taskRef(task.id),
-    `Changed since the plan (${drift.length}): ${drift.map(esc).join('; ')}. The release goes ahead with the planned targets.`,
-  );
+  let drift: Drift;
+  try {
+    const names = driftCandidates(task);
+    const [now, source] = await Promise.all([
+      readComponents(d.platform, task.env, names),
+      task.operation === 'Bulk Clone' && task.sourceEnv ? readComponents(d.platform, task.sourceEnv, names) : undefined,
+    ]);
+    drift = planDrift(task, now, source);
+  } catch (err) {
+    drift = { lines: [], release: [] };
+    await d.notifier.thread(taskRef(task.id), `Could not read the plan again (${esc((err as Error).message)}); the release goes ahead as planned.`);
+  }
+  if (drift.lines.length) {
+    await d.notifier.thread(taskRef(task.id), `Changed since the plan (${drift.lines.length}): ${drift.lines.map(esc).join('; ')}.`);
+  }
+  await d.tasks.update(task.id, (t) => {
+    if (t.run !== task.run || t.planCheckedRun === task.run) return new Refusal('told');
+    const components = t.components.map((c) => {
+      if (!drift.release.includes(c.name) || c.status !== 'No change' || !c.plan) return c;
+      const { unchanged: _u, ...plan } = c.plan;
+      return { ...c, status: 'To release' as const, plan };
+    });
+    return { ...t, components, planCheckedRun: task.run };
+  });
 }
 
 /**

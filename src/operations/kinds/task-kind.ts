@@ -12,7 +12,7 @@ import type { ReleasePlatform } from '../../platform/port.js';
 import { readComponents } from '../../platform/read.js';
 import type { RunQueue } from '../../ports/run-queue.js';
 import type { ComponentLocks } from '../../store/locks.js';
-import type { TaskStore } from '../../store/versioned-store.js';
+import { Refusal, type TaskStore } from '../../store/versioned-store.js';
 import type { GuardFinding, KindDescriptor } from '../kind.js';
 import { say, type Outcome } from '../outcome.js';
 
@@ -41,6 +41,9 @@ export function taskKind(d: TaskKindDeps): KindDescriptor<ReleaseTask, TaskActio
     transition: userTransition,
     prepare: (t, action, args, now) => {
       if (action === 'suspend') return t;
+      if (action === 'rollback' && !t.components.some((c) => c.previousImage)) {
+        return new Refusal(`${t.id} changed nothing (every component was No change or failed first): there is nothing to roll back.`);
+      }
       const { rollbackForced: _was, ...next } = prepareRun(t, action, args.user, now);
       // The worker checks each component again before it rolls it back, unless this was forced.
       return action === 'rollback' && args.force ? { ...next, rollbackForced: true } : next;
@@ -132,10 +135,13 @@ async function rollbackGuard(d: TaskKindDeps, task: ReleaseTask): Promise<GuardF
   };
 }
 
-/** For each conflicting component, the newest other task in the environment that released what runs now. */
+/** For each conflicting component, the other task in the environment that last released what runs now. */
 async function newerTasks(tasks: TaskStore, task: ReleaseTask, conflicts: RollbackConflict[]): Promise<Map<string, ReleaseTask>> {
   const out = new Map<string, ReleaseTask>();
-  const candidates = (await tasks.list()).filter((t) => t.id !== task.id && t.env === task.env);
+  const lastReleased = (t: ReleaseTask) => t.releasedAt ?? t.endedAt ?? t.createdAt;
+  const candidates = (await tasks.list())
+    .filter((t) => t.id !== task.id && t.env === task.env)
+    .sort((a, b) => lastReleased(b).localeCompare(lastReleased(a)));
   for (const c of conflicts) {
     const by = candidates.find((t) => t.components.some((x) => x.name === c.name && x.status === 'Released' && (x.image ?? x.plan?.target) === c.runs));
     if (by) out.set(c.name, by);

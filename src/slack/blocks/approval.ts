@@ -47,7 +47,7 @@ const NAME_CHARS = 80;
 const REASON_CHARS = 500;
 
 /** The waiting operation in words (plain text), from the action table: "start the release", "Rollback to rev 3". */
-export function approvalActionText(req: Pick<ApprovalRequest, 'action' | 'revision'>, kind: ApprovalKind): string {
+export function approvalActionText(req: Pick<ApprovalRequest, 'action' | 'revision' | 'force'>, kind: ApprovalKind): string {
   return actionWords(kind, req);
 }
 
