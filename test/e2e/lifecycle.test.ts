@@ -86,8 +86,12 @@ describe('rollback', () => {
     const thread = await summary(bot, up, 'Rolled back in');
     expect(thread).toContainEqual('Rolling back started by <@U0DAVE>: 1 component(s) return to their previous versions');
     expect(thread.at(-1)).toMatch(/^Rolled back in .*: 1 components back on their previous versions$/);
-    // Rolled back is the end of the road: no buttons, and a second rollback is refused.
-    await eventually(async () => (await bot!.card(up))?.text?.includes('Rolled back'), 5000, 'card Rolled back');
+    // Rolled back is the end of the road: Delete is the only button left, and a second rollback is refused.
+    const card = await eventually(async () => {
+      const c = await bot!.card(up);
+      return c?.text?.includes('Rolled back') ? c : undefined;
+    }, 5000, 'card Rolled back');
+    expect(JSON.stringify(card.blocks).match(/"action_id":"[^"]+"/g)).toEqual(['"action_id":"release.delete"']);
     const again = await bot.command(`rollback ${up}`);
     expect(bot.ackText(again)).toContain(`${up} is Rolled back`);
   });
