@@ -70,7 +70,11 @@ describe('the sandbox', () => {
 
     await post('/sandbox/action', { user: 'U0BOB', channel: card.channel, message_ts: card.ts, action: { type: 'button', action_id: 'release.start', block_id: 'a', value: start.value } });
     await eventually(async () => (await state()).messages.find((m: any) => m.ts === card.ts)?.text?.includes('Released'), 10_000, 'Released');
-    const done = (await state()).messages.find((m: any) => m.ts === card.ts);
+    // The card edit and the thread reply are separate Slack calls behind the rate limiter: either may land first.
+    const done = await eventually(async () => {
+      const m = (await state()).messages.find((x: any) => x.ts === card.ts);
+      return m?.replies.some((r: any) => /^Released in/.test(r.text)) ? m : undefined;
+    }, 5000, 'the Released in reply');
     expect(done.replies.map((r: any) => r.text)).toContainEqual(expect.stringMatching(/^Released in/));
     await eventually(() => sse.events.some((e) => e.event === 'message' && e.data.ts === card.ts && e.data.text?.includes('Released')), 5000, 'SSE update');
     expect(sse.events.some((e) => e.event === 'ephemeral' && e.data.user === 'U0ALICE')).toBe(true);
