@@ -5,7 +5,6 @@
 import type { TaskAction } from '../domain/actions.js';
 import type { ComponentSpec, OperationType, TaskStatus } from '../domain/release-task.js';
 
-export type { TaskAction } from '../domain/actions.js';
 export type { ParseResult } from './grammar.js';
 
 /** What `/release create` and `/release plan` carry: the task to create, or to plan without creating. */

@@ -6,6 +6,8 @@
  * looks right on screen.
  */
 
+import { closest } from '../domain/spelling.js';
+
 /** What is wrong with a command's text, in words a Slack user can act on. */
 export class GrammarError extends Error {
   override name = 'GrammarError';
@@ -109,21 +111,7 @@ export function quoteWord(text: string): string {
 
 /** " (did you mean X?)" when `word` is within two edits of an option, else "". */
 export function didYouMean(word: string, options: readonly string[]): string {
-  const a = word.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const b of options) {
-    if (Math.abs(a.length - b.length) >= bestDistance) continue; // also keeps long junk cheap
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      const cur = [i];
-      for (let j = 1; j <= b.length; j++) {
-        cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      }
-      prev = cur;
-    }
-    if (prev[b.length]! < bestDistance) [best, bestDistance] = [b, prev[b.length]!];
-  }
+  const best = closest(word.toLowerCase(), options);
   return best ? ` (did you mean ${best}?)` : '';
 }
 

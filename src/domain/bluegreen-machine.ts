@@ -7,7 +7,6 @@
 import type { JobAction } from './actions.js';
 import type { BlueGreenJob, JobStatus } from './bluegreen-job.js';
 
-export type { JobAction } from './actions.js';
 export type JobEvent = 'ready' | 'not-ready' | 'promoted' | 'terminated' | 'gave-up';
 
 export type JobTransition = { ok: true; to: JobStatus } | { ok: false; reason: string };

@@ -4,36 +4,13 @@
  * is within two edits of a known one (a typo of `staging` must not quietly make a new
  * environment), unless the person says it is new. Pure.
  */
+import { closest } from './spelling.js';
 
 /** Does `name` match a declared key: the key itself, or a glob whose `*` stands for any run of characters. */
 export function matchesEnvironment(key: string, name: string): boolean {
   if (!key.includes('*')) return key === name;
   const pattern = key.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&')).join('[a-z0-9-]*');
   return new RegExp(`^${pattern}$`).test(name);
-}
-
-/** Levenshtein distance, giving up (returning max + 1) once it exceeds `max`. */
-export function editDistance(a: string, b: string, max = 2): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    if (Math.min(...cur) > max) return max + 1;
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
-/** The closest of `names` to `name` within two edits, if any (ties: the first given). */
-export function closest(name: string, names: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const n of names) {
-    const d = editDistance(name, n);
-    if (d < bestDistance) [best, bestDistance] = [n, d];
-  }
-  return best;
 }
 
 export type EnvironmentVerdict = { ok: true } | { ok: false; reason: string };

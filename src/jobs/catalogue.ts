@@ -4,7 +4,6 @@
  */
 import type { EntityRef } from '../domain/entity.js';
 
-export type { EntityRef } from '../domain/entity.js';
 
 export const QUEUES = {
   /** Release work: one orchestrator job per task run or blue-green operation. */

@@ -9,7 +9,6 @@ import { matchesEnvironment } from '../domain/environments.js';
 import type { EntityKind } from '../domain/entity.js';
 import type { EnvironmentPolicy, PolicyFile } from './policy-file.js';
 
-export type { EntityKind } from '../domain/entity.js';
 
 export class Policy {
   constructor(private readonly file: PolicyFile = {}) {}

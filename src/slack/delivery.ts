@@ -7,7 +7,7 @@ import { ErrorCode, type WebClient } from '@slack/web-api';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { KnownBlock } from '@slack/types';
-import type { EntityRef } from '../jobs/catalogue.js';
+import type { EntityRef } from '../domain/entity.js';
 import { SlackRateLimited } from '../jobs/errors/index.js';
 import type { JobHandlers } from '../jobs/worker-host.js';
 import type { CardStore } from '../store/card-store.js';

@@ -11,7 +11,7 @@ import {
   rejectReasonModal,
   type ApprovalSubject,
 } from '../../src/slack/blocks/approval.js';
-import { parseButtonValue } from '../../src/slack/blocks/task-card.js';
+import { parseButtonValue } from '../../src/commands/button-value.js';
 import { buttons, contextTexts, sectionText } from '../support/blocks.js';
 import { ApprovalFactory } from '../support/factories.js';
 

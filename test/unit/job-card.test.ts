@@ -10,7 +10,7 @@ import { historicalVersion } from '../../src/jobs/handlers/run-bluegreen.js';
 import { jobKind, type JobKindDeps } from '../../src/operations/kinds/job-kind.js';
 import type { RunQueue } from '../../src/ports/run-queue.js';
 import { Refusal, type JobStore } from '../../src/store/versioned-store.js';
-import { parseButtonValue } from '../../src/slack/blocks/task-card.js';
+import { parseButtonValue } from '../../src/commands/button-value.js';
 import { actionsBlock, texts } from '../support/blocks.js';
 import { FIXTURE_NOW, JobFactory, daysAgo, releasedVersion } from '../support/factories.js';
 

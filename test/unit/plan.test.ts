@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkEnvironment, closest, editDistance, matchesEnvironment } from '../../src/domain/environments.js';
+import { checkEnvironment, matchesEnvironment } from '../../src/domain/environments.js';
+import { closest, editDistance } from '../../src/domain/spelling.js';
 import { planComponents, planDrift, planLine, rollbackConflicts, type Reading } from '../../src/domain/plan.js';
 import { TaskFactory } from '../support/factories.js';
 

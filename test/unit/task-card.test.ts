@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ApprovalRequest } from '../../src/domain/approval.js';
 import { TASK_STATUSES, type OperationType, type ReleaseTask, type TaskStatus } from '../../src/domain/release-task.js';
-import { ACTION_IDS, parseButtonValue, shortDuration, taskCard } from '../../src/slack/blocks/task-card.js';
+import { parseButtonValue } from '../../src/commands/button-value.js';
+import { ACTION_IDS, shortDuration, taskCard } from '../../src/slack/blocks/task-card.js';
 import { buttons, contextTexts, sectionTexts, texts } from '../support/blocks.js';
 import { TaskFactory, component } from '../support/factories.js';
 

@@ -33,7 +33,6 @@ import {
 } from './format.js';
 
 export { shortDuration } from './format.js';
-export { parseButtonValue } from '../../commands/button-value.js';
 
 /** Action ids of the card's buttons, one per task action ("release.start"); the listener routes on the prefix. */
 export const ACTION_IDS = Object.fromEntries(TASK_ACTIONS.map((a) => [a, `release.${a}`])) as Record<TaskAction, string>;
