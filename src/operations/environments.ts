@@ -28,6 +28,7 @@ export class Environments {
   /** Every environment named must pass; the first refusal is the answer. `flag`: how to say "it is new". */
   async check(envs: readonly string[], isNew: boolean, flag: string): Promise<EnvironmentVerdict> {
     const declared = this.d.policy.declared;
+    if (!declared && isNew) return { ok: true }; // said to be new: no need to read what is known
     const known = declared ? [] : await this.known();
     for (const env of envs) {
       const verdict = checkEnvironment(env, { ...(declared ? { declared } : {}), known, isNew, flag });
