@@ -4,7 +4,7 @@
  * `start()` is what main.ts, the sandbox, the tests and the benchmark run; it never reads
  * process.env (config comes in) and never exits the process.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import { pino, type Logger } from 'pino';
@@ -16,7 +16,8 @@ import { BullRunQueue } from './jobs/run-queue.js';
 import { startReconciler } from './jobs/reconciler.js';
 import { WorkerHost, type JobHandlers } from './jobs/worker-host.js';
 import { Metrics } from './http/metrics.js';
-import { probeRoutes, type Route } from './http/routes.js';
+import { probeRoutes } from './http/routes.js';
+import { close, listen } from './http/server.js';
 import { AuditQueries } from './operations/audit-queries.js';
 import { BlueGreenOperations } from './operations/bluegreen-operations.js';
 import { Environments } from './operations/environments.js';
@@ -36,6 +37,7 @@ import { AuditLog } from './store/audit-log.js';
 import { CardStore } from './store/card-store.js';
 import { ComponentLocks } from './store/locks.js';
 import { connectRedis, keys } from './store/redis.js';
+import { SeenRequests } from './store/seen-requests.js';
 import { JobStore, TaskStore } from './store/versioned-store.js';
 
 export interface Running {
@@ -117,12 +119,12 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       const bluegreen = new BlueGreenOperations({ jobs, audit, runs, notifier, platform, environments, metrics, governance, clock });
       const auditQueries = new AuditQueries({ audit, tasks, jobs, notifier, clock });
       const deps = { release, bluegreen, audit: auditQueries, notifier, metrics, log };
-      const { app } = createSlackApp(config, identity, routes, deps, log);
+      const { app } = createSlackApp(config, identity, routes, new SeenRequests(redis, k), deps, log);
       server = (await app.start(config.PORT)) as Server;
       stopWeb = () => app.stop().then(() => undefined);
     } else {
-      server = await listen(routes, config.PORT);
-      stopWeb = () => new Promise((r) => server.close(() => r()));
+      server = await listen(routes, config.PORT, log);
+      stopWeb = () => close(server);
     }
   } catch (err) {
     // A half-started bot must not leave connections and workers behind (port taken, bad token).
@@ -163,17 +165,3 @@ async function slackIdentity(client: WebClient, log: Logger): Promise<SlackIdent
     return { botId: 'unknown', botUserId: 'unknown' };
   }
 }
-
-/** The worker role's HTTP server: probes and metrics only. */
-function listen(routes: Route[], port: number): Promise<Server> {
-  const server = createServer((req, res) => {
-    const route = routes.find((r) => r.path === req.url?.split('?')[0] && r.method.includes(req.method ?? 'GET'));
-    if (route) return route.handler(req, res);
-    res.writeHead(404).end();
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, () => resolve(server));
-  });
-}
-

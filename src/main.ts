@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { start, type Running } from './bootstrap.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { installLastResort } from './last-resort.js';
 import { PolicyError } from './policy/policy-file.js';
 
 async function main(): Promise<void> {
@@ -20,7 +21,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const log = pino({ level: config.LOG_LEVEL });
-  let running: Running;
+  let running: Running | undefined;
+  installLastResort(log, { handBack: async () => running?.workers?.handBack() });
   try {
     running = await start(config, log);
   } catch (err) {
@@ -40,7 +42,8 @@ async function main(): Promise<void> {
 async function sandbox(): Promise<void> {
   const log = pino({ level: process.env.LOG_LEVEL ?? 'info' });
   const { SandboxError, startSandbox } = await import('./sandbox/sandbox.js');
-  let box: Awaited<ReturnType<typeof startSandbox>>;
+  let box: Awaited<ReturnType<typeof startSandbox>> | undefined;
+  installLastResort(log, { handBack: async () => box?.bot.workers?.handBack() });
   try {
     box = await startSandbox(process.env, log);
   } catch (err) {

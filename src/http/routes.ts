@@ -11,7 +11,7 @@ import type { Metrics } from './metrics.js';
 export interface Route {
   path: string;
   method: string[];
-  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 }
 
 export interface ProbeDeps {

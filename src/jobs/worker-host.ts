@@ -1,9 +1,10 @@
 /**
  * Starts one BullMQ Worker per queue and routes each job to its handler by name.
  */
-import { Worker, type Job, type WorkerOptions } from 'bullmq';
+import { Job, Queue, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { withContext } from '../last-resort.js';
 import { connectRedis } from '../store/redis.js';
 import { SlackRateLimited } from './errors/index.js';
 import { JOB_QUEUE, QUEUES, type JobName, type JobPayloads, type QueueName } from './catalogue.js';
@@ -35,6 +36,8 @@ export class WorkerHost {
   private readonly workers: Worker[] = [];
   private readonly connections: Redis[] = [];
   private readonly shutdown = new AbortController();
+  /** Jobs this process is working on, with their lock tokens, so they can be handed back. */
+  private readonly active = new Map<string, { queue: QueueName; job: Job; token: string | undefined }>();
 
   constructor(
     private readonly handlers: JobHandlers,
@@ -63,7 +66,40 @@ export class WorkerHost {
   async close(force = false): Promise<void> {
     this.shutdown.abort();
     await Promise.all(this.workers.map((w) => w.close(force)));
-    // BullMQ leaves connections it was given open; they are ours to close.
+    await this.disconnect();
+  }
+
+  /**
+   * The process is going down unexpectedly: stop the workers without waiting for their jobs and
+   * cut their connections (so nothing more is fetched), then put every job this process held back
+   * on its queue at once, rather than after its lock lapses. Runs are resumable: another worker
+   * carries on where this one stopped.
+   */
+  async handBack(): Promise<void> {
+    this.shutdown.abort();
+    const held = [...this.active.values()];
+    await Promise.all(this.workers.map((w) => w.close(true)));
+    await this.disconnect();
+    const connection = connectRedis(this.o.redisUrl, { name: 'switchyard-hand-back' });
+    try {
+      await Promise.all(held.map(async ({ queue, job, token }) => {
+        const q = new Queue(queue, { connection, prefix: this.o.prefix });
+        try {
+          await (await Job.fromId(q, job.id!))?.moveToWait(token);
+        } catch (err) {
+          this.o.log.warn({ id: job.id, err: (err as Error).message }, 'could not hand back a job; its lock will lapse');
+        } finally {
+          await q.close();
+        }
+      }));
+    } finally {
+      await connection.quit().catch(() => connection.disconnect());
+    }
+    this.o.log.warn({ jobs: held.map((h) => `${h.job.name}:${h.job.id}`) }, 'handed back');
+  }
+
+  /** BullMQ leaves connections it was given open; they are ours to close. */
+  private async disconnect(): Promise<void> {
     await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
   }
 
@@ -76,14 +112,18 @@ export class WorkerHost {
         const name = job.name as JobName;
         if (JOB_QUEUE[name] !== queue) throw new Error(`unknown job ${job.name} on queue ${queue}`);
         const handler = this.handlers[name] as (p: unknown, ctx: JobContext) => Promise<void>;
+        const key = `${queue}:${job.id}`;
+        this.active.set(key, { queue, job, token });
         try {
-          await handler(job.data, { job, token, signal: this.shutdown.signal });
+          await withContext({ queue, job: job.name, id: job.id }, () => handler(job.data, { job, token, signal: this.shutdown.signal }));
         } catch (err) {
           if (err instanceof SlackRateLimited) {
             await worker.rateLimit(err.retryAfterMs);
             throw Worker.RateLimitError();
           }
           throw err;
+        } finally {
+          this.active.delete(key);
         }
       },
       { connection, prefix: this.o.prefix, ...opts },

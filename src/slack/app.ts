@@ -1,11 +1,13 @@
 /**
- * The Bolt app: HTTP mode (POST /slack/events, signatures checked, stale timestamps refused with
- * 401) or Socket Mode when SLACK_APP_TOKEN is set. Listeners are registered per kind.
+ * The Bolt app: HTTP mode (POST /slack/events through slack/edge/receiver.ts, which refuses what
+ * Slack would not send) or Socket Mode when SLACK_APP_TOKEN is set. Listeners are registered per kind.
  */
-import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { App, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Route } from '../http/routes.js';
+import type { SeenRequests } from '../store/seen-requests.js';
+import { SlackHttpReceiver } from './edge/receiver.js';
 import type { ListenerDeps } from './listeners/deps.js';
 import * as actions from './listeners/actions/index.js';
 import * as commands from './listeners/commands/index.js';
@@ -16,16 +18,11 @@ export interface SlackIdentity {
   botUserId: string;
 }
 
-export function createSlackApp(config: Config, identity: SlackIdentity, routes: Route[], deps: ListenerDeps, log: Logger) {
+export function createSlackApp(config: Config, identity: SlackIdentity, routes: Route[], seen: SeenRequests, deps: ListenerDeps, log: Logger) {
   const logger = slackLogger(log, 'bolt');
   const receiver = config.SLACK_APP_TOKEN
     ? new SocketModeReceiver({ appToken: config.SLACK_APP_TOKEN, customRoutes: routes, installerOptions: { port: config.PORT }, logger })
-    : new HTTPReceiver({
-        signingSecret: config.SLACK_SIGNING_SECRET!,
-        endpoints: '/slack/events',
-        customRoutes: routes,
-        logger,
-      });
+    : new SlackHttpReceiver({ signingSecret: config.SLACK_SIGNING_SECRET!, routes, seen, log });
   const app = new App({
     token: config.SLACK_BOT_TOKEN,
     receiver,

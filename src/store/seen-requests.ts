@@ -1,0 +1,19 @@
+/**
+ * Requests already acted on, so a replayed one is not acted on again: one key per request
+ * signature (or Events API event_id) with a TTL, set with SET NX. In Redis, so every web replica
+ * sees the same memory.
+ */
+import type { Redis } from 'ioredis';
+import type { Keys } from './redis.js';
+
+export class SeenRequests {
+  constructor(
+    private readonly redis: Redis,
+    private readonly k: Keys,
+  ) {}
+
+  /** True the first time `id` is offered within `ttlSec`; false for a repeat. */
+  async firstTime(id: string, ttlSec: number): Promise<boolean> {
+    return (await this.redis.set(this.k.seenRequest(id), '1', 'EX', ttlSec, 'NX')) === 'OK';
+  }
+}
