@@ -1,7 +1,6 @@
 /**
  * GET /healthz (process up), /readyz (Redis answers and, where this process runs workers, they
- * run), /metrics (Prometheus text). Served as Bolt custom routes in web roles and by a bare
- * HTTP server in the worker role.
+ * run), /metrics (Prometheus text). Served by the one HTTP server of every role (http/server.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
