@@ -2,11 +2,12 @@
  * Approval requests on tasks and jobs alike: request (the card shows Approve and Reject), approve
  * (distinct approvers; the last one needed lets the operation run), reject (with a reason in the
  * thread). Every write is compare-and-set on the entity, so double clicks count once. It never
- * runs the operation itself: it answers `{ run }` and the pipeline runs it.
+ * runs the operation itself: it answers `{ run }` and the pipeline runs it. The checks every card
+ * control passes first (its own card, not stale) are here too, as Approve and Reject are controls.
  */
 import { actionWords } from '../domain/actions.js';
 import type { Approval, ApprovalRequest } from '../domain/approval.js';
-import type { Notifier } from '../ports/notifier.js';
+import type { CardPlace, Notifier } from '../ports/notifier.js';
 import type { AuditLog } from '../store/audit-log.js';
 import { Refusal } from '../store/versioned-store.js';
 import { esc } from '../text.js';
@@ -77,8 +78,8 @@ export class ApprovalFlow<T extends Entity> {
     const answer = (outcome: Outcome) => ({ outcome });
     const entity = await this.d.kind.store.get(id);
     if (!entity) return answer(this.d.kind.notFound(id));
-    const stale = await this.staleRefusal(entity, actor);
-    if (stale) return answer(stale);
+    const refusal = await this.cardRefusal(entity, actor, 'approve');
+    if (refusal) return answer(refusal);
     const req = entity.approval;
     if (!req) return answer(say(`Nothing on ${entity.name} is awaiting approval.`));
     if (!(await this.d.governance.isApprover(entity.env, actor.user))) return answer(say(`You are not an approver for ${entity.env}, so you cannot approve this.`));
@@ -136,8 +137,8 @@ export class ApprovalFlow<T extends Entity> {
   async rejectRefusal(id: string, actor: Actor): Promise<Outcome | undefined> {
     const entity = await this.d.kind.store.get(id);
     if (!entity) return this.d.kind.notFound(id);
-    const stale = await this.staleRefusal(entity, actor);
-    if (stale) return stale;
+    const refusal = await this.cardRefusal(entity, actor, 'reject');
+    if (refusal) return refusal;
     if (!entity.approval) return say(`Nothing on ${entity.name} is awaiting approval.`);
     if (!(await this.d.governance.isApprover(entity.env, actor.user))) return say(`You are not an approver for ${entity.env}, so you cannot reject this.`);
     return undefined;
@@ -161,13 +162,49 @@ export class ApprovalFlow<T extends Entity> {
     return say(`Rejected: ${entity.name} will not ${this.describe(req)}.`, true);
   }
 
+  /**
+   * What a card control must pass before anything else: it acts only on its own card (the entity
+   * it names is the one whose card was clicked), and only as the card is now (not stale).
+   */
+  async cardRefusal(entity: T, actor: Actor, action: string): Promise<Outcome | undefined> {
+    return (await this.foreignCardRefusal(entity, actor, action)) ?? (await this.staleRefusal(entity, actor));
+  }
+
+  /**
+   * A control whose value names another entity than the card it was clicked on (an edited value,
+   * another channel, another message, or an entity with no card) is refused, and the refusal
+   * audited: who, which entity, where the click came from and where the card is.
+   */
+  private async foreignCardRefusal(entity: T, actor: Actor, action: string): Promise<Outcome | undefined> {
+    if (!actor.card) return undefined;
+    const card = await this.d.notifier.cardAt(this.d.kind.ref(entity.id));
+    if (card && card.channel === actor.card.channel && card.ts === actor.card.ts) return undefined;
+    await this.d.audit.record({
+      at: this.d.clock().toISOString(),
+      actor: actor.user,
+      action: 'click-refused',
+      target: entity.id,
+      env: entity.env,
+      detail: `${action} clicked on ${place(actor.card)}, ${card ? `but its card is ${place(card)}` : 'but it has no card'}`,
+    });
+    return say(FOREIGN_CARD);
+  }
+
   /** A click from a card older than the entity is refused, and the card brought up to date. */
-  async staleRefusal(entity: T, actor: Actor): Promise<Outcome | undefined> {
+  private async staleRefusal(entity: T, actor: Actor): Promise<Outcome | undefined> {
     if (actor.cardVersion === undefined || actor.cardVersion === this.d.kind.cardVersion(entity)) return undefined;
     await this.d.notifier.cardChanged(this.d.kind.ref(entity.id));
     const waiting = entity.approval ? `, awaiting approval to ${this.describe(entity.approval)} (${progress(entity.approval)})` : '';
     return say(`That card was out of date: ${this.d.kind.state(entity)} now${waiting}. The card has been refreshed.`);
   }
+}
+
+/** What a control from another card is told: the value, channel or message does not match. */
+export const FOREIGN_CARD = 'That control belongs to another card; nothing was done.';
+
+/** "C0RELEASES 1712345678.000100", for the audit. */
+function place(p: CardPlace): string {
+  return `${p.channel || '(no channel)'} ${p.ts || '(no message)'}`;
 }
 
 function isApproved(req: ApprovalRequest): boolean {

@@ -8,6 +8,7 @@ import type { BlueGreenJob } from '../domain/bluegreen-job.js';
 import type { CreateRequest } from '../commands/release-command.js';
 import type { ComponentState, ReleaseTask, TaskStatus } from '../domain/release-task.js';
 import type { RunningComponent } from '../platform/port.js';
+import type { CardPlace } from '../ports/notifier.js';
 
 /** Something the requester asked to see. */
 export type View =
@@ -27,11 +28,13 @@ export interface Outcome {
   changed: boolean;
 }
 
-/** Who asked, where, and (for a card control) the version of the card they clicked. */
+/** Who asked, where, and (for a card control) the version of the card they clicked and where it is. */
 export interface Actor {
   user: string;
   channel: string;
   cardVersion?: number;
+  /** The message a card control was clicked on; a typed command has none. */
+  card?: CardPlace;
 }
 
 export const say = (text: string, changed = false): Outcome => ({ text, changed });

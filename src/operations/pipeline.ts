@@ -1,9 +1,9 @@
 /**
- * The operation pipeline, one for both release kinds: gate (operator, stale card, state machine,
- * a pending approval, the action's own check, freeze window, approval) and then commit
- * (compare-and-set write, queue the run, audit, card, thread). What differs between kinds comes
- * from the kind's descriptor (operations/kinds/); what an action is (gated? frozen? its words)
- * from the action table (domain/actions.ts).
+ * The operation pipeline, one for both release kinds: gate (a control's own card and not stale,
+ * operator, state machine, a pending approval, the action's own check, freeze window, approval)
+ * and then commit (compare-and-set write, queue the run, audit, card, thread). What differs
+ * between kinds comes from the kind's descriptor (operations/kinds/); what an action is (gated?
+ * frozen? its words) from the action table (domain/actions.ts).
  */
 import { actionWords } from '../domain/actions.js';
 import type { ApprovalRequest } from '../domain/approval.js';
@@ -73,16 +73,16 @@ export class OperationPipeline<E extends Entity, A extends string> {
     this.d.metrics.operation(this.kind.metric(op), outcome.changed ? 'accepted' : 'refused');
   }
 
-  /** Operator, stale card, state machine, pending approval, the action's check, freeze, approval: then commit. */
+  /** Its own card and not stale, operator, state machine, pending approval, the action's check, freeze, approval: then commit. */
   private async gate(id: string, action: A, actor: Actor, opts: ActionArgs & { override?: string }): Promise<Outcome> {
     const k = this.kind;
     const entity = await k.store.get(id);
     if (!entity) return k.notFound(id);
+    // A control acts only on its own card, and one on an outdated card may mean something else now.
+    const card = await this.approvals.cardRefusal(entity, actor, action);
+    if (card) return card;
     const refusal = await this.d.governance.operatorRefusal(actor.user);
     if (refusal) return say(refusal);
-    // A control on an outdated card may mean something else now.
-    const stale = await this.approvals.staleRefusal(entity, actor);
-    if (stale) return stale;
     const tr = k.transition(entity, action);
     if (!tr.ok) return say(tr.reason);
     // A pending request would be left behind by anything else that moves the entity.

@@ -5,6 +5,12 @@
  */
 import type { EntityRef } from '../domain/entity.js';
 
+/** Where a card is in Slack: its channel and its message's ts. */
+export interface CardPlace {
+  channel: string;
+  ts: string;
+}
+
 /** A file to share in a channel (audit exports). */
 export type UploadRequest = Record<'channel' | 'user' | 'filename' | 'title' | 'content', string>;
 
@@ -17,6 +23,8 @@ export interface Notifier {
   cardClosed(ref: EntityRef, channel: string, text: string, thread: string): Promise<void>;
   /** One reply in the card's thread. */
   thread(ref: EntityRef, text: string): Promise<void>;
+  /** Where its card is, once posted (a click is checked against it); undefined before and after. */
+  cardAt(ref: EntityRef): Promise<CardPlace | undefined>;
   /** Come back later for replies still waiting in the card's outbox. */
   resumeThread(ref: EntityRef): Promise<void>;
   /** A message only `user` sees, in `channel`. */

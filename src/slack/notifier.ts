@@ -4,7 +4,7 @@
  */
 import type { EntityRef } from '../domain/entity.js';
 import type { JobQueues } from '../jobs/queues.js';
-import type { Notifier, UploadRequest } from '../ports/notifier.js';
+import type { CardPlace, Notifier, UploadRequest } from '../ports/notifier.js';
 import type { CardStore } from '../store/card-store.js';
 
 /** Where a card's channel and ts are kept: the task ID, or `bg:<job name>`. */
@@ -42,6 +42,10 @@ export class QueueNotifier implements Notifier {
     // Replies wait in an ordered outbox, so a retried one never overtakes the next.
     await this.cards.pushReply(cardKey(ref), text);
     await this.queues.enqueue('slack.thread', { ref }, RETRY);
+  }
+
+  cardAt(ref: EntityRef): Promise<CardPlace | undefined> {
+    return this.cards.get(cardKey(ref));
   }
 
   async resumeThread(ref: EntityRef): Promise<void> {

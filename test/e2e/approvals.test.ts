@@ -17,7 +17,7 @@ import { JobStore } from '../../src/store/versioned-store.js';
 import type { FakeMessage } from '../support/fake-slack.js';
 import { freezeAroundNow, removePolicies, writePolicy } from '../support/policy.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../support/redis.js';
-import { blockActionsBody, postSigned } from '../support/slack-signing.js';
+import { blockActionsBody, postSigned, viewSubmissionBody } from '../support/slack-signing.js';
 import { CHANNEL, SECRET, eventually, startTestBot, type TestBot } from '../support/test-bot.js';
 
 /** The policy of most tests: U0CAROL and the S0RELMGRS group (U0DAVE) approve production. */
@@ -143,23 +143,8 @@ async function submitRejectReason(user: string, reason: string) {
   const opened = bot.fake.callsTo('views.open').at(-1);
   if (!opened) throw new Error('no modal was opened');
   const view = opened.args.view as { callback_id: string; private_metadata: string };
-  const payload = {
-    type: 'view_submission',
-    team: { id: 'T0TEST', domain: 'switchyard-test' },
-    user: { id: user, username: `user-${user.toLowerCase()}`, name: `user-${user.toLowerCase()}`, team_id: 'T0TEST' },
-    api_app_id: 'A0TEST',
-    token: 'verification-token',
-    trigger_id: `${Date.now()}.1.submit`,
-    view: {
-      id: 'V0MODAL',
-      type: 'modal',
-      team_id: 'T0TEST',
-      callback_id: view.callback_id,
-      private_metadata: view.private_metadata,
-      state: { values: { reason: { reason: { type: 'plain_text_input', value: reason } } } },
-    },
-  };
-  return postSigned(`${bot.url}/slack/events`, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), { secret: SECRET });
+  const body = viewSubmissionBody({ user_id: user, callback_id: view.callback_id, private_metadata: view.private_metadata, values: { reason: { reason } } });
+  return postSigned(`${bot.url}/slack/events`, body, { secret: SECRET });
 }
 
 // ---------------------------------------------------------------- tests
@@ -340,7 +325,8 @@ environments:
     await bot.fake.waitFor((calls) => calls.some((c) => c.method === 'views.open'));
     const view = bot.fake.callsTo('views.open')[0]!.args.view as { callback_id: string; private_metadata: string };
     expect(view.callback_id).toBe('reject-reason');
-    expect(JSON.parse(view.private_metadata)).toEqual({ kind: 'task', id, channel: 'C0PROD', version: stateVersion });
+    const card = (await bot.cards.get(id))!;
+    expect(JSON.parse(view.private_metadata)).toEqual({ kind: 'task', id, channel: 'C0PROD', ts: card.ts, version: stateVersion });
     // Opening the modal changes nothing yet.
     expect((await bot.tasks.get(id))!.approval).toBeDefined();
 

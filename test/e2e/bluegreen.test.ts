@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JobStore } from '../../src/store/versioned-store.js';
 import { keys } from '../../src/store/redis.js';
 import { CHANNEL, eventually, startTestBot, type TestBot } from '../support/test-bot.js';
-import { blockActionsBody, postSigned } from '../support/slack-signing.js';
+import { blockActionsBody, postSigned, staticSelectBody } from '../support/slack-signing.js';
 
 let bot: TestBot;
 let jobs: JobStore;
@@ -31,12 +31,9 @@ async function thread(name: string, startsWith: string): Promise<string[]> {
 /** Click a control on the job's card as Slack sends it: a button, or a select option. */
 async function click(name: string, actionId: string, value: string, opts: { user?: string; select?: boolean } = {}) {
   const ref = await bot.cards.get(`bg:${name}`);
-  const body = blockActionsBody({ user_id: opts.user ?? 'U0ALICE', channel_id: ref?.channel ?? CHANNEL, message_ts: ref?.ts ?? '0', action_id: actionId, value });
-  if (!opts.select) return postSigned(`${bot.url}/slack/events`, body, { secret: 'test-signing-secret' });
+  const p = { user_id: opts.user ?? 'U0ALICE', channel_id: ref?.channel ?? CHANNEL, message_ts: ref?.ts ?? '0', action_id: actionId, value };
   // A static_select sends selected_option instead of value.
-  const payload = JSON.parse(new URLSearchParams(body).get('payload')!);
-  payload.actions = [{ action_id: actionId, block_id: 'actions', type: 'static_select', selected_option: { text: { type: 'plain_text', text: value }, value }, action_ts: '1' }];
-  return postSigned(`${bot.url}/slack/events`, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), { secret: 'test-signing-secret' });
+  return postSigned(`${bot.url}/slack/events`, opts.select ? staticSelectBody(p) : blockActionsBody(p), { secret: 'test-signing-secret' });
 }
 
 async function serving(name: string) {

@@ -69,6 +69,21 @@ export interface BlockActionParams {
 
 /** Builds the `payload=<url-encoded JSON>` body Slack POSTs for a button click (`block_actions`). */
 export function blockActionsBody(p: BlockActionParams): string {
+  return blockActions(p, { action_id: p.action_id, block_id: p.block_id ?? 'actions', value: p.value, type: 'button', action_ts: actionTs() });
+}
+
+/** The body Slack POSTs when an option of a `static_select` is chosen: `value` is the option's value. */
+export function staticSelectBody(p: BlockActionParams): string {
+  const selected_option = { text: { type: 'plain_text', text: p.value }, value: p.value };
+  return blockActions(p, { action_id: p.action_id, block_id: p.block_id ?? 'actions', type: 'static_select', selected_option, action_ts: actionTs() });
+}
+
+function actionTs(): string {
+  return (Date.now() / 1000).toFixed(6);
+}
+
+/** A `block_actions` payload from the message at `p.channel_id`/`p.message_ts` carrying one `action`. */
+function blockActions(p: BlockActionParams, action: Record<string, unknown>): string {
   const teamId = 'T0TEST';
   const payload = {
     type: 'block_actions',
@@ -81,15 +96,34 @@ export function blockActionsBody(p: BlockActionParams): string {
     channel: { id: p.channel_id, name: 'releases' },
     message: { type: 'message', ts: p.message_ts, text: '', blocks: [] },
     response_url: p.response_url ?? 'https://hooks.slack.com/actions/T0TEST/1/response',
-    actions: [
-      {
-        action_id: p.action_id,
-        block_id: p.block_id ?? 'actions',
-        value: p.value,
-        type: 'button',
-        action_ts: (Date.now() / 1000).toFixed(6),
-      },
-    ],
+    actions: [action],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** Parameters of a modal submission (`view_submission`): its callback_id, private_metadata and input values. */
+export interface ViewSubmissionParams {
+  user_id: string;
+  callback_id: string;
+  private_metadata: string;
+  /** Plain-text inputs: block_id → action_id → value. */
+  values: Record<string, Record<string, string>>;
+}
+
+/** Builds the body Slack POSTs when a modal is submitted (`view_submission`). */
+export function viewSubmissionBody(p: ViewSubmissionParams): string {
+  const teamId = 'T0TEST';
+  const values = Object.fromEntries(
+    Object.entries(p.values).map(([block, inputs]) => [block, Object.fromEntries(Object.entries(inputs).map(([id, value]) => [id, { type: 'plain_text_input', value }]))]),
+  );
+  const payload = {
+    type: 'view_submission',
+    team: { id: teamId, domain: 'switchyard-test' },
+    user: { id: p.user_id, username: `user-${p.user_id.toLowerCase()}`, name: `user-${p.user_id.toLowerCase()}`, team_id: teamId },
+    api_app_id: 'A0TEST',
+    token: 'verification-token',
+    trigger_id: triggerId(),
+    view: { id: 'V0MODAL', type: 'modal', team_id: teamId, callback_id: p.callback_id, private_metadata: p.private_metadata, state: { values } },
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

@@ -35,7 +35,7 @@ export interface TestBot {
   command(text: string, opts?: { user?: string; channel?: string; command?: string }): Promise<PostSignedResult>;
   /** The ephemeral text of an ack. */
   ackText(res: PostSignedResult): string;
-  /** Click a button on a task's card, as Slack would send it. */
+  /** Click a button on a task's card (once it is posted), as Slack would send it. */
   click(taskId: string, actionId: string, opts?: { user?: string; value?: string }): Promise<PostSignedResult>;
   /** Create a task with a command and return its ID (from the ack). */
   create(text: string, user?: string): Promise<string>;
@@ -98,13 +98,14 @@ export async function startTestBot(env: Record<string, string> = {}, name = 'e2e
       return body?.text ?? res.body;
     },
     async click(taskId, actionId, o = {}) {
+      // A person clicks a card once it is there: the click comes from its channel and message.
+      const ref = await cardPosted(bot, taskId);
       const task = await tasks.get(taskId);
-      const ref = await cards.get(taskId);
       const verb = actionId.split('.')[1];
       const value = o.value ?? `${verb} ${taskId} @v${task?.stateVersion ?? 0}`;
       return postSigned(
         `${url}/slack/events`,
-        blockActionsBody({ user_id: o.user ?? 'U0ALICE', channel_id: ref?.channel ?? CHANNEL, message_ts: ref?.ts ?? '0', action_id: actionId, value }),
+        blockActionsBody({ user_id: o.user ?? 'U0ALICE', channel_id: ref.channel, message_ts: ref.ts, action_id: actionId, value }),
         { secret: SECRET },
       );
     },

@@ -151,6 +151,11 @@ describe('rejectReasonModal', () => {
     expect(parseRejectReasonMetadata(view.private_metadata)).toEqual({ kind: 'bluegreen', id: 'web', version: 17 });
   });
 
+  it('carries the card it was opened from: channel and message ts', () => {
+    const view = rejectReasonModal(TASK, 7, { channel: 'C0PROD', ts: '1700000000.000100' });
+    expect(parseRejectReasonMetadata(view.private_metadata)).toEqual({ kind: 'task', id: 'rt-7k2f9q', version: 7, channel: 'C0PROD', ts: '1700000000.000100' });
+  });
+
   it('parseRejectReasonMetadata refuses what is not ours', () => {
     for (const raw of [undefined, '', 'nope', '[]', '{"kind":"x","id":"a","version":1}', '{"kind":"task","id":"","version":1}', '{"kind":"task","id":"a","version":"1"}']) {
       expect(parseRejectReasonMetadata(raw)).toBeUndefined();

@@ -39,8 +39,10 @@ export interface RejectReasonMetadata {
   kind: ApprovalKind;
   id: string;
   version: number;
-  /** Where to answer the rejecter privately if the reject is refused. */
+  /** The card's channel, where Reject was clicked: the rejecter is answered there privately. */
   channel?: string;
+  /** The card's message ts: with `channel`, the card the submission is checked against like a click. */
+  ts?: string;
 }
 
 const NAME_CHARS = 80;
@@ -128,9 +130,12 @@ export function approvalBlocks(req: ApprovalRequest, subject: ApprovalSubject, n
   return blocks;
 }
 
-/** The modal the Reject button opens: one multiline input for the reason, shown in the thread. */
-export function rejectReasonModal(subject: Pick<ApprovalSubject, 'kind' | 'id'>, version: number, channel?: string): ModalView {
-  const metadata: RejectReasonMetadata = { kind: subject.kind, id: subject.id, version, ...(channel ? { channel } : {}) };
+/**
+ * The modal the Reject button opens: one multiline input for the reason, shown in the thread.
+ * `card` is the message Reject was clicked on; the submission must come back to that card.
+ */
+export function rejectReasonModal(subject: Pick<ApprovalSubject, 'kind' | 'id'>, version: number, card?: { channel: string; ts: string }): ModalView {
+  const metadata: RejectReasonMetadata = { kind: subject.kind, id: subject.id, version, ...(card ? { channel: card.channel, ts: card.ts } : {}) };
   return {
     type: 'modal',
     callback_id: REJECT_REASON_CALLBACK_ID,
@@ -164,8 +169,8 @@ export function parseRejectReasonMetadata(raw: string | undefined): RejectReason
     return undefined;
   }
   if (!v || typeof v !== 'object') return undefined;
-  const { kind, id, version, channel } = v as Record<string, unknown>;
+  const { kind, id, version, channel, ts } = v as Record<string, unknown>;
   if ((kind !== 'task' && kind !== 'bluegreen') || typeof id !== 'string' || !id) return undefined;
   if (typeof version !== 'number' || !Number.isInteger(version)) return undefined;
-  return { kind, id, version, ...(typeof channel === 'string' && channel ? { channel } : {}) };
+  return { kind, id, version, ...(typeof channel === 'string' && channel ? { channel } : {}), ...(typeof ts === 'string' && ts ? { ts } : {}) };
 }

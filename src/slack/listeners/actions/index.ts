@@ -1,9 +1,10 @@
 /**
  * Card controls. A button's value (or a select option's value) is the command text it stands
  * for ("start rt-7k2f9q", "rollback web 2") plus the card's version, so a click goes through the
- * same grammar and operations as the command (commands/button-value.ts reads it). Success shows
- * on the card and in its thread; a refusal is told privately. Reject first asks for a reason in
- * a modal.
+ * same grammar and operations as the command (commands/button-value.ts reads it). A click also
+ * says which message it came from, and acts only if that is the card of what its value names.
+ * Success shows on the card and in its thread; a refusal is told privately. Reject first asks for
+ * a reason in a modal.
  */
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
@@ -12,6 +13,7 @@ import { parseControl } from '../../../commands/button-value.js';
 import type { ReleaseCommand } from '../../../commands/release-command.js';
 import type { EntityKind } from '../../../domain/entity.js';
 import type { Actor, Outcome } from '../../../operations/outcome.js';
+import type { CardPlace } from '../../../ports/notifier.js';
 import {
   REJECT_REASON_ACTION_ID,
   REJECT_REASON_BLOCK_ID,
@@ -43,7 +45,9 @@ export function register(app: App, d: ListenerDeps): void {
     const meta = parseRejectReasonMetadata(view.private_metadata);
     if (!meta?.channel) return void d.log.warn({ metadata: view.private_metadata }, 'reject modal without our metadata');
     const reason = view.state.values[REJECT_REASON_BLOCK_ID]?.[REJECT_REASON_ACTION_ID]?.value ?? undefined;
-    const actor: Actor = { user: body.user.id, channel: meta.channel, ...(meta.version >= 0 ? { cardVersion: meta.version } : {}) };
+    // Checked like a click on the card the modal was opened from (metadata without its ts matches no card).
+    const card = { channel: meta.channel, ts: meta.ts ?? '' };
+    const actor: Actor = { user: body.user.id, channel: meta.channel, card, ...(meta.version >= 0 ? { cardVersion: meta.version } : {}) };
     const outcome = await kinds[meta.kind].pipeline.reject(meta.id, actor, reason);
     if (!outcome.changed) await d.notifier.ephemeral(meta.channel, body.user.id, outcome.text);
   });
@@ -55,7 +59,8 @@ function listen(app: App, d: ListenerDeps, kind: EntityKind, spec: KindControls)
     await ack();
     d.metrics.observeAck(performance.now() - t0);
     const user = body.user.id;
-    const channel = body.channel?.id ?? body.container?.channel_id;
+    const card = clickedOn(body);
+    const channel = card.channel || body.channel?.id;
     if (!channel) return;
     const raw = action.type === 'static_select' ? action.selected_option?.value : action.value;
     const control = parseControl(kind, raw ?? '');
@@ -63,7 +68,7 @@ function listen(app: App, d: ListenerDeps, kind: EntityKind, spec: KindControls)
       d.log.warn({ value: raw }, 'card control with an unreadable value');
       return d.notifier.ephemeral(channel, user, 'That control is not one I know; the card may be from an older version of the bot.');
     }
-    const actor: Actor = { user, channel, ...(control.version !== undefined ? { cardVersion: control.version } : {}) };
+    const actor: Actor = { user, channel, card, ...(control.version !== undefined ? { cardVersion: control.version } : {}) };
     try {
       const cmd = control.command;
       if (cmd.kind === 'reject') return await askForReason(client, d, kind, spec, body.trigger_id, 'taskId' in cmd ? cmd.taskId : cmd.job, actor);
@@ -77,6 +82,19 @@ function listen(app: App, d: ListenerDeps, kind: EntityKind, spec: KindControls)
 }
 
 /**
+ * Where a click came from: the message its container names. Every control of ours is on a status
+ * card (task-card.ts, job-card.ts; while an approval is pending the Approve and Reject buttons
+ * replace the card's own buttons, on the card); thread replies and ephemeral answers carry none.
+ * So a control's "own card" is the status card the card store knows for the entity its value
+ * names, and a click from any other message (an ephemeral one included), or one that names no
+ * message, matches no card: the operations refuse it like a click from another card.
+ */
+function clickedOn(body: BlockAction): CardPlace {
+  const c = body.container;
+  return { channel: String(c?.channel_id ?? ''), ts: String(c?.message_ts ?? '') };
+}
+
+/**
  * Reject opens a modal for the reason. This is the one Slack call a listener makes itself:
  * a trigger_id lives 3 seconds, too short to trust to a queue.
  */
@@ -84,6 +102,6 @@ async function askForReason(client: WebClient, d: ListenerDeps, kind: EntityKind
   const refusal = await spec.pipeline.rejectRefusal(id, actor);
   if (refusal) return d.notifier.ephemeral(actor.channel, actor.user, refusal.text);
   // With no version on the control, the stale check is skipped as it is for the click itself.
-  const view = rejectReasonModal({ kind, id }, actor.cardVersion ?? -1, actor.channel);
+  const view = rejectReasonModal({ kind, id }, actor.cardVersion ?? -1, actor.card);
   await client.views.open({ trigger_id: triggerId, view });
 }
