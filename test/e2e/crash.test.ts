@@ -124,3 +124,33 @@ describe('a worker killed between the traffic switch and the old version\'s dele
     expect(await web.platform.blueGreen.switchCounts()).toEqual({ 'prod/web': 2 });
   });
 });
+
+describe('a step delivered twice', () => {
+  it('applies once: a worker frozen mid-step wakes after another worker re-ran its step, and its late commit changes nothing', async () => {
+    web = await startTestBot({ ROLE: 'web', ...LOCK }, 'crash-twice');
+    await web.platform.deploy({ opId: 'seed-web', env: 'prod', name: 'web', image: 'web:1', replicas: 1 });
+    // Worker A takes 1.2-1.8 s per step: long enough to freeze it inside one.
+    child = await spawnWorker(workerEnv(web, 1500));
+    const id = await web.create('twice upgrade --env prod web=web:2');
+    await web.command(`start ${id}`);
+    await web.waitForTask(id, (t) => t.components[0]!.status === 'Releasing');
+    child.kill('SIGSTOP');
+    const opKey = `${web.config.REDIS_PREFIX}:sim:op:${id}-1-web`;
+    expect(await web.redis.exists(opKey)).toBe(0); // frozen before its commit, as this test means
+
+    // A's lock lapses; worker B gets the run again, re-runs the step and finishes the task.
+    second = await start(loadConfig(workerEnv(web, 20)), pino({ level: 'silent' }));
+    await web.waitForTask(id, (t) => t.status === 'Released', 20_000);
+    expect(await web.platform.appliedCounts()).toEqual({ 'prod/web': 2 }); // the seed and B's step
+
+    // A wakes in the middle of the same step and commits it late; then it is asked to stop and
+    // finishes what it was doing first, so once it has exited its commit has happened.
+    child.kill('SIGCONT');
+    child.kill('SIGTERM');
+    await eventually(() => child!.exitCode !== null || child!.signalCode !== null, 15_000, 'worker A to finish and exit');
+    expect(await web.platform.appliedCounts()).toEqual({ 'prod/web': 2 });
+    const task = (await web.tasks.get(id))!;
+    expect(task.status).toBe('Released');
+    expect(task.components[0]).toMatchObject({ status: 'Released', image: 'web:2' });
+  });
+});
