@@ -8,6 +8,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../support/redis.js';
+import { describeNeeding } from '../support/tools.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test/artifacts';
@@ -15,21 +16,21 @@ const prefix = uniquePrefix('browser');
 let box: Sandbox;
 let browser: Browser;
 
-beforeAll(async () => {
-  box = await startSandbox({ PORT: '0', REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, SIM_LATENCY_MS: '200', CARD_COALESCE_MS: '100' }, pino({ level: 'silent' }));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+describeNeeding('chromium', existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium fonts-noto-color-emoji)`, 'the sandbox page in chromium', () => {
+  beforeAll(async () => {
+    box = await startSandbox({ PORT: '0', REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, SIM_LATENCY_MS: '200', CARD_COALESCE_MS: '100' }, pino({ level: 'silent' }));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await box?.stop();
+    await cleanupPrefix(testRedisUrl(), prefix);
   });
-}, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await box?.stop();
-  await cleanupPrefix(testRedisUrl(), prefix);
-});
-
-describe.skipIf(!existsSync(CHROMIUM))('the sandbox page in chromium', () => {
   it('creates a task from the composer, releases it from the card, and shows it Released', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];

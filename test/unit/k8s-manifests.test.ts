@@ -7,11 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, delimiter, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/policy/policy-file.js';
+import { describeNeeding, kubectlUnusable } from '../support/tools.js';
 
 const dir = fileURLToPath(new URL('../../manifests/kubernetes/', import.meta.url));
 
@@ -490,9 +491,7 @@ describe('manifests/kubernetes: Redis', () => {
 // ---------------------------------------------------------------------------------------------
 // Where kubectl is installed: the real render must equal ours (generated-name hashes aside).
 
-const kubectl = (process.env.PATH ?? '').split(delimiter).some((p) => p && existsSync(join(p, 'kubectl')));
-
-describe.skipIf(!kubectl)('manifests/kubernetes: kubectl kustomize', () => {
+describeNeeding('kubectl', kubectlUnusable(), 'manifests/kubernetes: kubectl kustomize', () => {
   it('renders the same objects as the test\'s renderer', () => {
     const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 20_000 });
     const theirs = parseAllDocuments(out).map((d) => d.toJS() as K8sObject);
