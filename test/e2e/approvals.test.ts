@@ -18,7 +18,7 @@ import type { FakeMessage } from '../support/fake-slack.js';
 import { freezeAroundNow, removePolicies, writePolicy } from '../support/policy.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { blockActionsBody, postSigned, viewSubmissionBody } from '../support/slack-signing.js';
-import { CHANNEL, SECRET, eventually, startTestBot, type TestBot } from '../support/test-bot.js';
+import { CHANNEL, SECRET, cardControlValue, eventually, startTestBot, type TestBot } from '../support/test-bot.js';
 
 /** The policy of most tests: U0CAROL and the S0RELMGRS group (U0DAVE) approve production. */
 const POLICY = `
@@ -129,12 +129,11 @@ async function awaitingApproval(name = 'prod-web', component = 'web', requester 
   return id;
 }
 
-/** Click a control on a blue-green job's card, with the job's current version. */
+/** Click a control on a blue-green job's card, with the value the card carries. */
 async function clickJob(name: string, actionId: string, user: string) {
-  const job = await jobs.get(name);
   const ref = await bot.cards.get(`bg:${name}`);
-  const verb = actionId.split('.')[1];
-  const body = blockActionsBody({ user_id: user, channel_id: ref?.channel ?? CHANNEL, message_ts: ref?.ts ?? '0', action_id: actionId, value: `${verb} ${name} @v${job?.version ?? 0}` });
+  const value = await cardControlValue(bot, `bg:${name}`, actionId, async () => (await jobs.get(name))?.version);
+  const body = blockActionsBody({ user_id: user, channel_id: ref?.channel ?? CHANNEL, message_ts: ref?.ts ?? '0', action_id: actionId, value });
   return postSigned(`${bot.url}/slack/events`, body, { secret: SECRET });
 }
 

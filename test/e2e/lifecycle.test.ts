@@ -27,10 +27,15 @@ describe('suspend and resume', () => {
 
     const ack = await bot.click(id, 'release.suspend', { user: 'U0CAROL' });
     expect(ack.status).toBe(200);
-    // The click is acked first; the status change follows.
-    await bot.waitForTask(id, (t) => t.status === 'Suspending' || t.status === 'Suspended');
+    // The click is acked first; the status change follows. What had started by then, read with the
+    // status in one read: a step takes 120-180 ms, so Suspending lasts long enough to be seen.
+    const suspending = await bot.waitForTask(id, (t) => t.status === 'Suspending' || t.status === 'Suspended');
+    expect(suspending.status).toBe('Suspending');
+    const started = suspending.components.filter((c) => c.status !== 'To release').map((c) => c.name);
 
     const suspended = await bot.waitForTask(id, (t) => t.status === 'Suspended');
+    // Nothing started after Suspending: every released component had started by then.
+    expect(suspended.components.filter((c) => c.status !== 'To release').map((c) => c.name)).toEqual(started);
     const released = suspended.components.filter((c) => c.status === 'Released').length;
     const waiting = suspended.components.filter((c) => c.status === 'To release').length;
     expect(suspended.components.some((c) => c.status === 'Releasing')).toBe(false);

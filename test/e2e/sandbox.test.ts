@@ -2,6 +2,7 @@
  * The sandbox without a browser: its page's endpoints drive the real bot through signed requests,
  * and what the bot posts comes back as server-sent events.
  */
+import { networkInterfaces } from 'node:os';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
@@ -108,9 +109,16 @@ describe('the sandbox', () => {
 });
 
 describe('the sandbox is local only', () => {
-  it('listens on loopback and turns away a cross-site form post', async () => {
+  it('listens on loopback only and turns away a cross-site form post', async () => {
     prefix = uniquePrefix('sandbox-csrf');
     box = await startSandbox({ PORT: '0', REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix }, pino({ level: 'silent' }));
+    // Not reachable on the machine's other addresses (the page acts as any user, approvers included).
+    const outside = Object.values(networkInterfaces()).flat().find((a) => a && !a.internal && a.family === 'IPv4');
+    if (!outside) throw new Error('this machine has no non-loopback IPv4 address to try the sandbox from');
+    const port = new URL(box.url).port;
+    const fromOutside = await fetch(`http://${outside.address}:${port}/`).then(() => 'answered', (err: Error & { cause?: { code?: string } }) => err.cause?.code ?? err.message);
+    expect(fromOutside).toBe('ECONNREFUSED');
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
     const res = await fetch(`${box.url}/sandbox/command`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },

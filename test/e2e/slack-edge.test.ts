@@ -10,7 +10,7 @@ import { RELEASE_HELP } from '../../src/commands/release-grammar.js';
 import { start } from '../../src/bootstrap.js';
 import { cleanupPrefix, testRedisUrl } from '../support/redis.js';
 import { blockActionsBody, postSigned, slashCommandBody, type PostSignedResult } from '../support/slack-signing.js';
-import { CHANNEL, SECRET, cardPosted, eventually, sleep, slackIdle, startTestBot, type TestBot } from '../support/test-bot.js';
+import { CHANNEL, SECRET, cardPosted, eventually, slackIdle, startTestBot, type TestBot } from '../support/test-bot.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -123,7 +123,8 @@ describe('request signing', () => {
     const stale = await signedCommand(b.url, text, { timestampSec: Math.floor(Date.now() / 1000) - 6 * 60 });
     expect(stale.status).toBe(401);
 
-    await sleep(200); // anything the requests could have set off has had time to happen
+    // Refused at the edge (slack/edge/receiver.ts) before any listener ran: the 401 is the last
+    // thing either request did, so there is nothing to wait for before looking.
     expect(await taskKeys(b)).toEqual([]);
     expect(await b.redis.zcard(`${b.config.REDIS_PREFIX}:tasks`)).toBe(0);
     expect(await totalJobs(b, 'releases')).toBe(0);
@@ -152,7 +153,7 @@ describe('request signing', () => {
     const stale = await postSigned(`${b.url}/slack/events`, body, { secret: SECRET, timestampSec: Math.floor(Date.now() / 1000) - 360 });
     expect(stale.status).toBe(401);
 
-    await sleep(300);
+    // Refused at the edge before any listener ran (a click's work would only start after its ack).
     const after = (await b.tasks.get(id))!;
     expect(after.status).toBe('To release');
     expect(after.version).toBe(before.version);
@@ -181,7 +182,8 @@ describe('malformed commands and help', () => {
     expect(said).toMatch(problem);
     expect(said).toContain('Usage:');
 
-    await sleep(150);
+    // A command's work is queued before its ack; anything queued has run once the queues are idle.
+    await slackIdle(b);
     expect(await taskKeys(b)).toEqual([]);
     expect(await totalJobs(b, 'releases')).toBe(0);
     expect(await totalJobs(b, 'slack')).toBe(0);
@@ -251,7 +253,9 @@ describe('refused transitions', () => {
     await b.command(`start ${id}`);
     const releasing = await b.waitForTask(id, (t) => t.status === 'Releasing');
 
-    const whileReleasing = await b.click(id, 'release.start', { user: 'U0BOB' });
+    // A Release the card no longer carries (an edited value, at the card's current version): the
+    // state machine refuses it even so.
+    const whileReleasing = await b.click(id, 'release.start', { user: 'U0BOB', value: `start ${id} @v${releasing.stateVersion}` });
     expect(whileReleasing.status).toBe(200);
     await eventually(() => ephemeralsTo(b, 'U0BOB').length === 1, 5000, 'ephemeral to U0BOB');
     const [toBob] = ephemeralsTo(b, 'U0BOB');
@@ -261,7 +265,7 @@ describe('refused transitions', () => {
     expect([mid.run, mid.startedBy]).toEqual([releasing.run, 'U0ALICE']);
 
     const done = await b.waitForTask(id, (t) => t.status === 'Released');
-    const whenReleased = await b.click(id, 'release.start', { user: 'U0CAROL' });
+    const whenReleased = await b.click(id, 'release.start', { user: 'U0CAROL', value: `start ${id} @v${done.stateVersion}` });
     expect(whenReleased.status).toBe(200);
     await eventually(() => ephemeralsTo(b, 'U0CAROL').length === 1, 5000, 'ephemeral to U0CAROL');
     expect(ephemeralsTo(b, 'U0CAROL')[0]).toBe(`${id} is Released; it can be started only when To release (nothing is left to release)`);

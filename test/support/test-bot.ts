@@ -100,9 +100,7 @@ export async function startTestBot(env: Record<string, string> = {}, name = 'e2e
     async click(taskId, actionId, o = {}) {
       // A person clicks a card once it is there: the click comes from its channel and message.
       const ref = await cardPosted(bot, taskId);
-      const task = await tasks.get(taskId);
-      const verb = actionId.split('.')[1];
-      const value = o.value ?? `${verb} ${taskId} @v${task?.stateVersion ?? 0}`;
+      const value = o.value ?? (await cardControlValue(bot, taskId, actionId, async () => (await tasks.get(taskId))?.stateVersion));
       return postSigned(
         `${url}/slack/events`,
         blockActionsBody({ user_id: o.user ?? 'U0ALICE', channel_id: ref.channel, message_ts: ref.ts, action_id: actionId, value }),
@@ -177,6 +175,30 @@ export async function slackIdle(b: TestBot, timeoutMs = 10_000): Promise<void> {
     }, timeoutMs, 'slack queue idle');
   } finally {
     await q.close();
+  }
+}
+
+/**
+ * The value of the control `actionId` on the card of `cardKey` (a task ID, or `bg:<job>`), as the
+ * card in the fake Slack carries it: what a person's click sends. Waits until the card shows the
+ * entity as it is now (its controls carry version `current()`), as a person clicks what they see.
+ */
+export async function cardControlValue(b: TestBot, cardKey: string, actionId: string, current: () => Promise<number | undefined>, timeoutMs = 5000): Promise<string> {
+  let seen: string[] = [];
+  try {
+    return await eventually(async () => {
+      const ref = await b.cards.get(cardKey);
+      const card = ref && b.fake.messages(ref.channel).find((m) => m.ts === ref.ts);
+      const controls = ((card?.blocks ?? []) as Array<{ type: string; elements?: Array<{ action_id?: string; value?: string }> }>)
+        .filter((block) => block.type === 'actions')
+        .flatMap((block) => block.elements ?? []);
+      seen = controls.map((c) => `${c.action_id}=${c.value}`);
+      const value = controls.find((c) => c.action_id === actionId)?.value;
+      const version = await current();
+      return value !== undefined && value.endsWith(` @v${version}`) ? value : undefined;
+    }, timeoutMs, `${actionId} on the card of ${cardKey}`);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; the card carries ${seen.join(', ') || 'no controls'}`);
   }
 }
 
