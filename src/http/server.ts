@@ -27,6 +27,9 @@ export function listen(routes: Route[], port: number, log: Logger): Promise<Serv
       failed(err);
     }
   });
+  // Slack sends a request in one go: one that trickles in for 10 s is not Slack, and holds a socket.
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 10_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, () => {

@@ -167,6 +167,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too la
     req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks)));
     req.once('error', reject);
+    // The client went away mid-body (after 'end' this settles nothing).
+    req.once('close', () => reject(new Error('the client closed the request before its body ended')));
   });
 }
 
