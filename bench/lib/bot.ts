@@ -9,7 +9,7 @@ export const BENCH_SECRET = 'bench-signing-secret';
 
 /** Starts the fake Slack, then the bot against it; `env` overrides the defaults. */
 export async function startBenchBot(ctx: BenchContext, env: Record<string, string> = {}): Promise<{ fake: FakeSlack; bot: Running; config: Config }> {
-  const fake = await startFakeSlack();
+  const fake = await startFakeSlack({ token: 'xoxb-bench' });
   try {
     const config = loadConfig({
       ROLE: 'all',

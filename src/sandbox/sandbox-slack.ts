@@ -24,7 +24,8 @@ export const SANDBOX_CHANNEL = { id: 'C0SANDBOX', name: 'releases' };
 const TEAM = { id: 'T0SANDBOX', domain: 'sandbox' };
 
 export class SandboxSlack {
-  readonly standin: SlackStandin = createSlackStandin();
+  /** Takes the token sandbox.ts gives the bot. */
+  readonly standin: SlackStandin = createSlackStandin({ token: 'xoxb-sandbox' });
   private readonly streams = new Set<ServerResponse>();
   private readonly ephemerals: StandinEphemeral[] = [];
   /** Which user a trigger_id (and so a modal) belongs to. */

@@ -2,7 +2,9 @@
  * The Slack Web API stand-in: one in-memory Slack for the tests' fake (test/support/fake-slack.ts)
  * and the sandbox (sandbox-slack.ts). The methods live by API family in ./standin/ (chat, views,
  * files, users, usergroups, conversations, auth); this file serves them over HTTP, with recorded
- * calls, queued failures and an outage switch.
+ * calls, queued failures, slow answers and an outage switch. It checks what Slack checks: the bot
+ * token of every call (`not_authed`, `invalid_auth`), and every message and modal against Block
+ * Kit's limits (./standin/block-kit.ts); and it serves the response_urls it hands out.
  */
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,13 +14,32 @@ import { conversationsHandlers } from './standin/conversations.js';
 import { takeFailure } from './standin/failures.js';
 import { filesHandlers } from './standin/files.js';
 import { bearer, parseArgs, readBody, uploadBytes } from './standin/request.js';
+import { responseUrls } from './standin/responses.js';
 import { createStandinState, fail, type Handlers, type Reply } from './standin/state.js';
-import type { FailureSpec, FakeMessage, FakeSlackCall, FakeUpload, FakeUser, StandinEphemeral } from './standin/types.js';
+import type {
+  FailureSpec,
+  FakeMessage,
+  FakeSlackCall,
+  FakeUpload,
+  FakeUser,
+  ResponseTarget,
+  StandinEphemeral,
+  StandinResponse,
+} from './standin/types.js';
 import { usergroupsHandlers } from './standin/usergroups.js';
 import { usersHandlers } from './standin/users.js';
 import { viewsHandlers } from './standin/views.js';
 
-export type { FailureSpec, FakeMessage, FakeSlackCall, FakeUpload, FakeUser, StandinEphemeral } from './standin/types.js';
+export type { FailureSpec, FakeMessage, FakeSlackCall, FakeUpload, FakeUser, ResponseTarget, StandinEphemeral, StandinResponse } from './standin/types.js';
+export { blockErrors, messageRefusal, viewErrors, type Refusal } from './standin/block-kit.js';
+
+/** Answers that mean the app sent what Slack does not take: a wrong token, a bad message or modal. */
+const APP_MISTAKES = new Set(['not_authed', 'invalid_auth', 'invalid_blocks', 'invalid_blocks_format', 'no_text', 'msg_too_long', 'invalid_arguments', 'unknown_method']);
+
+export interface SlackStandinOptions {
+  /** The bot token calls must carry (`Authorization: Bearer …` or a `token` field); others are refused. */
+  token: string;
+}
 
 /**
  * The Slack Web API methods the bot uses, emulated in memory: the tests' fake Slack and the
@@ -26,7 +47,7 @@ export type { FailureSpec, FakeMessage, FakeSlackCall, FakeUpload, FakeUser, Sta
  * tells listeners (the sandbox page) about messages, ephemerals and modals as they happen.
  */
 export interface SlackStandin {
-  /** Serve a request if it is for the Web API (or an upload); false if it is not ours. */
+  /** Serve a request if it is for the Web API, an upload or a response_url; false if it is not ours. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** Where upload URLs point: this server's base URL, ending in `/`. */
   setBase(base: string): void;
@@ -34,8 +55,10 @@ export interface SlackStandin {
   readonly events: EventEmitter;
   /** Ephemeral messages received, oldest first. */
   readonly ephemerals: StandinEphemeral[];
-  /** Every Web API call received, in order (including failed ones). */
+  /** Every Web API call and response_url post received, in order (including failed ones). */
   readonly calls: FakeSlackCall[];
+  /** Messages accepted on response_urls, oldest first (the ephemeral ones are in `ephemerals` too). */
+  readonly responses: StandinResponse[];
   /** Every file upload received. */
   readonly uploads: FakeUpload[];
   /** Calls to one method, in order. */
@@ -44,6 +67,15 @@ export interface SlackStandin {
   waitFor(predicate: (calls: FakeSlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
   /** Makes the next `times` calls to `method` fail (429 with Retry-After, `{ok:false,error}`, or a 5xx). */
   failNext(method: string, spec?: FailureSpec): void;
+  /** Makes the next `times` calls to `method` answer only after `ms` milliseconds: Slack being slow. */
+  slowNext(method: string, ms: number, times?: number): void;
+  /** A response_url for a command `to.user` typed in `to.channel`, as Slack puts in a command's payload. */
+  responseUrl(to: ResponseTarget): string;
+  /**
+   * Calls and response_url posts Slack refused because of what was sent: a missing or wrong token,
+   * invalid Block Kit, no `text`, an unknown method. Failures made with `failNext` or `setDown` are not.
+   */
+  refusals(): FakeSlackCall[];
   /** While down, every request answers HTTP 503. */
   setDown(down: boolean): void;
   /** Sets the members returned by `usergroups.users.list` for `id`. */
@@ -54,16 +86,18 @@ export interface SlackStandin {
   messages(channel: string): FakeMessage[];
   /** Replies in a thread, oldest first. */
   thread(channel: string, ts: string): FakeMessage[];
-  /** Forgets calls, messages, uploads, failures, users, usergroups and the down flag. */
+  /** Forgets calls, messages, uploads, responses, failures, slow answers, users, usergroups and the down flag. */
   reset(): void;
 }
 
-/** A stand-in with empty memory; `setBase` before handing out upload URLs. */
-export function createSlackStandin(): SlackStandin {
+/** A stand-in with empty memory that takes calls with `opts.token`; `setBase` before handing out upload URLs and response_urls. */
+export function createSlackStandin(opts: SlackStandinOptions): SlackStandin {
   const state = createStandinState();
   const { events, ephemerals, uploads, usergroups, users, channels, threads, pendingUploads } = state;
   const calls: FakeSlackCall[] = [];
   const failures = new Map<string, FailureSpec[]>();
+  const slow = new Map<string, { ms: number; times: number }[]>();
+  const responses = responseUrls(state);
   let down = false;
 
   const handlers: Handlers = {
@@ -82,10 +116,43 @@ export function createSlackStandin(): SlackStandin {
     res.end(JSON.stringify(reply.body));
   };
 
+  /** Records how the call was answered. */
+  const answered = (call: FakeSlackCall, reply: Reply, injected: boolean): void => {
+    call.status = reply.status ?? 200;
+    if (reply.body.ok === false) {
+      call.error = String(reply.body.error);
+      const errors = reply.body.errors ?? (reply.body.response_metadata as { messages?: unknown } | undefined)?.messages;
+      if (Array.isArray(errors)) call.errors = errors.map(String);
+    }
+    if (injected) call.injected = true;
+  };
+
+  /** Waits as long as `slowNext` asked for this method. */
+  const lag = async (method: string): Promise<void> => {
+    const queue = slow.get(method);
+    const next = queue?.[0];
+    if (!queue || !next) return;
+    if (--next.times <= 0) queue.shift();
+    await new Promise((r) => setTimeout(r, next.ms));
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? '/', 'http://fake.local');
-    if (!/^\/(api|upload)\//.test(url.pathname)) return false;
+    if (!/^\/(api|upload|response)\//.test(url.pathname)) return false;
     const raw = await readBody(req);
+
+    const responseMatch = /^\/response\/([^/]+)$/.exec(url.pathname);
+    if (responseMatch?.[1]) {
+      // Bolt posts JSON; a form with a `payload` field is taken too.
+      const args = await parseArgs(req, raw, new URLSearchParams());
+      const body = typeof args.payload === 'string' ? (JSON.parse(args.payload) as Record<string, unknown>) : args;
+      const call: FakeSlackCall = { method: 'response_url', args: body, at: Date.now(), token: undefined, status: 200 };
+      calls.push(call);
+      const reply: Reply = down ? { status: 503, body: { ok: false, error: 'service_unavailable' } } : responses.post(decodeURIComponent(responseMatch[1]), body);
+      answered(call, reply, down);
+      send(res, reply);
+      return true;
+    }
 
     const uploadMatch = /^\/upload\/([^/]+)$/.exec(url.pathname);
     if (uploadMatch?.[1]) {
@@ -106,13 +173,22 @@ export function createSlackStandin(): SlackStandin {
     const args = await parseArgs(req, raw, url.searchParams);
     const call: FakeSlackCall = { method, args, at: Date.now(), token: bearer(req, args), status: 200 };
     calls.push(call);
+    await lag(method);
 
-    let reply: Reply;
-    if (down) reply = { status: 503, body: { ok: false, error: 'service_unavailable' } };
-    else reply = takeFailure(failures, method) ?? handlers[method]?.(args) ?? fail('unknown_method');
-    call.status = reply.status ?? 200;
+    const injected: Reply | undefined = down ? { status: 503, body: { ok: false, error: 'service_unavailable' } } : takeFailure(failures, method);
+    const reply = injected ?? answer(method, call.token, args);
+    answered(call, reply, injected !== undefined);
     send(res, reply);
     return true;
+  };
+
+  /** The method's answer, once the token is the bot's. */
+  const answer = (method: string, token: string | undefined, args: Record<string, unknown>): Reply => {
+    const handler = handlers[method];
+    if (!handler) return fail('unknown_method');
+    if (!token) return fail('not_authed');
+    if (token !== opts.token) return fail('invalid_auth');
+    return handler(args);
   };
 
   return {
@@ -131,6 +207,7 @@ export function createSlackStandin(): SlackStandin {
     events,
     ephemerals,
     calls,
+    responses: responses.received,
     uploads,
     callsTo: (method) => calls.filter((c) => c.method === method),
     async waitFor(predicate, timeoutMs = 10_000) {
@@ -138,7 +215,7 @@ export function createSlackStandin(): SlackStandin {
       for (;;) {
         if (predicate(calls)) return;
         if (Date.now() >= deadline) {
-          const seen = calls.map((c) => (c.status === 200 ? c.method : `${c.method}(${c.status})`)).join(', ') || '(none)';
+          const seen = calls.map((c) => (c.error ? `${c.method}(${c.error})` : c.status === 200 ? c.method : `${c.method}(${c.status})`)).join(', ') || '(none)';
           throw new Error(`slack stand-in: condition not met within ${timeoutMs} ms; calls so far: ${seen}`);
         }
         await new Promise((r) => setTimeout(r, 20));
@@ -149,6 +226,13 @@ export function createSlackStandin(): SlackStandin {
       queue.push({ ...spec, times: spec.times ?? 1 });
       failures.set(method, queue);
     },
+    slowNext(method, ms, times = 1) {
+      const queue = slow.get(method) ?? [];
+      queue.push({ ms, times });
+      slow.set(method, queue);
+    },
+    responseUrl: (to) => responses.create(to),
+    refusals: () => calls.filter((c) => !c.injected && c.error !== undefined && APP_MISTAKES.has(c.error)),
     setDown(value) {
       down = value;
     },
@@ -164,6 +248,8 @@ export function createSlackStandin(): SlackStandin {
       calls.length = 0;
       uploads.length = 0;
       failures.clear();
+      slow.clear();
+      responses.reset();
       usergroups.clear();
       users.clear();
       channels.clear();

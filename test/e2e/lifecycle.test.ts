@@ -1,6 +1,7 @@
 /**
  * End to end: suspend and resume mid-release, and rollback of a Bulk Upgrade.
  */
+import type { ReleaseTask } from '../../src/domain/release-task.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, startTestBot, type TestBot } from '../support/test-bot.js';
 
@@ -19,7 +20,8 @@ async function summary(b: TestBot, id: string, prefix: string): Promise<string[]
 
 describe('suspend and resume', () => {
   it('lets components in flight finish, starts no new one, and resumes with the rest', async () => {
-    bot = await startTestBot({ SIM_LATENCY_MS: '150' }, 'suspend');
+    // A step takes 640-960 ms: the first ones are still in flight when Suspend lands.
+    bot = await startTestBot({ SIM_LATENCY_MS: '800' }, 'suspend');
     const names = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8'];
     const id = await bot.create(`many deploy --env stage ${names.map((n) => `${n}=img:1`).join(' ')} --parallel 2`);
     await bot.command(`start ${id}`);
@@ -28,14 +30,16 @@ describe('suspend and resume', () => {
     const ack = await bot.click(id, 'release.suspend', { user: 'U0CAROL' });
     expect(ack.status).toBe(200);
     // The click is acked first; the status change follows. What had started by then, read with the
-    // status in one read: a step takes 120-180 ms, so Suspending lasts long enough to be seen.
+    // status in one read: the steps in flight keep it Suspending for a few hundred ms.
     const suspending = await bot.waitForTask(id, (t) => t.status === 'Suspending' || t.status === 'Suspended');
-    expect(suspending.status).toBe('Suspending');
+    const states = (t: ReleaseTask) => t.components.map((c) => `${c.name}:${c.status}`).join(' ');
+    expect(suspending.status, states(suspending)).toBe('Suspending');
     const started = suspending.components.filter((c) => c.status !== 'To release').map((c) => c.name);
 
     const suspended = await bot.waitForTask(id, (t) => t.status === 'Suspended');
     // Nothing started after Suspending: every released component had started by then.
-    expect(suspended.components.filter((c) => c.status !== 'To release').map((c) => c.name)).toEqual(started);
+    const after = suspended.components.filter((c) => c.status !== 'To release').map((c) => c.name);
+    expect(after, `at Suspending: ${states(suspending)}; at Suspended: ${states(suspended)}`).toEqual(started);
     const released = suspended.components.filter((c) => c.status === 'Released').length;
     const waiting = suspended.components.filter((c) => c.status === 'To release').length;
     expect(suspended.components.some((c) => c.status === 'Releasing')).toBe(false);

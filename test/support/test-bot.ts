@@ -13,7 +13,7 @@ import { SimulatedPlatform } from '../../src/platform/simulated/simulated-platfo
 import { CardStore } from '../../src/store/card-store.js';
 import { keys } from '../../src/store/redis.js';
 import { JobStore, TaskStore } from '../../src/store/versioned-store.js';
-import { startFakeSlack, type FakeSlack, type FakeMessage } from './fake-slack.js';
+import { messageRefusal, startFakeSlack, type FakeSlack, type FakeMessage } from './fake-slack.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from './redis.js';
 import { blockActionsBody, postSigned, slashCommandBody, type PostSignedResult } from './slack-signing.js';
 
@@ -87,12 +87,16 @@ export async function startTestBot(env: Record<string, string> = {}, name = 'e2e
     cards,
     platform,
     running,
-    command: (text, o = {}) =>
-      postSigned(
+    command: (text, o = {}) => {
+      const [user, channel] = [o.user ?? 'U0ALICE', o.channel ?? CHANNEL];
+      // The command's late answer goes to the fake, which checks it like any message.
+      const response_url = fake.responseUrl({ channel, user });
+      return postSigned(
         `${url}/slack/events`,
-        slashCommandBody({ command: o.command ?? '/release', text, user_id: o.user ?? 'U0ALICE', channel_id: o.channel ?? CHANNEL }),
+        slashCommandBody({ command: o.command ?? '/release', text, user_id: user, channel_id: channel, response_url }),
         { secret: SECRET },
-      ),
+      ).then(ackSlackTakes);
+    },
     ackText: (res) => {
       const body = res.json as { text?: string } | undefined;
       return body?.text ?? res.body;
@@ -144,9 +148,19 @@ export async function startTestBot(env: Record<string, string> = {}, name = 'e2e
       await fake.close();
       await cleanupPrefix(redisUrl, prefix);
       redis.disconnect();
+      // A card or answer Slack would have refused fails the test that made it.
+      fake.assertNothingRefused();
     },
   };
   return bot;
+}
+
+/** A command's ack is a message Slack checks like any other: throws on one it would refuse. */
+function ackSlackTakes(res: PostSignedResult): PostSignedResult {
+  if (res.status !== 200 || res.json === undefined) return res;
+  const refusal = messageRefusal(res.json as Record<string, unknown>);
+  if (refusal) throw new Error(`Slack would refuse this ack: ${refusal.error}${refusal.errors ? ` (${refusal.errors.join('; ')})` : ''}: ${res.body.slice(0, 300)}`);
+  return res;
 }
 
 /** Resolves after `ms` milliseconds. */

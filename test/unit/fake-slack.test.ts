@@ -79,6 +79,99 @@ describe('fake Slack Web API', () => {
     expect(fake.uploads[0]?.bytes.toString('utf8')).toBe(csv);
   });
 
+  it('takes only the bot token: none is not_authed, another is invalid_auth (HTTP 200, as Slack answers)', async () => {
+    const other = new WebClient('xoxb-someone-else', { slackApiUrl: fake.url, retryConfig: { retries: 0 } });
+    await expect(other.auth.test()).rejects.toMatchObject({ code: ErrorCode.PlatformError, data: { error: 'invalid_auth' } });
+    const none = await fetch(`${fake.url}chat.postMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'C1', text: 'x' }) });
+    expect(none.status).toBe(200);
+    expect(await none.json()).toEqual({ ok: false, error: 'not_authed' });
+    // The token may come as a form field instead of the header.
+    const field = await fetch(`${fake.url}auth.test`, { method: 'POST', body: new URLSearchParams({ token: 'xoxb-test' }) });
+    expect(await field.json()).toMatchObject({ ok: true, user_id: 'UBOT' });
+    expect(fake.messages('C1')).toEqual([]);
+    expect(fake.refusals().map((c) => c.error)).toEqual(['invalid_auth', 'not_authed']);
+  });
+
+  it('refuses Block Kit Slack refuses, with the reason and where, and posts nothing', async () => {
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } }];
+    const err = (await client.chat.postMessage({ channel: 'C1', text: 'long', blocks }).catch((e: unknown) => e)) as { code: string; data: Record<string, unknown> };
+    expect(err.code).toBe(ErrorCode.PlatformError);
+    expect(err.data).toMatchObject({
+      error: 'invalid_blocks',
+      errors: ['must be less than 3001 characters [json-pointer:/blocks/0/text/text]'],
+      response_metadata: { messages: ['[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]'] },
+    });
+    await expect(client.chat.postMessage({ channel: 'C1', blocks: [{ type: 'divider' }] })).rejects.toMatchObject({ data: { error: 'no_text' } });
+    const posted = await client.chat.postMessage({ channel: 'C1', text: 'ok', blocks: [{ type: 'divider' }] });
+    const fields = Array.from({ length: 11 }, () => ({ type: 'mrkdwn' as const, text: 'f' }));
+    await expect(client.chat.update({ channel: 'C1', ts: posted.ts!, text: 'x', blocks: [{ type: 'section', fields }] })).rejects.toMatchObject({
+      data: { error: 'invalid_blocks', errors: ['no more than 10 items allowed [json-pointer:/blocks/0/fields]'] },
+    });
+    await expect(client.chat.postEphemeral({ channel: 'C1', user: 'U1', text: 'x', blocks: [{ type: 'nope' }] as never })).rejects.toMatchObject({
+      data: { error: 'invalid_blocks' },
+    });
+    expect(fake.messages('C1').map((m) => m.text)).toEqual(['ok']);
+    expect(fake.ephemerals).toEqual([]);
+    expect(fake.refusals().map((c) => `${c.method} ${c.error}`)).toEqual([
+      'chat.postMessage invalid_blocks',
+      'chat.postMessage no_text',
+      'chat.update invalid_blocks',
+      'chat.postEphemeral invalid_blocks',
+    ]);
+    expect(() => fake.assertNothingRefused()).toThrow(/chat\.update: invalid_blocks \(no more than 10 items allowed/);
+  });
+
+  it('refuses a modal Slack refuses as invalid_arguments, the reasons in response_metadata', async () => {
+    const blocks = Array.from({ length: 101 }, () => ({ type: 'divider' as const }));
+    await expect(client.views.open({ trigger_id: 't', view: { type: 'modal', title: { type: 'plain_text', text: 'T' }, blocks } })).rejects.toMatchObject({
+      data: { error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]'] } },
+    });
+  });
+
+  it('failures made on purpose are not refusals', async () => {
+    fake.failNext('chat.postMessage', { error: 'invalid_blocks' });
+    await expect(client.chat.postMessage({ channel: 'C1', text: 'x' })).rejects.toMatchObject({ data: { error: 'invalid_blocks' } });
+    expect(fake.callsTo('chat.postMessage')[0]).toMatchObject({ error: 'invalid_blocks', injected: true });
+    expect(fake.refusals()).toEqual([]);
+  });
+
+  it('slowNext answers late, once', async () => {
+    fake.slowNext('usergroups.users.list', 300);
+    fake.setUsergroup('S1', ['U1']);
+    let t0 = Date.now();
+    await client.usergroups.users.list({ usergroup: 'S1' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    t0 = Date.now();
+    await client.usergroups.users.list({ usergroup: 'S1' });
+    expect(Date.now() - t0).toBeLessThan(200);
+  });
+
+  it('serves the response_urls it hands out: checked like messages, five posts each', async () => {
+    const url = fake.responseUrl({ channel: 'C1', user: 'U1' });
+    expect(url.startsWith(fake.url.replace(/api\/$/, 'response/'))).toBe(true);
+    const post = (body: unknown, to = url) => fetch(to, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    const first = await post({ response_type: 'ephemeral', replace_original: false, text: 'done', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'done' } }] });
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ ok: true });
+    expect(fake.responses).toMatchObject([{ channel: 'C1', user: 'U1', response_type: 'ephemeral', replace_original: false, text: 'done' }]);
+    expect(fake.ephemerals.map((e) => [e.user, e.text])).toEqual([['U1', 'done']]);
+
+    const invalid = await post({ text: 'x', blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) });
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toMatchObject({ ok: false, error: 'invalid_blocks', errors: ['no more than 50 items allowed [json-pointer:/blocks]'] });
+    expect((await post({ blocks: [] })).status).toBe(400); // no text
+
+    await post({ response_type: 'in_channel', text: 'for all' });
+    expect(fake.messages('C1').map((m) => m.text)).toEqual(['for all']);
+    for (let i = 0; i < 3; i++) expect((await post({ text: `again ${i}` })).status).toBe(200);
+    const sixth = await post({ text: 'one too many' });
+    expect([sixth.status, await sixth.json()]).toEqual([404, { ok: false, error: 'used_url' }]);
+    const unknown = await post({ text: 'x' }, url.replace(/[^/]+$/, 'RNOTOURS'));
+    expect([unknown.status, await unknown.json()]).toEqual([404, { ok: false, error: 'expired_url' }]);
+    expect(fake.refusals().map((c) => `${c.method} ${c.error}`)).toEqual(['response_url invalid_blocks', 'response_url no_text']);
+  });
+
   it('waitFor times out listing the calls seen', async () => {
     await client.auth.test();
     await expect(fake.waitFor((calls) => calls.some((c) => c.method === 'chat.update'), 100)).rejects.toThrow(/auth\.test/);

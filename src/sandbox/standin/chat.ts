@@ -1,14 +1,26 @@
 /** chat.*: messages and thread replies, their edits, and ephemeral messages. */
-import { BOT_ID, BOT_USER, TEAM_ID, fail, ok, str, type Handlers, type StandinState } from './state.js';
+import { messageRefusal, refusalBody } from './block-kit.js';
+import { BOT_ID, BOT_USER, TEAM_ID, fail, ok, str, type Args, type Handlers, type Reply, type StandinState } from './state.js';
 import type { FakeMessage, StandinEphemeral } from './types.js';
 
-/** `chat.postMessage`, `chat.update` and `chat.postEphemeral` on `s`. */
+/** Slack's refusal of the message in `a` (Block Kit, text fallback, length), if it refuses it. */
+function refused(a: Args): Reply | undefined {
+  const r = messageRefusal(a);
+  return r && { body: refusalBody(r) };
+}
+
+/**
+ * `chat.postMessage`, `chat.update` and `chat.postEphemeral` on `s`. Each checks the message as
+ * Slack does (./block-kit.ts): invalid Block Kit, a missing `text` fallback or a text over 40,000
+ * characters is refused and nothing is posted.
+ */
 export function chatHandlers(s: StandinState): Handlers {
   return {
     'chat.postMessage': (a) => {
       const channel = str(a.channel);
       if (!channel) return fail('channel_not_found');
-      if (!str(a.text) && !Array.isArray(a.blocks) && !Array.isArray(a.attachments)) return fail('no_text');
+      const refusal = refused(a);
+      if (refusal) return refusal;
       const ts = s.nextTs();
       const threadTs = str(a.thread_ts);
       const message: FakeMessage = { type: 'message', ts, channel, user: BOT_USER, bot_id: BOT_ID };
@@ -34,7 +46,8 @@ export function chatHandlers(s: StandinState): Handlers {
       if (!ts) return fail('message_not_found');
       const message = s.findMessage(channel, ts);
       if (!message) return fail('message_not_found');
-      if (!str(a.text) && !Array.isArray(a.blocks) && !Array.isArray(a.attachments)) return fail('no_text');
+      const refusal = refused(a);
+      if (refusal) return refusal;
       if (typeof a.text === 'string') message.text = a.text;
       else delete message.text;
       if (Array.isArray(a.blocks)) message.blocks = a.blocks;
@@ -47,6 +60,8 @@ export function chatHandlers(s: StandinState): Handlers {
     'chat.postEphemeral': (a) => {
       if (!str(a.channel)) return fail('channel_not_found');
       if (!str(a.user)) return fail('user_not_in_channel');
+      const refusal = refused(a);
+      if (refusal) return refusal;
       const ts = s.nextTs();
       const eph: StandinEphemeral = { id: ts, channel: str(a.channel)!, user: str(a.user)!, at: Date.now() };
       if (typeof a.text === 'string') eph.text = a.text;

@@ -5,12 +5,15 @@
 import type { IncomingMessage } from 'node:http';
 import { str, type Args } from './state.js';
 
-/** Parses string values that hold a JSON object/array (how @slack/web-api encodes nested form fields). */
+/** The arguments Slack reads as JSON when they come as form fields; others (`text`!) stay strings. */
+const NESTED = new Set(['blocks', 'attachments', 'view', 'metadata', 'files']);
+
+/** Parses the nested fields that hold a JSON object/array (how @slack/web-api encodes them in a form). */
 function decodeNested(args: Args): Args {
   const out: Args = {};
   for (const [key, value] of Object.entries(args)) {
     out[key] = value;
-    if (typeof value === 'string' && /^\s*[[{]/.test(value)) {
+    if (NESTED.has(key) && typeof value === 'string' && /^\s*[[{]/.test(value)) {
       try {
         const parsed: unknown = JSON.parse(value);
         if (parsed !== null && typeof parsed === 'object') out[key] = parsed;

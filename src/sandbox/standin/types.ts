@@ -3,7 +3,10 @@
  * and how to make a method fail. Re-exported by ../slack-standin.ts.
  */
 
-/** One recorded Web API call. `status` is the HTTP status the fake answered with. */
+/**
+ * One recorded Web API call, or one post to a response_url (method `response_url`, args the
+ * posted JSON). `status` is the HTTP status the fake answered with.
+ */
 export interface FakeSlackCall {
   method: string;
   args: Record<string, unknown>;
@@ -11,6 +14,31 @@ export interface FakeSlackCall {
   /** Bearer token from the Authorization header (or the `token` body field), if any. */
   token: string | undefined;
   status: number;
+  /** The `error` of an `{ ok: false }` answer: `invalid_blocks`, `invalid_auth`, … */
+  error?: string;
+  /** What Slack found wrong, with JSON pointers (`invalid_blocks`, `invalid_arguments`). */
+  errors?: string[];
+  /** Answered by `failNext` or the outage switch rather than by the method itself. */
+  injected?: boolean;
+}
+
+/** Where a response_url leads: the channel and user of the command it was handed out with. */
+export interface ResponseTarget {
+  channel: string;
+  user: string;
+}
+
+/** A message posted to a response_url and accepted. */
+export interface StandinResponse extends ResponseTarget {
+  /** The response_url's ID (its last path segment). */
+  id: string;
+  /** `ephemeral` (the default) or `in_channel`. */
+  response_type: 'ephemeral' | 'in_channel';
+  replace_original?: boolean;
+  delete_original?: boolean;
+  text?: string;
+  blocks?: unknown[];
+  at: number;
 }
 
 /** A message as stored by the fake (top-level or thread reply). */
