@@ -13,6 +13,7 @@ import type { JobHandlers } from '../jobs/worker-host.js';
 import type { CardStore } from '../store/card-store.js';
 import type { Notifier } from '../ports/notifier.js';
 import { cardKey } from './notifier.js';
+import { section } from './blocks/format.js';
 
 /** How the card of one kind of entity is rendered from its current state. */
 export interface CardSource {
@@ -88,7 +89,7 @@ export function deliveryHandlers(d: DeliveryDeps): Pick<JobHandlers, `slack.${st
     'slack.card-closed': async ({ ref, channel, text, thread }) => {
       const key = cardKey(ref);
       const stored = await d.cards.get(key);
-      const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
+      const blocks: KnownBlock[] = [section(text)];
       // Never posted (it went fast, or Slack was down): say it in a message of its own.
       if (!stored) return void (await slack(() => d.client.chat.postMessage({ channel, text: `${text}\n${thread}`, blocks })));
       await slack(() => d.client.chat.update({ channel: stored.channel, ts: stored.ts, text, blocks }));
