@@ -27,8 +27,12 @@ const schema = z
     /** Prefix of every Redis key, BullMQ's included: lets several bots (or test runs) share a Redis. */
     REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, . _ -').default('switchyard'),
     PLATFORM: z.enum(['simulated', 'kubernetes']).default('simulated'),
-    /** Kubernetes: how long a rollout may take before it counts as failed. */
-    K8S_ROLLOUT_TIMEOUT_MS: intFrom(1000, 3_600_000).default(300_000),
+    /**
+     * Kubernetes: how long a rollout may take before it counts as failed. Above the 600 s default
+     * progressDeadlineSeconds (plus a minute for the controller to notice and a poll to see it), so
+     * a stuck rollout is reported with Kubernetes's verdict, ProgressDeadlineExceeded.
+     */
+    K8S_ROLLOUT_TIMEOUT_MS: intFrom(1000, 3_600_000).default(660_000),
     /** Kubernetes: how often a rollout's status is read while waiting. */
     K8S_POLL_MS: intFrom(10, 60_000).default(1000),
     SWITCHYARD_CONFIG: z.string().optional(),

@@ -1,10 +1,13 @@
 /**
  * End to end on PLATFORM=kubernetes: signed Slack commands in, the real Kubernetes client out to
- * the fake API server, Deployments and a blue-green Service checked there.
+ * the fake API server, Deployments and a blue-green Service checked there. The fake runs on its
+ * own timer and real time, writes status concurrently with the bot, and the bot speaks as its
+ * ServiceAccount under the project's Role (manifests/kubernetes/rbac-*.yaml) in each namespace.
  */
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../src/store/redis.js';
 import { JobStore } from '../../src/store/versioned-store.js';
@@ -15,7 +18,7 @@ let kube: FakeKube;
 let bot: TestBot;
 
 beforeAll(async () => {
-  kube = await startFakeKube({ tickMs: 10 });
+  kube = await startFakeKube({ tickMs: 10, rbac: { namespaces: ['shop', 'guard'] } });
   // The bot reads its kubeconfig the way it would in production: from KUBECONFIG.
   const path = join(tmpdir(), `switchyard-kubeconfig-${process.pid}.yaml`);
   writeFileSync(path, kube.kubeConfig().exportConfig());
@@ -39,6 +42,13 @@ describe('releases on Kubernetes, from Slack', () => {
     expect(image('web', 'shop')).toBe('registry.local/web:1.0');
     expect(kube.object('Service', 'shop', 'web')).toBeDefined();
 
+    // The team gave api a short progress deadline (kubectl patch); the bot's upgrade keeps it, and
+    // the cluster's verdict comes well within K8S_ROLLOUT_TIMEOUT_MS.
+    const admin = kube.kubeConfig('default', 'admin').makeApiClient(AppsV1Api);
+    await admin.patchNamespacedDeployment(
+      { name: 'api', namespace: 'shop', body: { spec: { progressDeadlineSeconds: 1 } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     const up = await bot.create('k-up upgrade --env shop web=registry.local/web:2.0 api=registry.local/api:2.0-broken --best-effort');
     await bot.command(`start ${up}`);
     const t = await bot.waitForTask(up, (x) => x.status === 'Release failed', 30_000);
@@ -46,7 +56,7 @@ describe('releases on Kubernetes, from Slack', () => {
       ['web', 'Released'],
       ['api', 'Release failed'],
     ]);
-    expect(t.components[1]!.error).toMatch(/ProgressDeadlineExceeded/);
+    expect(t.components[1]!.error).toBe('api did not become available in time (ProgressDeadlineExceeded)');
     expect(image('web', 'shop')).toBe('registry.local/web:2.0');
     const thread = await eventually(async () => {
       const x = await bot.threadTexts(up);
@@ -57,6 +67,9 @@ describe('releases on Kubernetes, from Slack', () => {
     await bot.command(`rollback ${up}`);
     await bot.waitForTask(up, (x) => x.status === 'Rolled back', 20_000);
     expect(image('web', 'shop')).toBe('registry.local/web:1.0');
+    // Every call the bot made was its ServiceAccount's, and the Role allowed each.
+    expect(new Set(kube.requests.map((r) => r.user))).toEqual(new Set([kube.serviceAccount, 'kubernetes-admin']));
+    expect(kube.forbidden).toEqual([]);
   });
 
   it('runs a native blue-green job: update, Release switches the Service, the old slot goes', async () => {

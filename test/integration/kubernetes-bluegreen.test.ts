@@ -1,22 +1,32 @@
 /**
  * PLATFORM=kubernetes, blue-green, both engines, through the real client-node against the fake
- * API server. The adapter's injected sleep ticks the fake's controllers.
+ * API server. The adapter's injected sleep ticks the fake's controllers and moves the clock their
+ * deadlines run on; the adapter speaks as the bot's ServiceAccount under the project's Role.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { KubernetesPlatform } from '../../src/platform/kubernetes/kubernetes-platform.js';
 import { Policy } from '../../src/policy/policy.js';
-import { startFakeKube, type FakeKube } from '../support/fake-kube.js';
+import { SCALE_DOWN_DEADLINE, copyToNamespace, loadManifests, projectRbacFiles, startFakeKube, type FakeKube } from '../support/fake-kube.js';
 
 let kube: FakeKube;
 let p: KubernetesPlatform;
+let now = Date.parse('2030-01-01T00:00:00Z');
 beforeAll(async () => {
-  kube = await startFakeKube({ tickMs: 0 });
-  let now = Date.parse('2030-01-01T00:00:00Z');
+  // bgx: a namespace whose Role lacks the pods rule.
+  const base = loadManifests(projectRbacFiles());
+  const objects = [...base, ...copyToNamespace(base, 'staging', 'bgx', 'pods')];
+  kube = await startFakeKube({ tickMs: 0, clock: () => now, rbac: { objects, namespaces: ['bgn', 'bga'] } });
   p = new KubernetesPlatform({
     kubeConfig: kube.kubeConfig(),
-    policy: new Policy({ environments: { native: { namespace: 'bgn' }, argo: { namespace: 'bga', bluegreen: 'argo-rollouts' } } }),
-    rolloutTimeoutMs: 60_000,
-    pollMs: 1000,
+    policy: new Policy({
+      environments: {
+        native: { namespace: 'bgn' }, argo: { namespace: 'bga', bluegreen: 'argo-rollouts' }, 'argo-nopods': { namespace: 'bgx', bluegreen: 'argo-rollouts' },
+      },
+    }),
+    // As the bot runs by default; simulated time, so a 10 s poll brings the 600 s deadline in 60 polls.
+    rolloutTimeoutMs: loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', ROLE: 'worker' }).K8S_ROLLOUT_TIMEOUT_MS,
+    pollMs: 10_000,
     clock: () => new Date(now),
     sleep: async (ms) => {
       now += ms;
@@ -131,6 +141,13 @@ describe('kubernetes platform: Argo Rollouts blue-green', () => {
     await p.bgSwitch({ ...api, slot: 'green' });
     await p.bgDeleteSlot({ ...api, slot: 'blue' }); // Argo scales the old ReplicaSet down itself
     expect(writes()).toEqual([]);
+    // …after scaleDownDelaySeconds (30 s), keeping it at zero as history.
+    const old = () => kube.objects('ReplicaSet', 'bga').find((rs) => rs.spec.template.spec.containers[0].image === 'registry/api:1')!;
+    expect(old().spec.replicas).toBe(2);
+    expect(old().metadata.annotations?.[SCALE_DOWN_DEADLINE]).toBeDefined();
+    now += 30_000;
+    kube.tick();
+    expect(old().spec.replicas).toBe(0);
     await expect(p.bgDeleteSlot({ ...api, slot: 'green' })).rejects.toThrow('slot green of api receives traffic');
     kube.settle();
     expect(await p.bgInspect('argo', 'api')).toMatchObject({ serving: 'green', slots: { green: { image: 'registry/api:2' } } });
@@ -142,8 +159,14 @@ describe('kubernetes platform: Argo Rollouts blue-green', () => {
     const stable = rollout().status.stableRS;
     kube.requests.length = 0;
     await p.bgDeleteSlot({ ...api, slot: 'blue' });
-    expect(writes()[0]).toMatchObject({ method: 'PATCH', path: '/apis/argoproj.io/v1alpha1/namespaces/bga/rollouts/api/status', body: { status: { abort: true } } });
-    expect(writes()[1]).toMatchObject({ method: 'PUT', path: '/apis/argoproj.io/v1alpha1/namespaces/bga/rollouts/api' });
+    // The controller's reaction to the abort (Degraded, status written) lands between the adapter's
+    // read and its undo: that PUT meets a natural 409, and the re-read one goes through.
+    const path = '/apis/argoproj.io/v1alpha1/namespaces/bga/rollouts/api';
+    expect(writes()).toMatchObject([
+      { method: 'PATCH', path: `${path}/status`, body: { status: { abort: true } }, status: 200 },
+      { method: 'PUT', path, status: 409 },
+      { method: 'PUT', path, status: 200 },
+    ]);
     expect(rollout().spec.template.spec.containers[0].image).toBe('registry/api:2');
     expect(rollout().spec.template.metadata.labels).not.toHaveProperty('rollouts-pod-template-hash');
     kube.settle();
@@ -162,6 +185,28 @@ describe('kubernetes platform: Argo Rollouts blue-green', () => {
     kube.settle();
     expect(rollout().status).toMatchObject({ phase: 'Healthy' });
     expect(await p.bgInspect('argo', 'api')).toMatchObject({ serving: 'green', slots: { green: { image: 'registry/api:2' } } });
+  });
+
+  it('refuses to promote an update whose image cannot be pulled, before any deadline has made it Degraded', async () => {
+    const out = await p.bgDeploySlot({ opId: 'a1-4b-deploy', ...api, slot: 'blue', image: 'registry/api:4-pullfail', replicas: 2 });
+    expect(out).toEqual({ ok: false, error: 'api: image registry/api:4-pullfail cannot be pulled (ImagePullBackOff)' });
+    expect(rollout().status.phase).toBe('Progressing');
+    kube.requests.length = 0;
+    await expect(p.bgSwitch({ ...api, slot: 'blue' })).rejects.toThrow('slot blue of api is not ready');
+    expect(writes()).toEqual([]);
+    await p.bgDeleteSlot({ ...api, slot: 'blue' });
+    kube.settle();
+    expect(await p.bgInspect('argo', 'api')).toMatchObject({ serving: 'green', slots: { green: { image: 'registry/api:2' } } });
+  });
+
+  it('without the right to list pods, names the 403 in a failure it could not see coming (everything before stayed within the Role)', async () => {
+    expect(kube.forbidden).toEqual([]);
+    const out = await p.bgDeploySlot({ opId: 'x1-1-deploy', env: 'argo-nopods', workload: 'api', slot: 'blue', image: 'registry/api:1-pullfail', replicas: 1 });
+    expect(out.ok).toBe(false);
+    expect(out.ok ? '' : out.error).toMatch(
+      new RegExp(`; switchyard may not list pods in namespace bgx, so it could not tell why the rollout was not ready \\(Forbidden: pods is forbidden: User "${kube.serviceAccount}" cannot list resource "pods" in API group "" in the namespace "bgx"\\); grant get and list on pods there`),
+    );
+    expect(new Set(kube.forbidden.map((r) => `${r.method} ${r.path}`))).toEqual(new Set(['GET /api/v1/namespaces/bgx/pods']));
   });
 
   it('rolls back to an older revision as a new update into the idle slot', async () => {

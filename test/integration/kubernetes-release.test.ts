@@ -1,29 +1,49 @@
 /**
  * PLATFORM=kubernetes, batch release, through the real client-node against the fake API server
  * (test/support/fake-kube.ts). The controllers move only when the adapter sleeps: its injected
- * sleep ticks them and advances the clock, so every rollout is deterministic.
+ * sleep ticks them and advances the clock the fake's deadlines run on, so every rollout is
+ * deterministic. The adapter speaks as the bot's ServiceAccount, under the project's own Role
+ * (manifests/kubernetes/rbac-*.yaml, copied into each namespace used here).
  */
+import { AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { KubernetesPlatform } from '../../src/platform/kubernetes/kubernetes-platform.js';
 import { Policy } from '../../src/policy/policy.js';
-import { startFakeKube, type FakeKube } from '../support/fake-kube.js';
+import { copyToNamespace, loadManifests, projectRbacFiles, startFakeKube, type FakeKube, type KubeObject } from '../support/fake-kube.js';
+
+/** K8S_ROLLOUT_TIMEOUT_MS as the bot runs it by default. */
+const DEFAULT_TIMEOUT_MS = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', ROLE: 'worker' }).K8S_ROLLOUT_TIMEOUT_MS;
+
+/** The project's Role, and in `nopods` a copy of it without the pods rule. */
+function rbacObjects(): KubeObject[] {
+  const base = loadManifests(projectRbacFiles());
+  return [...base, ...copyToNamespace(base, 'staging', 'nopods', 'pods')];
+}
 
 let kube: FakeKube;
+let now = Date.parse('2030-01-01T00:00:00Z');
 beforeAll(async () => {
-  kube = await startFakeKube({ tickMs: 0 });
+  kube = await startFakeKube({
+    tickMs: 0,
+    clock: () => now,
+    rbac: { objects: rbacObjects(), namespaces: ['prod', 'stage', 'east', 'empty-env'] },
+  });
 });
 afterAll(() => kube.close());
 afterEach(() => kube.setQuotaExceeded('prod', false));
 
-const policy = new Policy({ environments: { production: { namespace: 'prod' }, staging: { namespace: 'stage' } } });
+const policy = new Policy({
+  environments: { production: { namespace: 'prod' }, staging: { namespace: 'stage' }, locked: { namespace: 'locked' }, nopods: { namespace: 'nopods' } },
+});
 
-function platform(rolloutTimeoutMs = 60_000): KubernetesPlatform {
-  let now = Date.parse('2030-01-01T00:00:00Z');
+function platform(rolloutTimeoutMs = DEFAULT_TIMEOUT_MS): KubernetesPlatform {
   return new KubernetesPlatform({
     kubeConfig: kube.kubeConfig(),
     policy,
     rolloutTimeoutMs,
-    pollMs: 1000,
+    // Simulated time: a 10 s poll brings the 600 s progress deadline in 60 polls.
+    pollMs: 10_000,
     clock: () => new Date(now),
     sleep: async (ms) => {
       now += ms;
@@ -31,6 +51,11 @@ function platform(rolloutTimeoutMs = 60_000): KubernetesPlatform {
     },
   });
 }
+
+/** The cluster administrator (someone else, or kubectl), for changes the bot does not make. */
+const admin = () => kube.kubeConfig('default', 'admin').makeApiClient(AppsV1Api);
+const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const puts = (name: string) => kube.requests.filter((r) => r.method === 'PUT' && r.path.endsWith(`/deployments/${name}`));
 
 const deployment = (ns: string, name: string) => kube.object('Deployment', ns, name)!;
 const writes = (name: string) =>
@@ -53,6 +78,7 @@ describe('kubernetes platform: batch release', () => {
     expect(await p.get('production', 'web')).toMatchObject({ image: 'registry/web:1.0' });
     expect(await p.get('production', 'nope')).toBeUndefined();
     expect(await p.list('empty-env')).toEqual([]);
+    expect(kube.requests.every((r) => r.user === kube.serviceAccount)).toBe(true);
   });
 
   it('answers a repeated deploy from the opId on the object, writing nothing', async () => {
@@ -90,6 +116,7 @@ describe('kubernetes platform: batch release', () => {
   it.each([
     ['registry/web:2.0-pullfail', 'web: image registry/web:2.0-pullfail cannot be pulled (ImagePullBackOff)'],
     ['registry/web:2.0-crash', 'web keeps crashing (CrashLoopBackOff)'],
+    // Under the default K8S_ROLLOUT_TIMEOUT_MS, Kubernetes's verdict (600 s) comes before our timeout.
     ['registry/web:2.0-broken', 'web did not become available in time (ProgressDeadlineExceeded)'],
   ])('fails an upgrade to %s with a plain reason, and undoes it', async (image, reason) => {
     const p = platform();
@@ -108,25 +135,43 @@ describe('kubernetes platform: batch release', () => {
     expect(await p.get('staging', 'web')).toMatchObject({ image: base });
   });
 
-  it('times out after K8S_ROLLOUT_TIMEOUT_MS', async () => {
-    const p = platform(3000);
-    await p.deploy({ opId: 'to0', env: 'staging', name: 'slow', image: 'registry/slow:1', replicas: 1 });
-    const out = await p.upgrade({ opId: 'to1', env: 'staging', name: 'slow', image: 'registry/slow:2-broken' });
-    expect(out).toEqual({ ok: false, error: 'slow did not become ready within 3s (K8S_ROLLOUT_TIMEOUT_MS): 1/1 replicas ready' });
+  it('times out after K8S_ROLLOUT_TIMEOUT_MS, saying when that is shorter than the progress deadline', async () => {
+    expect(await platform().deploy({ opId: 'to0', env: 'staging', name: 'slow', image: 'registry/slow:1', replicas: 1 })).toMatchObject({ ok: true });
+    const out = await platform(3000).upgrade({ opId: 'to1', env: 'staging', name: 'slow', image: 'registry/slow:2-broken' });
+    expect(out).toEqual({
+      ok: false, error: 'slow did not become ready within 3s (K8S_ROLLOUT_TIMEOUT_MS, shorter than its progressDeadlineSeconds of 600s): 1/1 replicas ready',
+    });
+    // A Deployment with a short deadline of its own gets Kubernetes's verdict within a short timeout.
+    await admin().patchNamespacedDeployment({ name: 'slow', namespace: 'stage', body: { spec: { progressDeadlineSeconds: 2 } } }, MERGE);
+    expect(await platform(60_000).upgrade({ opId: 'to2', env: 'staging', name: 'slow', image: 'registry/slow:3-broken' })).toEqual({
+      ok: false, error: 'slow did not become available in time (ProgressDeadlineExceeded)',
+    });
   });
 
-  it('reports an exceeded quota on the write', async () => {
+  it('reports an exceeded pod quota from the rollout: the Deployment is created, its pods are not', async () => {
     const p = platform();
     kube.setQuotaExceeded('prod', true);
     const out = await p.deploy({ opId: 'q1', env: 'production', name: 'quota', image: 'registry/q:1', replicas: 1 });
-    expect(out).toMatchObject({ ok: false, error: expect.stringMatching(/^production quota exceeded: .*exceeded quota: compute-resources/) });
-    expect(kube.object('Deployment', 'prod', 'quota')).toBeUndefined();
-    // An upgrade is an update, which quota lets through; its new pods are what it refuses.
+    expect(out).toMatchObject({ ok: false, error: expect.stringMatching(/^production quota exceeded: pods "quota-\w+-\w{5}" is forbidden: exceeded quota: compute-resources/) });
+    expect(kube.object('Deployment', 'prod', 'quota')!.spec.replicas).toBe(0); // the failed deploy's husk
+    expect(await p.get('production', 'quota')).toBeUndefined();
     kube.setQuotaExceeded('prod', false);
-    await p.deploy({ opId: 'q2', env: 'production', name: 'quota', image: 'registry/q:1', replicas: 1 });
+    expect(await p.deploy({ opId: 'q2', env: 'production', name: 'quota', image: 'registry/q:1', replicas: 1 })).toMatchObject({ ok: true });
+    // An upgrade is an update, which quota lets through; its new pods are what it refuses.
     kube.setQuotaExceeded('prod', true);
     const up = await p.upgrade({ opId: 'q3', env: 'production', name: 'quota', image: 'registry/q:2' });
     expect(up).toMatchObject({ ok: false, error: expect.stringMatching(/^production quota exceeded: pods ".*" is forbidden: exceeded quota/) });
+    expect(kube.object('Deployment', 'prod', 'quota')!.spec.template.spec.containers[0].image).toBe('registry/q:1');
+  });
+
+  it('reports a quota on the object count on the write', async () => {
+    const p = platform();
+    kube.setQuotaExceeded('prod', true, 'object-counts', 'count/deployments.apps');
+    expect(await p.deploy({ opId: 'qc1', env: 'production', name: 'counted', image: 'registry/c:1', replicas: 1 })).toEqual({
+      ok: false,
+      error: 'production quota exceeded: deployments.apps "counted" is forbidden: exceeded quota: object-counts, requested: count/deployments.apps=1, used: count/deployments.apps=10, limited: count/deployments.apps=10',
+    });
+    expect(kube.object('Deployment', 'prod', 'counted')).toBeUndefined();
   });
 
   it('fails a deploy that never comes up, leaves it scaled to zero, and lets a later deploy take it over', async () => {
@@ -145,7 +190,20 @@ describe('kubernetes platform: batch release', () => {
     kube.injectConflicts('Deployment', 'busy', 2, 'prod');
     kube.requests.length = 0;
     expect(await p.upgrade({ opId: 'c1', env: 'production', name: 'busy', image: 'registry/busy:2' })).toMatchObject({ ok: true, previousImage: 'registry/busy:1' });
-    expect(kube.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/deployments/busy'))).toHaveLength(3);
+    expect(puts('busy').map((r) => r.status)).toEqual([409, 409, 200]);
+  });
+
+  it('retries a natural 409: the controller wrote status between its read and its write', async () => {
+    const p = platform();
+    await p.deploy({ opId: 'n0', env: 'production', name: 'scaled', image: 'registry/scaled:1', replicas: 1 });
+    // Someone scales it just before the upgrade; the controller's reaction lands after the adapter's read.
+    await admin().patchNamespacedDeployment({ name: 'scaled', namespace: 'prod', body: { spec: { replicas: 2 } } }, MERGE);
+    kube.requests.length = 0;
+    expect(await p.upgrade({ opId: 'n1', env: 'production', name: 'scaled', image: 'registry/scaled:2' })).toMatchObject({
+      ok: true, previousImage: 'registry/scaled:1', component: { image: 'registry/scaled:2', replicas: 2 },
+    });
+    expect(puts('scaled').map((r) => r.status)).toEqual([409, 200]);
+    for (const put of puts('scaled')) expect((put.body as { metadata: { resourceVersion?: string } }).metadata.resourceVersion).toMatch(/^\d+$/);
   });
 
   it('clones a Deployment and its Service without the fields the cluster set', async () => {
@@ -178,8 +236,12 @@ describe('kubernetes platform: batch release', () => {
     kube.requests.length = 0;
     const ups = await Promise.all([1, 2, 3].map(() => p.upgrade({ opId: 'r2', env: 'staging', name: 'race', image: 'registry/race:2' })));
     expect(ups.map((o) => o.ok && o.previousImage)).toEqual(['registry/race:1', 'registry/race:1', 'registry/race:1']);
-    const puts = kube.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/deployments/race'));
-    expect(puts.length).toBeGreaterThanOrEqual(1); // the losers met 409 Conflict, re-read, and found the opId
+    // Exactly one write went through; the losers carried the resourceVersion they had read, met 409
+    // Conflict, re-read, and found the opId. Without the version all three would have overwritten.
+    const raced = puts('race');
+    expect(raced.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(raced.every((r) => r.status === 200 || r.status === 409)).toBe(true);
+    expect(raced.every((r) => /^\d+$/.test((r.body as { metadata: { resourceVersion?: string } }).metadata.resourceVersion ?? ''))).toBe(true);
     // Applied twice, the second write would have recorded race:2 as the previous image.
     expect(deployment('stage', 'race').metadata.annotations?.['switchyard.io/previous-image']).toBe('registry/race:1');
   });
@@ -217,6 +279,29 @@ describe('kubernetes platform: batch release', () => {
     } finally {
       await west.close();
     }
+  });
+
+  it('did all of the above within the project\'s Role; a namespace without it is refused with 403', async () => {
+    expect(kube.forbidden).toEqual([]);
+    await expect(platform().deploy({ opId: 'l1', env: 'locked', name: 'web', image: 'registry/web:1', replicas: 1 })).rejects.toThrow(
+      `Kubernetes API reading deployment locked/web: HTTP 403 Forbidden: deployments.apps "web" is forbidden: User "${kube.serviceAccount}" cannot get resource "deployments" in API group "apps" in the namespace "locked"`,
+    );
+  });
+
+  it('without the right to list pods, still releases a healthy rollout and names the 403 in a failure', async () => {
+    const p = platform();
+    const healthy = await p.deploy({ opId: 'np1', env: 'nopods', name: 'web', image: 'registry/web:1', replicas: 1 });
+    expect(healthy).toMatchObject({ ok: true, component: { image: 'registry/web:1' } });
+    // A pull failure shows only on the pods: unseen, it ends at the progress deadline, saying why it was unseen.
+    const out = await p.deploy({ opId: 'np2', env: 'nopods', name: 'api', image: 'registry/api:1-pullfail', replicas: 1 });
+    expect(out).toEqual({
+      ok: false,
+      error: 'api did not become available in time (ProgressDeadlineExceeded); '
+        + 'switchyard may not list pods in namespace nopods, so it could not tell why the rollout was not ready '
+        + `(Forbidden: pods is forbidden: User "${kube.serviceAccount}" cannot list resource "pods" in API group "" in the namespace "nopods"); `
+        + 'grant get and list on pods there (manifests/kubernetes/rbac-*.yaml)',
+    });
+    expect(kube.object('Deployment', 'nopods', 'api')!.spec.replicas).toBe(0);
   });
 
   it('throws a short error when the API server fails', async () => {

@@ -8,7 +8,7 @@ import { ANNOTATION, LABEL, MERGE_PATCH, apiError, readOrUndefined, refusal, ret
 import { serviceManifest } from './manifests.js';
 import type { AdapterContext } from './release-ops.js';
 import { HASH_LABEL, ROLLOUTS, observed, podTemplate, previewService, rolloutManifest, templateForRollout, versions, type Rollout, type Version } from './argo-rollout.js';
-import { conditionFailure, listPods, troubleTracker, waitFor, type Verdict, type WaitOutcome } from './rollout-watch.js';
+import { conditionFailure, listPods, timeoutReason, troubleTracker, waitFor, withBlindSpot, type Verdict, type WaitOutcome } from './rollout-watch.js';
 
 export class ArgoBlueGreen {
   constructor(private readonly c: AdapterContext) {}
@@ -70,7 +70,10 @@ export class ArgoBlueGreen {
     if (this.serving(r, vs)?.slot === req.slot) return; // already there: a repeat, or the first version
     const current = r.status?.currentPodHash ? vs.get(r.status.currentPodHash) : undefined;
     if (current?.slot !== req.slot) throw new Error(`slot ${req.slot} of ${req.workload} does not exist`);
-    if (r.status?.abort || r.status?.phase === 'Degraded') throw new Error(`slot ${req.slot} of ${req.workload} is not ready`);
+    // Promoting a version whose pods are not all ready would only wait for them (Argo switches the
+    // active Service once they are): a pull or crash failure before its deadline is not Degraded yet.
+    const notReady = r.status?.abort || r.status?.phase === 'Degraded' || current.ready < (r.spec.replicas ?? 1);
+    if (notReady) throw new Error(`slot ${req.slot} of ${req.workload} is not ready`);
     await this.patch(t, req.workload, { status: { pauseConditions: null } }, 'status');
     await this.patch(t, req.workload, { spec: { paused: false } });
     const out = await waitFor(this.c.timing, async (): Promise<Verdict> => {
@@ -142,16 +145,19 @@ export class ArgoBlueGreen {
   /** Ready: Paused on BlueGreenPause with the new pods, or Healthy (a first version). */
   private waitReady(t: EnvTarget, req: DeploySlotRequest): Promise<WaitOutcome> {
     const trouble = troubleTracker();
+    let deadline: number | undefined;
+    let blind: string | undefined;
     const probe = async (): Promise<Verdict> => {
       const r = await this.read(t, req.workload);
       if (!r) return { state: 'failed', reason: `${req.workload} was deleted from ${t.env} while it was rolling out` };
+      deadline = typeof r.spec.progressDeadlineSeconds === 'number' ? r.spec.progressDeadlineSeconds : undefined;
       const s = r.status ?? {};
       const want = r.spec.replicas ?? 1;
       if (!observed(r)) return { state: 'progressing', ready: 0, want };
       if (s.abort) return { state: 'failed', reason: `the update of ${req.workload} was aborted${s.message ? ` (${s.message})` : ''}` };
-      const failed = conditionFailure(req.workload, req.image, t.env, s.conditions);
-      if (failed) return { state: 'failed', reason: failed };
-      if (s.phase === 'Degraded') return { state: 'failed', reason: `${req.workload} is degraded${s.message ? ` (${s.message})` : ''}` };
+      const failed = conditionFailure(req.workload, t.env, s.conditions);
+      if (failed) return { state: 'failed', reason: withBlindSpot(failed, blind) };
+      if (s.phase === 'Degraded') return { state: 'failed', reason: withBlindSpot(`${req.workload} is degraded${s.message ? ` (${s.message})` : ''}`, blind) };
       const paused = s.phase === 'Paused' && (s.pauseConditions ?? []).some((p) => p.reason === 'BlueGreenPause');
       if (paused || s.phase === 'Healthy') {
         // A status not yet about our template (a controller that omits observedGeneration): wait.
@@ -159,14 +165,15 @@ export class ArgoBlueGreen {
         return v && (v.image !== req.image || v.slot !== req.slot) ? { state: 'progressing', ready: 0, want } : { state: 'done' };
       }
       const pods = s.currentPodHash ? await listPods(t, { [HASH_LABEL]: s.currentPodHash }) : [];
+      if (typeof pods === 'string') {
+        blind = pods;
+        return { state: 'progressing', ready: s.readyReplicas ?? 0, want };
+      }
       const reason = trouble(pods, req.workload, req.image);
       if (reason) return { state: 'failed', reason };
       return { state: 'progressing', ready: s.readyReplicas ?? 0, want };
     };
-    const secs = Math.round(this.c.timing.timeoutMs / 1000);
-    return waitFor(this.c.timing, probe, (last) =>
-      `${req.workload} did not become ready within ${secs}s (K8S_ROLLOUT_TIMEOUT_MS)${last.state === 'progressing' ? `: ${last.ready}/${last.want} replicas ready` : ''}`,
-    );
+    return waitFor(this.c.timing, probe, (last) => withBlindSpot(timeoutReason(req.workload, this.c.timing.timeoutMs, last, deadline), blind));
   }
 
   private async recordError(t: EnvTarget, workload: string, opId: string, error: string): Promise<void> {

@@ -19,7 +19,11 @@ export interface KubernetesOptions {
   /** Default: loadFromDefault(), i.e. KUBECONFIG, ~/.kube/config, or the in-cluster service account. */
   kubeConfig?: KubeConfig;
   policy: Policy;
-  /** K8S_ROLLOUT_TIMEOUT_MS: how long a rollout may take before it counts as failed. */
+  /**
+   * K8S_ROLLOUT_TIMEOUT_MS: how long a rollout may take before it counts as failed. Keep it above
+   * the workloads' progressDeadlineSeconds (default 600 s) so Kubernetes's own verdict comes first;
+   * a timeout that cuts the deadline short says so.
+   */
   rolloutTimeoutMs: number;
   /** How often a rollout is polled (default 1000 ms). */
   pollMs?: number;

@@ -4,7 +4,7 @@
  * Failures become plain-words reasons for the Slack thread.
  */
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { readOrUndefined, type EnvTarget } from './kube-api.js';
+import { apiError, readOrUndefined, statusBody, statusCode, type EnvTarget } from './kube-api.js';
 import { imageOf } from './manifests.js';
 
 export type Verdict =
@@ -20,6 +20,13 @@ export interface Timing {
   pollMs: number;
   timeoutMs: number;
 }
+
+/**
+ * What Kubernetes uses when a Deployment (or an Argo Rollout) sets no progressDeadlineSeconds.
+ * K8S_ROLLOUT_TIMEOUT_MS defaults above it (660 s), so on a cluster with the default a stuck rollout
+ * is reported with Kubernetes's own verdict (ProgressDeadlineExceeded), not as our timeout.
+ */
+export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
 
 /** Pod waiting reasons that mean the new version will not come up by itself. */
 const PULL = ['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull'];
@@ -44,12 +51,13 @@ interface Condition {
   message?: string;
 }
 
-/** What a workload's conditions say went wrong, if anything (Deployment and Rollout alike). */
-export function conditionFailure(name: string, image: string, env: string, conditions: Condition[] = []): string | undefined {
+/**
+ * What a workload's conditions say went wrong, if anything (Deployment and Rollout alike). Pods that
+ * fail to pull or keep crashing are not among them: controllers leave those on the pods
+ * (podTrouble), and the workload just stays unavailable until its progress deadline.
+ */
+export function conditionFailure(name: string, env: string, conditions: Condition[] = []): string | undefined {
   for (const c of conditions) {
-    const pod = [...PULL, ...CRASH, ...START].find((r) => c.reason === r || c.message?.includes(r));
-    // Some controllers (and fakes) surface pod trouble on the workload itself.
-    if (pod && !(c.type === 'Available' && c.status === 'True')) return podReason(name, image, pod, c.message);
     if (c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded') {
       return `${name} did not become available in time (ProgressDeadlineExceeded)`;
     }
@@ -67,7 +75,7 @@ export function deploymentVerdict(d: V1Deployment, app: string, env: string): Ve
   // A status from before the last write describes the old template: neither success nor failure.
   const observed = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
   if (!observed) return { state: 'progressing', ready: s.readyReplicas ?? 0, want };
-  const failed = conditionFailure(app, imageOf(d, app), env, s.conditions);
+  const failed = conditionFailure(app, env, s.conditions);
   if (failed) return { state: 'failed', reason: failed };
   // status.replicas too: old pods still running count as ready and available until they go.
   const settled = [s.replicas, s.updatedReplicas, s.availableReplicas, s.readyReplicas].every((n) => (n ?? 0) === want);
@@ -102,14 +110,39 @@ export function troubleTracker(): (pods: V1Pod[], app: string, image: string) =>
   };
 }
 
-/** Pods matching a selector; an API without pods (or without the right to list them) has none. */
-export async function listPods(t: EnvTarget, selector: Record<string, string>): Promise<V1Pod[]> {
+/**
+ * Pods matching a selector (an API without pods has none). Without the right to list them the
+ * adapter cannot see why a rollout is not ready yet: the answer is that, in plain words, as a
+ * string (the rollout is still watched through its workload, and whatever failure comes names it;
+ * manifests/kubernetes/rbac-*.yaml grants the right). Other errors throw.
+ */
+export async function listPods(t: EnvTarget, selector: Record<string, string>): Promise<V1Pod[] | string> {
   const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
   try {
     return (await t.api.core.listNamespacedPod({ namespace: t.namespace, labelSelector })).items;
-  } catch {
-    return [];
+  } catch (err) {
+    const code = statusCode(err);
+    if (code === 404) return [];
+    if (code === 403) {
+      return `switchyard may not list pods in namespace ${t.namespace}, so it could not tell why the rollout was not ready `
+        + `(Forbidden: ${statusBody(err).message ?? ''}); grant get and list on pods there (manifests/kubernetes/rbac-*.yaml)`;
+    }
+    throw apiError(err, `listing pods in ${t.namespace}`);
   }
+}
+
+/** `reason`, and what kept the adapter from seeing the pods, if anything did. */
+export function withBlindSpot(reason: string, blind: string | undefined): string {
+  return blind ? `${reason}; ${blind}` : reason;
+}
+
+/** The timeout's words, naming the workload's own deadline when the timeout cut it short. */
+export function timeoutReason(app: string, timeoutMs: number, last: Verdict, deadlineSeconds: number | undefined): string {
+  const secs = Math.round(timeoutMs / 1000);
+  const deadline = deadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
+  // MaxInt32 means no deadline at all: then the timeout is the only bound, nothing was cut short.
+  const cut = deadline * 1000 >= timeoutMs && deadline < 2147483647 ? `, shorter than its progressDeadlineSeconds of ${deadline}s` : '';
+  return `${app} did not become ready within ${secs}s (K8S_ROLLOUT_TIMEOUT_MS${cut})${last.state === 'progressing' ? `: ${last.ready}/${last.want} replicas ready` : ''}`;
 }
 
 /** Poll `probe` until done, failed, or the timeout. */
@@ -127,17 +160,23 @@ export async function waitFor(timing: Timing, probe: () => Promise<Verdict>, onT
 /** Wait for a Deployment's rollout (read fresh on every poll). */
 export function waitForDeployment(timing: Timing, t: EnvTarget, name: string, app: string): Promise<WaitOutcome> {
   const trouble = troubleTracker();
+  let deadline: number | undefined;
+  let blind: string | undefined;
   const probe = async (): Promise<Verdict> => {
     const d = await readOrUndefined(() => t.api.apps.readNamespacedDeployment({ name, namespace: t.namespace }));
     if (!d) return { state: 'failed', reason: `${name} was deleted from ${t.env} while it was rolling out` };
+    deadline = d.spec?.progressDeadlineSeconds;
     const v = deploymentVerdict(d, app, t.env);
+    if (v.state === 'failed') return { state: 'failed', reason: withBlindSpot(v.reason, blind) };
     if (v.state !== 'progressing') return v;
     const image = imageOf(d, app);
-    const reason = trouble(await listPods(t, d.spec?.selector.matchLabels ?? {}), app, image);
+    const pods = await listPods(t, d.spec?.selector.matchLabels ?? {});
+    if (typeof pods === 'string') {
+      blind = pods;
+      return v;
+    }
+    const reason = trouble(pods, app, image);
     return reason ? { state: 'failed', reason } : v;
   };
-  const secs = Math.round(timing.timeoutMs / 1000);
-  return waitFor(timing, probe, (last) =>
-    `${app} did not become ready within ${secs}s (K8S_ROLLOUT_TIMEOUT_MS)${last.state === 'progressing' ? `: ${last.ready}/${last.want} replicas ready` : ''}`,
-  );
+  return waitFor(timing, probe, (last) => withBlindSpot(timeoutReason(app, timing.timeoutMs, last, deadline), blind));
 }

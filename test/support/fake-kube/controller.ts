@@ -3,10 +3,18 @@
  * blue-green strategy, and ReplicaSets whose pods come up over `rolloutSteps` ticks (or never, for
  * the failure-injecting images). Pods are derived from ReplicaSets on read.
  *
- * Failure injection by image: `pullfail` anywhere in the image → ImagePullBackOff; `crash` in the tag
- * → CrashLoopBackOff; a tag ending in `-broken` → running but never ready. None of them ever becomes
- * available, so their rollouts also hit the progress deadline after `progressDeadlineTicks` ticks
- * without progress.
+ * Failure injection by image: `pullfail` anywhere in the image → ErrImagePull, then ImagePullBackOff;
+ * `crash` in the tag → CrashLoopBackOff; a tag ending in `-broken` → running but never ready. As on
+ * a real cluster these show only on the pods (`status.containerStatuses[].state.waiting.reason`):
+ * the workload just stays unavailable until its `progressDeadlineSeconds` (default 600) pass
+ * without progress, on the store's clock, and then says Progressing=False ProgressDeadlineExceeded.
+ * A used-up pod quota leaves pods missing: the ReplicaSet says ReplicaFailure FailedCreate, and its
+ * Deployment or Rollout copies that condition (as both controllers do).
+ *
+ * The controllers also react to every client write of a Deployment or Rollout (`react`), as real
+ * ones do through their watches; the reaction's status write lands right after the client's next
+ * read (`flushReactions`), i.e. inside the client's read-modify-write, so a write that carries the
+ * resourceVersion it read meets 409 Conflict there, as it can on a real cluster.
  */
 import { createHash } from 'node:crypto';
 import type { FakeStore } from './store.js';
@@ -16,8 +24,6 @@ import { type Json, type KubeObject, canonical, clone, kindInfo, safeHash, times
 export interface ControllerOptions {
   /** Ticks a ReplicaSet takes from scaled up to all pods ready. */
   rolloutSteps: number;
-  /** Ticks without progress after which a rollout is ProgressDeadlineExceeded. */
-  progressDeadlineTicks: number;
 }
 
 export type FailureMode = 'pullfail' | 'crash' | 'broken';
@@ -48,6 +54,12 @@ const DEPLOY_HASH = 'pod-template-hash';
 const DEPLOY_REVISION = 'deployment.kubernetes.io/revision';
 const ROLLOUT_HASH = 'rollouts-pod-template-hash';
 const ROLLOUT_REVISION = 'rollout.argoproj.io/revision';
+/** Where Argo Rollouts writes when an old ReplicaSet is to be scaled down (RFC 3339). */
+export const SCALE_DOWN_DEADLINE = 'scale-down-deadline';
+/** The API's default progressDeadlineSeconds (Deployments), and Argo's for Rollouts. */
+const DEFAULT_PROGRESS_DEADLINE_S = 600;
+/** Argo's defaults for scaleDownDelaySeconds and abortScaleDownDelaySeconds. */
+const DEFAULT_SCALE_DOWN_DELAY_S = 30;
 
 /**
  * The pod template hash (as in the `pod-template-hash` label): stable over the template's content,
@@ -76,7 +88,8 @@ interface RsState {
 }
 
 interface WorkloadState {
-  lastProgress: number;
+  /** When (store clock, ms) the rollout last made progress: the progress deadline counts from here. */
+  lastProgressAt: number;
   counts?: string;
   createdRS?: number;
   aborted?: boolean;
@@ -92,8 +105,7 @@ interface Condition {
 }
 
 /** Conditions keep their timestamps unless they actually change (so a quiet tick writes nothing). */
-function setConditions(previous: Condition[] | undefined, wanted: Condition[], withUpdateTime: boolean): Condition[] {
-  const now = timestamp();
+function setConditions(previous: Condition[] | undefined, wanted: Condition[], withUpdateTime: boolean, now: string): Condition[] {
   return wanted.map((c) => {
     const old = previous?.find((p) => p.type === c.type);
     if (old && old.status === c.status && old.reason === c.reason && old.message === c.message) return old;
@@ -136,8 +148,8 @@ export class Controllers {
   ticks = 0;
   private readonly rsState = new Map<string, RsState>();
   private readonly workloads = new Map<string, WorkloadState>();
-  /** ReplicaSet keys (ns/name) to delete at a tick. */
-  private readonly removals = new Map<string, number>();
+  /** Workloads (kind/ns/name) a client wrote, whose controller has yet to react. */
+  private readonly pending = new Set<string>();
 
   constructor(
     private readonly store: FakeStore,
@@ -148,6 +160,7 @@ export class Controllers {
 
   tick(): void {
     this.ticks++;
+    this.pending.clear(); // a tick reconciles everything anyway
     this.collectGarbage();
     const deployments = this.store.all(DEPLOY).map((d) => d.metadata);
     const rollouts = this.store.all(ROLLOUT).map((r) => r.metadata);
@@ -158,15 +171,37 @@ export class Controllers {
     for (const m of rollouts) this.finishRollout(m.namespace!, m.name!);
   }
 
+  /** A client wrote this object: its controller will react (see flushReactions). */
+  react(kind: string, ns: string | undefined, name: string): void {
+    if (kind === 'Deployment' || kind === 'Rollout') this.pending.add(`${kind}/${ns ?? ''}/${name}`);
+  }
+
+  /**
+   * The controllers' reactions to client writes: observe the new spec (new ReplicaSet, scaling,
+   * status with observedGeneration, promote/abort), without moving any pod.
+   */
+  flushReactions(): void {
+    const due = [...this.pending];
+    this.pending.clear();
+    for (const key of due) {
+      const [kind, ns, name] = key.split('/') as [string, string, string];
+      if (kind === 'Deployment') {
+        this.reconcileDeployment(ns, name);
+        this.finishDeployment(ns, name);
+      } else {
+        this.reconcileRollout(ns, name);
+        this.finishRollout(ns, name);
+      }
+    }
+  }
+
   // ---- shared ---------------------------------------------------------------------------------
 
+  private now(): number {
+    return this.store.now();
+  }
+
   private collectGarbage(): void {
-    for (const [key, at] of this.removals) {
-      if (at > this.ticks) continue;
-      const [ns, name] = key.split('/') as [string, string];
-      this.store.remove(RS, ns, name);
-      this.removals.delete(key);
-    }
     const uids = new Set([...this.store.all(DEPLOY), ...this.store.all(ROLLOUT)].map((o) => o.metadata.uid));
     for (const rs of this.store.all(RS)) {
       const owner = rs.metadata.ownerReferences?.find((r) => r.controller);
@@ -181,7 +216,7 @@ export class Controllers {
 
   private workload(o: KubeObject): WorkloadState {
     let w = this.workloads.get(o.metadata.uid!);
-    if (!w) this.workloads.set(o.metadata.uid!, (w = { lastProgress: this.ticks }));
+    if (!w) this.workloads.set(o.metadata.uid!, (w = { lastProgressAt: this.now() }));
     return w;
   }
 
@@ -241,9 +276,48 @@ export class Controllers {
     const next = clone(rs);
     next.spec.replicas = replicas;
     next.metadata.generation = (rs.metadata.generation ?? 1) + 1;
-    // Scaling down is immediate: the surplus pods are gone.
-    if (replicas < (rs.status?.replicas ?? 0)) next.status = rsStatus(next, replicas, Math.min(replicas, rs.status?.readyReplicas ?? 0));
+    // Scaling down is immediate: the surplus pods are gone, and with no pod left to create, so is
+    // a ReplicaFailure (the ReplicaSet controller drops it on its next sync without a failed create).
+    if (replicas <= (rs.status?.replicas ?? 0)) next.status = rsStatus(next, replicas, Math.min(replicas, rs.status?.readyReplicas ?? 0));
     return this.store.put(RS, next);
+  }
+
+  /** Argo's scale-down delay: the ReplicaSet keeps its pods until the deadline annotation passes. */
+  private scheduleScaleDown(rs: KubeObject, delaySeconds: number): KubeObject {
+    if (rs.metadata.annotations?.[SCALE_DOWN_DEADLINE] !== undefined || (rs.spec.replicas ?? 0) === 0) return rs;
+    if (delaySeconds <= 0) return this.scaleReplicaSet(rs, 0);
+    const next = clone(rs);
+    next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [SCALE_DOWN_DEADLINE]: timestamp(new Date(this.now() + delaySeconds * 1000)) };
+    return this.store.put(RS, next);
+  }
+
+  /** A version in use again (a fast rollback, an undo) keeps its pods. */
+  private cancelScaleDown(rs: KubeObject): KubeObject {
+    if (rs.metadata.annotations?.[SCALE_DOWN_DEADLINE] === undefined) return rs;
+    const next = clone(rs);
+    delete next.metadata.annotations![SCALE_DOWN_DEADLINE];
+    return this.store.put(RS, next);
+  }
+
+  /** Scale down the ReplicaSets whose deadline has passed; they stay, at zero, as revision history. */
+  private applyScaleDowns(owner: KubeObject): void {
+    for (const rs of this.owned(owner)) {
+      const at = rs.metadata.annotations?.[SCALE_DOWN_DEADLINE];
+      if (at === undefined || Date.parse(at) > this.now()) continue;
+      const next = clone(rs);
+      delete next.metadata.annotations![SCALE_DOWN_DEADLINE];
+      this.scaleReplicaSet(this.store.put(RS, next), 0);
+    }
+  }
+
+  /** revisionHistoryLimit: the oldest idle ReplicaSets beyond it go (never the stable or current one). */
+  private pruneHistory(owner: KubeObject, hashLabel: string, revAnnotation: string, keep: (string | undefined)[]): void {
+    const idle = this.owned(owner)
+      .filter((rs) => !keep.includes(rs.metadata.labels?.[hashLabel]))
+      .filter((rs) => (rs.spec.replicas ?? 0) === 0 && rs.metadata.annotations?.[SCALE_DOWN_DEADLINE] === undefined)
+      .sort((a, b) => revisionOf(b, revAnnotation) - revisionOf(a, revAnnotation));
+    const limit = owner.spec?.revisionHistoryLimit ?? 10;
+    for (const rs of idle.slice(limit)) this.store.remove(RS, rs.metadata.namespace, rs.metadata.name!);
   }
 
   private setRevision(rs: KubeObject, annotation: string, revision: number): KubeObject {
@@ -265,7 +339,7 @@ export class Controllers {
       this.rsState.set(rs.metadata.uid!, st);
     }
     const failure = templateFailure(rs.spec.template);
-    const quota = this.store.quotaExceeded(ns);
+    const quota = this.store.podQuota(ns);
     const before = replicas;
     if (ready < want && !quota) {
       if (failure) {
@@ -283,33 +357,22 @@ export class Controllers {
     if (quota && replicas < want) {
       const prev = (rs.status?.conditions as Condition[] | undefined)?.find((c) => c.type === 'ReplicaFailure');
       status.conditions = [prev ?? {
-        type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', lastTransitionTime: timestamp(),
+        type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', lastTransitionTime: this.store.timestamp(),
         message: `pods "${name}-${safeHash(`${name}:${this.ticks}`, 5)}" is forbidden: exceeded quota: ${quota}, requested: pods=1, used: pods=10, limited: pods=10`,
       }];
     }
     this.store.put(RS, { ...rs, status });
   }
 
-  /** Pod failure surfaced on the workload: ReplicaFailure with the pod's waiting reason (or quota). */
+  /**
+   * The new ReplicaSet's ReplicaFailure (pods it could not create: quota), copied onto the workload
+   * as the Deployment controller and Argo Rollouts do. Pods that exist but fail (image pulls,
+   * crashes) are not replica failures: they show on the pods only.
+   */
   private replicaFailure(newRS: KubeObject | undefined, complete: boolean): Condition | undefined {
     if (!newRS || complete) return undefined;
-    const quota = (newRS.status?.conditions as Condition[] | undefined)?.find((c) => c.type === 'ReplicaFailure');
-    if (quota) return { type: 'ReplicaFailure', status: 'True', reason: quota.reason, message: quota.message };
-    const failure = templateFailure(newRS.spec.template);
-    const st = this.rsState.get(newRS.metadata.uid!);
-    const notReady = (newRS.status?.replicas ?? 0) - (newRS.status?.readyReplicas ?? 0);
-    if (!failure || !st || notReady <= 0 || this.ticks - st.podsSince < 1) return undefined;
-    if (failure.mode === 'pullfail') {
-      return { type: 'ReplicaFailure', status: 'True', reason: 'ImagePullBackOff', message: `Back-off pulling image "${failure.image}"` };
-    }
-    if (failure.mode === 'crash') {
-      const pod = this.podName(newRS, 0);
-      return {
-        type: 'ReplicaFailure', status: 'True', reason: 'CrashLoopBackOff',
-        message: `back-off 10s restarting failed container=${failure.container} pod=${pod}_${newRS.metadata.namespace}`,
-      };
-    }
-    return undefined;
+    const c = (newRS.status?.conditions as Condition[] | undefined)?.find((x) => x.type === 'ReplicaFailure' && x.status === 'True');
+    return c ? { type: 'ReplicaFailure', status: 'True', reason: c.reason, message: c.message } : undefined;
   }
 
   /** Whether counts moved since the last tick (progress resets the deadline clock). */
@@ -317,12 +380,18 @@ export class Controllers {
     const c = canonical(counts);
     if (w.counts !== c) {
       w.counts = c;
-      w.lastProgress = this.ticks;
+      w.lastProgressAt = this.now();
     }
   }
 
-  private deadlineExceeded(w: WorkloadState): boolean {
-    return this.ticks - w.lastProgress >= this.opts.progressDeadlineTicks;
+  /**
+   * spec.progressDeadlineSeconds without progress, on the store's clock (the real controllers
+   * compare the Progressing condition's lastUpdateTime with it). MaxInt32 means no deadline.
+   */
+  private deadlineExceeded(w: WorkloadState, o: KubeObject): boolean {
+    const secs: number = o.spec?.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_S;
+    if (secs >= 2147483647) return false;
+    return this.now() - w.lastProgressAt > secs * 1000;
   }
 
   // ---- Deployments ----------------------------------------------------------------------------
@@ -339,12 +408,12 @@ export class Controllers {
     if (!newRS) {
       newRS = this.createReplicaSet(d, hash, DEPLOY_HASH, DEPLOY_REVISION, maxRev + 1, want);
       w.createdRS = this.ticks;
-      w.lastProgress = this.ticks;
+      w.lastProgressAt = this.now();
     } else {
       if (revisionOf(newRS, DEPLOY_REVISION) < maxRev) {
         // Back to an older template (a rollback): that ReplicaSet becomes the newest revision.
         newRS = this.setRevision(newRS, DEPLOY_REVISION, maxRev + 1);
-        w.lastProgress = this.ticks;
+        w.lastProgressAt = this.now();
       }
       newRS = this.scaleReplicaSet(newRS, want);
     }
@@ -396,7 +465,7 @@ export class Controllers {
         ? { type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused' }
         : complete
           ? { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` }
-          : this.deadlineExceeded(w)
+          : this.deadlineExceeded(w, d)
             ? { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.` }
             : w.createdRS === this.ticks
               ? { type: 'Progressing', status: 'True', reason: 'NewReplicaSetCreated', message: `Created new replica set "${rsName}"` }
@@ -408,7 +477,7 @@ export class Controllers {
     next.status = {
       observedGeneration: d.metadata.generation ?? 1,
       ...counters({ replicas: total, updatedReplicas: updated, readyReplicas: ready, availableReplicas: available, unavailableReplicas: Math.max(0, want - available) }),
-      conditions: setConditions(d.status?.conditions, wanted, true),
+      conditions: setConditions(d.status?.conditions, wanted, true, this.store.timestamp()),
     };
     if (fresh) {
       next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [DEPLOY_REVISION]: String(revisionOf(fresh, DEPLOY_REVISION)) };
@@ -429,36 +498,41 @@ export class Controllers {
     const owned = this.owned(r);
     const maxRev = Math.max(0, ...owned.map((rs) => revisionOf(rs, ROLLOUT_REVISION)));
     let newRS = owned.find((rs) => rs.metadata.labels?.[ROLLOUT_HASH] === hash);
+    const bg = r.spec?.strategy?.blueGreen ?? {};
 
     if (s.currentPodHash !== hash) {
       // A new template (an update), or back to the stable one (an undo): start over from here.
+      // The version it replaces, if it never became stable, goes at once (an aborted one keeps its delay).
       const previous = owned.find((rs) => rs.metadata.labels?.[ROLLOUT_HASH] === s.currentPodHash);
-      if (previous && s.currentPodHash !== stable) this.retire(previous);
+      if (previous && s.currentPodHash !== stable && previous.metadata.annotations?.[SCALE_DOWN_DEADLINE] === undefined) {
+        this.scaleReplicaSet(previous, 0);
+      }
       s.currentPodHash = hash;
       for (const k of ['abort', 'abortedAt', 'pauseConditions', 'controllerPause', 'promoteFull']) delete s[k];
       w.aborted = false;
-      w.lastProgress = this.ticks;
+      w.lastProgressAt = this.now();
       if (newRS && revisionOf(newRS, ROLLOUT_REVISION) < maxRev) newRS = this.setRevision(newRS, ROLLOUT_REVISION, maxRev + 1);
     }
     const aborted = s.abort === true && hash !== stable;
-    if (w.aborted && !aborted) w.lastProgress = this.ticks; // retried
+    if (w.aborted && !aborted) w.lastProgressAt = this.now(); // retried
     w.aborted = aborted;
     if (!newRS) {
       newRS = this.createReplicaSet(r, hash, ROLLOUT_HASH, ROLLOUT_REVISION, maxRev + 1, aborted ? 0 : want);
       w.createdRS = this.ticks;
-      w.lastProgress = this.ticks;
+      w.lastProgressAt = this.now();
     }
-    this.removals.delete(`${ns}/${newRS.metadata.name}`);
-    this.scaleReplicaSet(newRS, aborted ? 0 : want);
+    if (aborted) {
+      // The aborted preview keeps its pods for abortScaleDownDelaySeconds (0: for good).
+      const delay: number = bg.abortScaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_S;
+      if (delay > 0) this.scheduleScaleDown(newRS, delay);
+    } else {
+      this.scaleReplicaSet(this.cancelScaleDown(newRS), want);
+    }
     const stableRS = owned.find((rs) => rs.metadata.labels?.[ROLLOUT_HASH] === stable);
-    if (stableRS && stableRS.metadata.uid !== newRS.metadata.uid) this.scaleReplicaSet(stableRS, want);
+    if (stableRS && stableRS.metadata.uid !== newRS.metadata.uid) this.scaleReplicaSet(this.cancelScaleDown(stableRS), want);
+    this.applyScaleDowns(r);
+    this.pruneHistory(r, ROLLOUT_HASH, ROLLOUT_REVISION, [stable, hash]);
     this.store.put(ROLLOUT, { ...r, status: s });
-  }
-
-  /** Scale a ReplicaSet to zero and delete it on the next tick. */
-  private retire(rs: KubeObject): void {
-    this.scaleReplicaSet(rs, 0);
-    this.removals.set(`${rs.metadata.namespace}/${rs.metadata.name}`, this.ticks + 1);
   }
 
   private finishRollout(ns: string, name: string): void {
@@ -479,8 +553,9 @@ export class Controllers {
     let healthy = false;
 
     const promote = () => {
+      // The old version keeps serving nothing but stays up for scaleDownDelaySeconds (a fast way back).
       const old = rsOf(s.stableRS);
-      if (old && old.metadata.uid !== newRS?.metadata.uid) this.retire(old);
+      if (old && old.metadata.uid !== newRS?.metadata.uid) this.scheduleScaleDown(old, bg?.scaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_S);
       s.stableRS = hash;
       s.blueGreen.activeSelector = hash;
       s.blueGreen.previewSelector = hash;
@@ -502,7 +577,7 @@ export class Controllers {
     } else if (s.abort === true) {
       s.phase = 'Degraded';
       s.message = `RolloutAborted: Rollout aborted update to revision ${revision}`;
-      s.abortedAt ??= timestamp();
+      s.abortedAt ??= this.store.timestamp();
       s.blueGreen.activeSelector = s.stableRS;
       s.blueGreen.previewSelector = s.stableRS;
       delete s.pauseConditions;
@@ -519,7 +594,7 @@ export class Controllers {
         progressing = { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${newRS!.metadata.name}" has successfully progressed.` };
       } else {
         if (!paused) {
-          s.pauseConditions = [{ reason: 'BlueGreenPause', startTime: timestamp() }];
+          s.pauseConditions = [{ reason: 'BlueGreenPause', startTime: this.store.timestamp() }];
           s.controllerPause = true;
         }
         s.blueGreen.previewSelector = hash;
@@ -527,7 +602,7 @@ export class Controllers {
         s.message = 'BlueGreenPause';
         progressing = { type: 'Progressing', status: 'Unknown', reason: 'RolloutPaused', message: 'Rollout is paused' };
       }
-    } else if (this.deadlineExceeded(w)) {
+    } else if (this.deadlineExceeded(w, r)) {
       s.phase = 'Degraded';
       s.message = `ProgressDeadlineExceeded: ReplicaSet "${newRS?.metadata.name}" has timed out progressing.`;
       progressing = { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${newRS?.metadata.name}" has timed out progressing.` };
@@ -569,7 +644,7 @@ export class Controllers {
     ];
     const failure = this.replicaFailure(newRS, healthy || s.abort === true);
     if (failure) wanted.push(failure);
-    s.conditions = setConditions(r.status?.conditions, wanted, true);
+    s.conditions = setConditions(r.status?.conditions, wanted, true, this.store.timestamp());
     const next = { ...r, status: s };
     if (newRS) next.metadata = { ...r.metadata, annotations: { ...(r.metadata.annotations ?? {}), [ROLLOUT_REVISION]: String(revision) } };
     this.store.put(ROLLOUT, next);

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { KubeError, badRequest, failure, methodNotAllowed, pathNotFound } from './errors.js';
+import { ADMIN, type Authorizer, type RequestAttributes, type UserInfo, forbiddenFor } from './rbac.js';
 import { type DeleteOptions, type FakeStore, PATCH_TYPES } from './store.js';
 import { KINDS, type KindInfo, apiVersionOf, isPlainObject } from './types.js';
 
@@ -17,6 +18,10 @@ export interface RecordedRequest {
   contentType: string | undefined;
   /** Parsed JSON (or YAML for apply patches); the raw text when it parses as neither; undefined when empty. */
   body: unknown;
+  /** The HTTP status of the answer (set once answered). */
+  status?: number;
+  /** Who asked (the authenticated user's name). */
+  user?: string;
 }
 
 export interface InjectedError {
@@ -32,7 +37,16 @@ export interface HandlerContext {
   store: FakeStore;
   requests: RecordedRequest[];
   injected: InjectedError[];
-  token?: string;
+  /** Who a bearer token is; undefined: no authentication (everyone is an administrator). */
+  authenticate?: (token: string | undefined) => UserInfo | undefined;
+  /** RBAC; undefined: everything is allowed. */
+  authorizer?: Authorizer;
+  /** Every request RBAC refused (never cleared by the tests' `requests.length = 0`). */
+  forbidden?: RecordedRequest[];
+  /** A client wrote an object (the controllers react to it). */
+  onWrite?: (info: KindInfo, namespace: string | undefined, name: string) => void;
+  /** A client's read was answered (the controllers' pending reactions land now). */
+  afterRead?: () => void;
 }
 
 function send(res: ServerResponse, code: number, body: unknown): void {
@@ -74,9 +88,6 @@ function parseJson(raw: string): unknown {
   }
 }
 
-const findKind = (group: string, version: string, plural: string): KindInfo | undefined =>
-  KINDS.find((k) => k.group === group && k.version === version && k.plural === plural);
-
 function discovery(group: string, version: string): unknown {
   return {
     kind: 'APIResourceList',
@@ -88,6 +99,61 @@ function discovery(group: string, version: string): unknown {
       return k.statusSubresource ? [main, { name: `${k.plural}/status`, singularName: '', namespaced: k.namespaced, kind: k.kind, verbs: ['get', 'patch', 'update'] }] : [main];
     }),
   };
+}
+
+/** What a path asks for, as kube-apiserver's request-info resolver sees it (plus the kind it names). */
+interface ParsedRequest {
+  attrs: RequestAttributes;
+  /** Resource requests: the kind, the namespace ('' for cluster scope) and the object's name (undefined for a collection). */
+  info?: KindInfo;
+  namespace?: string;
+  name?: string;
+  status?: boolean;
+  /** /api/v1/deployments style: across all namespaces. */
+  allNamespaces?: boolean;
+}
+
+function parseRequest(method: string, pathname: string, query: Record<string, string>): ParsedRequest {
+  const seg = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const nonResource: ParsedRequest = {
+    attrs: { resourceRequest: false, verb: method.toLowerCase(), path: pathname, group: '', resource: '', subresource: '', namespace: '', name: '' },
+  };
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (seg[0] === 'api' && seg.length >= 3) [group, version, rest] = ['', seg[1]!, seg.slice(2)];
+  else if (seg[0] === 'apis' && seg.length >= 4) [group, version, rest] = [seg[1]!, seg[2]!, seg.slice(3)];
+  else return nonResource;
+
+  let namespace = '';
+  let parts = rest;
+  if (parts[0] === 'namespaces' && parts.length > 1) {
+    namespace = parts[1]!;
+    // /namespaces/{ns}/status and /finalize are the Namespace's own subresources.
+    if (parts.length > 2 && parts[2] !== 'status' && parts[2] !== 'finalize') parts = parts.slice(2);
+  }
+  const [resource = '', name = '', subresource = '', ...more] = parts;
+  const collection = !name;
+  const watch = query.watch === 'true' || query.watch === '1';
+  const verb =
+    method === 'GET' ? (watch ? 'watch' : collection ? 'list' : 'get')
+      : method === 'POST' ? 'create'
+        : method === 'PUT' ? 'update'
+          : method === 'PATCH' ? 'patch'
+            : method === 'DELETE' ? (collection ? 'deletecollection' : 'delete')
+              : method.toLowerCase();
+  const attrs: RequestAttributes = { resourceRequest: true, verb, path: pathname, group, resource, subresource, namespace, name };
+  if (more.length) return { attrs };
+  const info = KINDS.find((k) => k.group === group && k.version === version && k.plural === resource);
+  if (!info) return { attrs };
+  if (info.kind === 'Namespace') {
+    // /api/v1/namespaces[/{name}[/status]]
+    if (subresource && subresource !== 'status') return { attrs };
+    return { attrs, info, ...(name ? { name } : {}), status: subresource === 'status' };
+  }
+  if (!info.namespaced || (subresource && subresource !== 'status')) return { attrs };
+  if (!namespace) return collection ? { attrs, info, allNamespaces: true } : { attrs };
+  return { attrs, info, namespace, ...(name ? { name } : {}), status: subresource === 'status' };
 }
 
 /** Answer one request (never throws: errors become Status responses). */
@@ -102,10 +168,21 @@ export async function handle(ctx: HandlerContext, req: IncomingMessage, res: Ser
   } catch {
     /* a broken upload is answered below as an empty body */
   }
-  ctx.requests.push({ method, path: url.pathname, query, contentType, body: recordBody(raw, contentType) });
+  const recorded: RecordedRequest = { method, path: url.pathname, query, contentType, body: recordBody(raw, contentType) };
+  ctx.requests.push(recorded);
+  const answer = (code: number, body: unknown) => {
+    recorded.status = code;
+    send(res, code, body);
+  };
+  const parsed = parseRequest(method, url.pathname, query);
   try {
-    if (ctx.token !== undefined && req.headers.authorization !== `Bearer ${ctx.token}`) {
-      throw failure(401, 'Unauthorized', 'Unauthorized');
+    const bearer = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
+    const user = ctx.authenticate ? ctx.authenticate(bearer) : ADMIN;
+    if (!user) throw failure(401, 'Unauthorized', 'Unauthorized');
+    recorded.user = user.name;
+    if (ctx.authorizer && !ctx.authorizer.allows(user, parsed.attrs)) {
+      ctx.forbidden?.push(recorded);
+      throw forbiddenFor(user, parsed.attrs);
     }
     const injected = ctx.injected.find(
       (e) => e.remaining > 0 && (!e.method || e.method.toUpperCase() === method)
@@ -115,19 +192,25 @@ export async function handle(ctx: HandlerContext, req: IncomingMessage, res: Ser
       injected.remaining--;
       throw failure(injected.code, injected.reason, injected.message);
     }
-    const { code, body } = route(ctx.store, method, url.pathname, query, contentType, raw);
-    send(res, code, body);
+    const { code, body } = route(ctx.store, method, url.pathname, parsed, query, contentType, raw);
+    answer(code, body);
+    if (method !== 'GET' && parsed.info && code < 300) {
+      const name = parsed.name ?? (isPlainObject(body) && isPlainObject(body.metadata) ? body.metadata.name as string | undefined : undefined);
+      if (name) ctx.onWrite?.(parsed.info, parsed.namespace, name);
+    }
   } catch (err) {
-    if (err instanceof KubeError) send(res, err.code, err.status);
-    else send(res, 500, failure(500, 'InternalError', `fake-kube: ${(err as Error)?.stack ?? String(err)}`).status);
+    if (err instanceof KubeError) answer(err.code, err.status);
+    else answer(500, failure(500, 'InternalError', `fake-kube: ${(err as Error)?.stack ?? String(err)}`).status);
   }
+  if (method === 'GET') ctx.afterRead?.();
 }
 
 function route(
-  store: FakeStore, method: string, pathname: string, query: Record<string, string>, contentType: string | undefined, raw: string,
+  store: FakeStore, method: string, pathname: string, p: ParsedRequest, query: Record<string, string>, contentType: string | undefined, raw: string,
 ): { code: number; body: unknown } {
   const seg = pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  if (method === 'GET') {
+  if (!p.attrs.resourceRequest) {
+    if (method !== 'GET') throw pathNotFound();
     if (['healthz', 'livez', 'readyz'].includes(seg[0] ?? '') && seg.length === 1) return { code: 200, body: 'ok' };
     if (seg.length === 1 && seg[0] === 'version') {
       return { code: 200, body: { major: '1', minor: '31', gitVersion: 'v1.31.0-fake', platform: 'linux/amd64' } };
@@ -142,41 +225,20 @@ function route(
     }
     if (seg.length === 2 && seg[0] === 'api') return { code: 200, body: discovery('', seg[1]!) };
     if (seg.length === 3 && seg[0] === 'apis') return { code: 200, body: discovery(seg[1]!, seg[2]!) };
+    throw pathNotFound();
   }
-
-  let group: string;
-  let version: string;
-  let rest: string[];
-  if (seg[0] === 'api' && seg.length >= 3) [group, version, rest] = ['', seg[1]!, seg.slice(2)];
-  else if (seg[0] === 'apis' && seg.length >= 4) [group, version, rest] = [seg[1]!, seg[2]!, seg.slice(3)];
-  else throw pathNotFound();
-
-  if (query.watch === 'true' || query.watch === '1') {
+  if (!p.info) throw pathNotFound();
+  if (p.attrs.verb === 'watch') {
     throw methodNotAllowed('the fake Kubernetes API server does not support watch; poll with list/get instead');
   }
-
-  // /api/v1/namespaces[/{name}] — the Namespace resource itself.
-  if (group === '' && rest[0] === 'namespaces' && rest.length <= 3 && (rest.length < 3 || rest[2] === 'status')) {
-    const info = findKind('', version, 'namespaces');
-    if (!info) throw pathNotFound();
-    return verb(store, info, undefined, rest[1], rest[2] === 'status', method, query, contentType, raw);
-  }
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
-    const info = findKind(group, version, rest[2]!);
-    if (!info || !info.namespaced) throw pathNotFound();
-    if (rest.length > 5 || (rest.length === 5 && rest[4] !== 'status')) throw pathNotFound();
-    return verb(store, info, rest[1]!, rest[3], rest.length === 5, method, query, contentType, raw);
-  }
-  // /apis/apps/v1/deployments: across all namespaces (list only).
-  if (rest.length === 1) {
-    const info = findKind(group, version, rest[0]!);
-    if (!info) throw pathNotFound();
+  if (p.allNamespaces) {
+    // /apis/apps/v1/deployments: across all namespaces (list only).
     if (method !== 'GET') throw methodNotAllowed(`${method} is not supported on ${pathname}`);
-    return { code: 200, body: store.list(info, undefined, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector }) };
+    return { code: 200, body: store.list(p.info, undefined, { labelSelector: query.labelSelector, fieldSelector: query.fieldSelector }) };
   }
-  throw pathNotFound();
+  const ns = p.info.kind === 'Namespace' ? undefined : p.namespace;
+  return verb(store, p.info, ns, p.name, p.status ?? false, method, query, contentType, raw);
 }
-
 function verb(
   store: FakeStore, info: KindInfo, ns: string | undefined, name: string | undefined, status: boolean,
   method: string, query: Record<string, string>, contentType: string | undefined, raw: string,

@@ -3,6 +3,13 @@
  * with the real semantics (resourceVersion preconditions, status subresources, generation,
  * AlreadyExists / NotFound / Conflict / Invalid / Forbidden), plus the controls tests use
  * (quota, injected conflicts) and unchecked writes for the simulated controllers.
+ *
+ * Updates are optimistic, as the adapter must use them: a replace (PUT) must carry the
+ * resourceVersion it read. A stale one is 409 Conflict, as on a real server. A missing one is 422
+ * Invalid ("must be specified for an update"), as a real server answers for custom resources; for
+ * built-in kinds a real server would take it as an unconditional overwrite, which here is refused
+ * on purpose: an adapter that loses the resourceVersion would silently overwrite a concurrent
+ * change on a cluster, and the tests must see that. Patches need none (a stale one conflicts).
  */
 import { parse as parseYaml } from 'yaml';
 import {
@@ -45,6 +52,14 @@ export interface StoreOptions {
   autoNamespaces: boolean;
   /** Names of namespaces that exist from the start. */
   namespaces: string[];
+  /** The time (ms) for timestamps. Default: Date.now. */
+  now?: () => number;
+}
+
+/** A ResourceQuota that is used up: its name and the resource it limits ("pods", "count/deployments.apps"…). */
+export interface ExceededQuota {
+  name: string;
+  resource: string;
 }
 
 type Derived = (namespace: string | undefined) => KubeObject[];
@@ -53,7 +68,7 @@ export class FakeStore {
   private readonly objects = new Map<string, KubeObject>();
   private revision = 1000;
   private nextIp = 10;
-  private readonly quota = new Map<string, string>();
+  private readonly quota = new Map<string, ExceededQuota>();
   private readonly conflicts = new Map<string, number>();
   /** Kinds the controllers compute on read (pods). */
   readonly derived = new Map<string, Derived>();
@@ -64,13 +79,32 @@ export class FakeStore {
 
   // ---- controls -------------------------------------------------------------------------------
 
-  setQuotaExceeded(namespace: string, exceeded: boolean, quotaName = 'compute-resources'): void {
-    if (exceeded) this.quota.set(namespace, quotaName);
+  /**
+   * A used-up ResourceQuota in `namespace`. On `pods` (the usual compute quota) creating the
+   * Deployment works and its ReplicaSet cannot create pods (ReplicaFailure FailedCreate); on an
+   * object count (`count/deployments.apps`) the create itself is refused with 403.
+   */
+  setQuotaExceeded(namespace: string, exceeded: boolean, quotaName = 'compute-resources', resource = 'pods'): void {
+    if (exceeded) this.quota.set(namespace, { name: quotaName, resource });
     else this.quota.delete(namespace);
   }
 
-  quotaExceeded(namespace: string): string | undefined {
+  quotaExceeded(namespace: string): ExceededQuota | undefined {
     return this.quota.get(namespace);
+  }
+
+  /** The name of a used-up pod quota in `namespace`: new pods there cannot be created. */
+  podQuota(namespace: string): string | undefined {
+    const q = this.quota.get(namespace);
+    return q?.resource === 'pods' ? q.name : undefined;
+  }
+
+  now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  timestamp(): string {
+    return timestamp(new Date(this.now()));
   }
 
   /** The next `n` updates (PUT/PATCH, status included) of that object fail with 409 Conflict. */
@@ -128,7 +162,7 @@ export class FakeStore {
     stored.apiVersion = apiVersionOf(info);
     stored.kind = info.kind;
     stored.metadata.uid ??= newUid();
-    stored.metadata.creationTimestamp ??= timestamp();
+    stored.metadata.creationTimestamp ??= this.timestamp();
     stored.metadata.resourceVersion = this.nextResourceVersion();
     this.objects.set(this.key(info, ns, obj.metadata.name!), stored);
     return stored;
@@ -201,7 +235,7 @@ export class FakeStore {
       name,
       ...(info.namespaced ? { namespace: ns } : {}),
       uid: newUid(),
-      creationTimestamp: timestamp(),
+      creationTimestamp: this.timestamp(),
       ...(info.generation !== 'none' ? { generation: 1 } : {}),
     };
     delete obj.metadata.resourceVersion;
@@ -210,10 +244,10 @@ export class FakeStore {
     if (info.statusSubresource) resetStatus(info, obj);
     applyDefaults(info, obj, undefined, this);
     validate(info, obj, undefined);
-    const quotaName = info.namespaced ? this.quota.get(ns!) : undefined;
-    if (quotaName) {
-      const res = `count/${info.group ? `${info.plural}.${info.group}` : info.plural}`;
-      throw forbidden(info, name, `exceeded quota: ${quotaName}, requested: ${res}=1, used: ${res}=10, limited: ${res}=10`);
+    const quota = info.namespaced ? this.quota.get(ns!) : undefined;
+    const res = `count/${info.group ? `${info.plural}.${info.group}` : info.plural}`;
+    if (quota?.resource === res) {
+      throw forbidden(info, name, `exceeded quota: ${quota.name}, requested: ${res}=1, used: ${res}=10, limited: ${res}=10`);
     }
     if (this.peek(info, ns, name)) throw alreadyExists(info, name);
     if (opts.dryRun) return { ...obj, metadata: { ...obj.metadata, resourceVersion: '' } };
@@ -231,13 +265,13 @@ export class FakeStore {
     }
     const current = this.peek(info, ns, name);
     if (!current) throw notFound(info, name);
-    this.takeConflict(info, ns ?? '', name);
+    // The precondition comes first: an injected conflict must not hide a write without one.
     const rv = obj.metadata.resourceVersion;
-    if (rv) {
-      if (rv !== current.metadata.resourceVersion) throw conflict(info, name);
-    } else if (info.custom) {
+    if (!rv) {
       throw invalid(info, name, [{ reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update', field: 'metadata.resourceVersion' }]);
     }
+    if (rv !== current.metadata.resourceVersion) throw conflict(info, name);
+    this.takeConflict(info, ns ?? '', name);
     return this.commitUpdate(info, current, obj, opts);
   }
 
@@ -267,9 +301,9 @@ export class FakeStore {
         if (opts.subresource) throw notFound(info, name);
         return { object: this.create(info, ns, applied, opts), created: true };
       }
-      this.takeConflict(info, ns ?? '', name);
       const rv = applied.metadata.resourceVersion;
       if (rv && rv !== current.metadata.resourceVersion) throw conflict(info, name);
+      this.takeConflict(info, ns ?? '', name);
       const merged = info.custom ? mergePatch(current, applied) : strategicMergePatch(current, applied);
       merged.metadata.resourceVersion = current.metadata.resourceVersion;
       return { object: this.commitUpdate(info, current, merged, opts), created: false };
@@ -277,7 +311,6 @@ export class FakeStore {
 
     const current = this.peek(info, ns, name);
     if (!current) throw notFound(info, name);
-    this.takeConflict(info, ns ?? '', name);
     let patched: Json;
     try {
       patched =
@@ -292,6 +325,7 @@ export class FakeStore {
     // A resourceVersion in the patched object is a precondition, as on PUT.
     const rv = patched.metadata.resourceVersion;
     if (rv && rv !== current.metadata.resourceVersion) throw conflict(info, name);
+    this.takeConflict(info, ns ?? '', name);
     if ((patched.metadata.name ?? name) !== name) {
       throw invalid(info, name, [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(patched.metadata.name)}: field is immutable`, field: 'metadata.name' }]);
     }
