@@ -82,7 +82,14 @@ export function runTaskHandler(d: RunTaskDeps) {
         }
       }
       if (inFlight.size === 0) break;
-      await Promise.race(inFlight.values());
+      try {
+        await Promise.race(inFlight.values());
+      } catch (err) {
+        // The platform or the store did not answer: let the other steps settle, then hand the run
+        // back to be retried; it resumes where the task says, and no step applies twice.
+        await Promise.allSettled(inFlight.values());
+        throw err;
+      }
     }
     // Shutting down: hand the run back to the queue (no attempt used); another worker resumes it.
     if (ctx.signal.aborted) {
@@ -166,25 +173,26 @@ async function rollbackRefusal(p: Platform, task: ReleaseTask, c: ComponentState
   return `not rolled back: it runs ${runs ?? 'nothing'} now, not ${c.image} that this task put there (roll back the newer release first, or --force)`;
 }
 
+/**
+ * One step on the platform. A failed rollout is the platform's verdict (`ok: false`); a throw is the
+ * platform or its store not answering (Redis restarting, an API server error), which says nothing
+ * about the component: it propagates, and the run is retried (steps are idempotent by opId).
+ */
 async function callPlatform(p: Platform, task: ReleaseTask, c: ComponentState): Promise<StepResult> {
   const opId = `${task.id}-${task.run}-${c.name}`;
-  try {
-    const changed = runKind(task) === 'rollback' ? await rollbackRefusal(p, task, c) : undefined;
-    if (changed) return { ok: false, error: changed };
-    const out =
-      runKind(task) === 'rollback'
-        ? await p.upgrade({ opId, env: task.env, name: c.name, image: c.previousImage! })
-        : task.operation === 'Bulk Deploy'
-          ? await p.deploy({ opId, env: task.env, name: c.name, image: c.image!, replicas: c.replicas ?? 1 })
-          : task.operation === 'Bulk Upgrade'
-            ? await p.upgrade({ opId, env: task.env, name: c.name, image: c.image! })
-            : await p.clone({ opId, fromEnv: task.sourceEnv!, env: task.env, name: c.name });
-    return out.ok
-      ? { ok: true, image: out.component.image, ...(out.previousImage ? { previousImage: out.previousImage } : {}) }
-      : { ok: false, error: out.error };
-  } catch (err) {
-    return { ok: false, error: `platform error: ${(err as Error).message}` };
-  }
+  const changed = runKind(task) === 'rollback' ? await rollbackRefusal(p, task, c) : undefined;
+  if (changed) return { ok: false, error: changed };
+  const out =
+    runKind(task) === 'rollback'
+      ? await p.upgrade({ opId, env: task.env, name: c.name, image: c.previousImage! })
+      : task.operation === 'Bulk Deploy'
+        ? await p.deploy({ opId, env: task.env, name: c.name, image: c.image!, replicas: c.replicas ?? 1 })
+        : task.operation === 'Bulk Upgrade'
+          ? await p.upgrade({ opId, env: task.env, name: c.name, image: c.image! })
+          : await p.clone({ opId, fromEnv: task.sourceEnv!, env: task.env, name: c.name });
+  return out.ok
+    ? { ok: true, image: out.component.image, ...(out.previousImage ? { previousImage: out.previousImage } : {}) }
+    : { ok: false, error: out.error };
 }
 
 /** End the run: Suspended if it was asked to stop early, else Released / failed / Rolled back. */
