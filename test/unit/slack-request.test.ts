@@ -71,6 +71,7 @@ describe('readSlackRequest', () => {
       ['view_submission without state', form({ payload: JSON.stringify({ ...submission, view: { callback_id: 'cb' } }) }), FORM],
       ['block_actions without actions', form({ payload: JSON.stringify({ ...click, actions: [] }) }), FORM],
       ['block_actions without user', form({ payload: JSON.stringify({ ...click, user: null }) }), FORM],
+      ['block_actions with channel null', form({ payload: JSON.stringify({ ...click, channel: null }) }), FORM],
       ['unknown interaction type', form({ payload: JSON.stringify({ ...click, type: 'surprise' }) }), FORM],
       ['command without channel', form({ ...command, channel_id: '' }), FORM],
       ['command name not a slash command', form({ ...command, command: 'release' }), FORM],

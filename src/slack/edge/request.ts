@@ -82,11 +82,16 @@ const interaction = z.discriminatedUnion('type', [
     user,
     actions: z.array(z.looseObject({ action_id: z.string().max(255), type: z.string() })).min(1).max(25),
     container: z.looseObject({ type: z.string() }).optional(),
+    channel: z.looseObject({ id }).optional(),
+    team: z.looseObject({ id }).nullable().optional(),
+    message: z.looseObject({ ts: z.string() }).optional(),
+    view: z.looseObject({ id: z.string() }).optional(),
     trigger_id: z.string().max(200).optional(),
   }),
   z.looseObject({
     type: z.literal('view_submission'),
     user,
+    team: z.looseObject({ id }).nullable().optional(),
     view: z.looseObject({
       callback_id: z.string().max(255),
       private_metadata: z.string().max(3000).optional(),
