@@ -106,7 +106,7 @@ export function createSlackStandin(opts: SlackStandinOptions): SlackStandin {
     ...viewsHandlers(state),
     ...usersHandlers(state),
     ...usergroupsHandlers(state),
-    ...conversationsHandlers(),
+    ...conversationsHandlers(state),
     ...filesHandlers(state),
   };
 
@@ -175,7 +175,9 @@ export function createSlackStandin(opts: SlackStandinOptions): SlackStandin {
     calls.push(call);
     await lag(method);
 
-    const injected: Reply | undefined = down ? { status: 503, body: { ok: false, error: 'service_unavailable' } } : takeFailure(failures, method);
+    const injected: (Reply & { applied?: boolean }) | undefined = down ? { status: 503, body: { ok: false, error: 'service_unavailable' } } : takeFailure(failures, method);
+    // A failure `applied` after the fact: Slack took the call, and its answer was lost.
+    if (injected?.applied) answer(method, call.token, args);
     const reply = injected ?? answer(method, call.token, args);
     answered(call, reply, injected !== undefined);
     send(res, reply);

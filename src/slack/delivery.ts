@@ -10,7 +10,7 @@ import type { KnownBlock } from '@slack/types';
 import type { EntityRef } from '../domain/entity.js';
 import { SlackRateLimited } from '../jobs/errors/index.js';
 import type { JobHandlers } from '../jobs/worker-host.js';
-import type { CardStore } from '../store/card-store.js';
+import type { CardRef, CardStore } from '../store/card-store.js';
 import type { Notifier } from '../ports/notifier.js';
 import { cardKey } from './notifier.js';
 import { section } from './blocks/format.js';
@@ -58,6 +58,31 @@ async function slack<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Every card says whose it is in its message metadata, so a post whose answer was lost can be found. */
+const CARD_EVENT = 'switchyard_card';
+function cardMetadata(key: string) {
+  return { event_type: CARD_EVENT, event_payload: { card: key } };
+}
+
+/**
+ * The card of `key` that an earlier attempt posted but never stored, found in the channel's
+ * history by its metadata. Without the history scope (or on any error) it is not found, and the
+ * caller posts: a second card is better than none.
+ */
+async function lostPost(d: DeliveryDeps, key: string, channel: string): Promise<CardRef | undefined> {
+  if (!(await d.cards.postAttempted(key))) return undefined;
+  try {
+    // The lost post went out moments ago (at most the slack queue's retry window): it is recent.
+    const res = await d.client.conversations.history({ channel, include_all_metadata: true, limit: 200 });
+    const found = res.messages?.find((m) => m.metadata?.event_type === CARD_EVENT && (m.metadata.event_payload as { card?: string } | undefined)?.card === key);
+    if (found?.ts) d.log.warn({ card: key, ts: found.ts }, 'found a card posted by an attempt whose answer was lost: editing it instead of posting again');
+    return found?.ts ? { channel, ts: found.ts } : undefined;
+  } catch (err) {
+    d.log.warn({ card: key, err: (err as Error).message }, 'could not look for a card posted by an earlier attempt; posting it (it may show twice)');
+    return undefined;
+  }
+}
+
 export function deliveryHandlers(d: DeliveryDeps): Pick<JobHandlers, `slack.${string}` & keyof JobHandlers> {
   return {
     'slack.card': async ({ ref, post }, ctx) => {
@@ -73,13 +98,18 @@ export function deliveryHandlers(d: DeliveryDeps): Pick<JobHandlers, `slack.${st
       const card = await source.load(ref.id);
       if (!card) return; // gone since: slack.card-closed takes care of the card
       const { text, blocks } = card;
-      if (!stored) {
-        // Only the creation job posts, so a retried or racing edit can never post a second card.
-        if (!post) throw new Error(`card of ${key} is not posted yet`);
-        const res = await slack(() => d.client.chat.postMessage({ channel: card.channel, text, blocks }));
+      // Only the creation job posts, so a retried or racing edit can never post a second card.
+      if (!stored && !post) throw new Error(`card of ${key} is not posted yet`);
+      // A post whose answer was lost (the worker died, the connection dropped) may be in the
+      // channel already: adopt it rather than post a second card.
+      const place = stored ?? (await lostPost(d, key, card.channel));
+      if (!place) {
+        await d.cards.posting(key, Date.now());
+        const res = await slack(() => d.client.chat.postMessage({ channel: card.channel, text, blocks, metadata: cardMetadata(key) }));
         await d.cards.set(key, { channel: res.channel ?? card.channel, ts: res.ts! });
       } else {
-        await slack(() => d.client.chat.update({ channel: stored.channel, ts: stored.ts, text, blocks }));
+        if (!stored) await d.cards.set(key, place);
+        await slack(() => d.client.chat.update({ channel: place.channel, ts: place.ts, text, blocks }));
       }
       await d.cards.edited(key, Date.now());
       // A change that landed while we rendered would otherwise wait for the next one.

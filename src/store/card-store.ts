@@ -53,6 +53,16 @@ export class CardStore {
     await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, this.k.outboxLease(entityId), owner);
   }
 
+  /** A post of the card is about to go out (ms since epoch): if its answer is lost, look for it. */
+  async posting(entityId: string, at: number): Promise<void> {
+    await this.redis.hset(this.k.card(entityId), 'postingAt', String(at));
+  }
+
+  /** Whether a post of this card went out before (for a card not stored yet: its answer was lost). */
+  async postAttempted(entityId: string): Promise<boolean> {
+    return (await this.redis.hexists(this.k.card(entityId), 'postingAt')) === 1;
+  }
+
   async set(entityId: string, ref: CardRef): Promise<void> {
     await this.redis.hset(this.k.card(entityId), ref);
   }

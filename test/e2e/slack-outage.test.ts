@@ -175,3 +175,22 @@ describe('card edit coalescing', () => {
     for (const gap of gaps) expect(gap, `gaps between card edits: ${gaps.join(', ')} ms`).toBeGreaterThanOrEqual(950);
   });
 });
+
+describe('a card post whose answer is lost', () => {
+  it('is found in the channel by its metadata and edited, not posted twice', async () => {
+    const b = await boot({}, 'outage-lost-post');
+    // Slack takes the post, and the answer never reaches the bot (a 500 after the fact).
+    b.fake.failNext('chat.postMessage', { status: 500, applied: true });
+    const id = await b.create('lost deploy --env prod web=web:1');
+    const ref = await cardPosted(b, id, 10_000);
+    const top = b.fake.messages(ref.channel).filter((m) => !m.thread_ts);
+    expect(top.map((m) => m.ts)).toEqual([ref.ts]);
+    expect(top[0]!.metadata).toEqual({ event_type: 'switchyard_card', event_payload: { card: id } });
+    expect(b.fake.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts).map((c) => c.status)).toEqual([500]);
+    expect(b.fake.callsTo('conversations.history')).toHaveLength(1);
+
+    await b.command(`start ${id}`);
+    await cardShows(b, id, 'Released 1/1');
+    expect(b.fake.messages(ref.channel).filter((m) => !m.thread_ts)).toHaveLength(1);
+  });
+});

@@ -3,7 +3,7 @@ import type { Reply } from './state.js';
 import type { FailureSpec } from './types.js';
 
 /** Answers a queued failure for `method`, if one is pending, and counts it off. */
-export function takeFailure(failures: Map<string, FailureSpec[]>, method: string): Reply | undefined {
+export function takeFailure(failures: Map<string, FailureSpec[]>, method: string): (Reply & { applied?: boolean }) | undefined {
   const queue = failures.get(method);
   const spec = queue?.[0];
   if (!queue || !spec) return undefined;
@@ -13,5 +13,5 @@ export function takeFailure(failures: Map<string, FailureSpec[]>, method: string
   if (status === 429) {
     return { status, headers: { 'retry-after': String(spec.retryAfterSec ?? 1) }, body: { ok: false, error: spec.error ?? 'ratelimited' } };
   }
-  return { status, body: { ok: false, error: spec.error ?? 'internal_error' } };
+  return { status, body: { ok: false, error: spec.error ?? 'internal_error' }, ...(spec.applied ? { applied: true } : {}) };
 }

@@ -78,6 +78,8 @@ export interface FailureSpec {
   retryAfterSec?: number;
   /** How many consecutive calls fail (default 1). */
   times?: number;
+  /** The call takes effect and only its answer fails (a response lost on the way back). */
+  applied?: boolean;
 }
 
 /** Simple user profile served by `users.info`. */
