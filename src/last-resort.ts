@@ -20,10 +20,8 @@ export function withContext<T>(ctx: Context, fn: () => T): T {
 }
 
 export interface LastResortHooks {
-  /** Give back what this process holds (active runs) before it exits; bounded by `handBackMs`. */
+  /** Give back what this process holds (active runs) before it exits; given at most 3 s. */
   handBack?: () => Promise<void>;
-  handBackMs?: number;
-  exit?: (code: number) => void;
 }
 
 function describe(reason: unknown): { err: string; stack?: string } {
@@ -31,9 +29,8 @@ function describe(reason: unknown): { err: string; stack?: string } {
   return { err: String(reason) };
 }
 
-/** Installs the handlers on `proc` (the process); returns a function that removes them. */
-export function installLastResort(log: Logger, hooks: LastResortHooks = {}, proc: NodeJS.Process = process): () => void {
-  const exit = hooks.exit ?? ((code: number) => proc.exit(code));
+/** Installs the handlers on the process. */
+export function installLastResort(log: Logger, hooks: LastResortHooks = {}): void {
   const onRejection = (reason: unknown) => {
     log.error({ ...describe(reason), during: context.getStore() ?? 'no request or job' }, 'unhandled rejection: logged, still serving');
   };
@@ -42,13 +39,9 @@ export function installLastResort(log: Logger, hooks: LastResortHooks = {}, proc
     log.fatal({ ...describe(err), during: context.getStore() ?? 'no request or job' }, 'uncaught exception: handing back runs and exiting');
     if (exiting) return;
     exiting = true;
-    const deadline = new Promise<void>((r) => setTimeout(r, hooks.handBackMs ?? 3000).unref());
-    void Promise.race([(hooks.handBack?.() ?? Promise.resolve()).catch((e: Error) => log.error({ err: e.message }, 'hand back failed')), deadline]).then(() => exit(1));
+    const deadline = new Promise<void>((r) => setTimeout(r, 3000).unref());
+    void Promise.race([(hooks.handBack?.() ?? Promise.resolve()).catch((e: Error) => log.error({ err: e.message }, 'hand back failed')), deadline]).then(() => process.exit(1));
   };
-  proc.on('unhandledRejection', onRejection);
-  proc.on('uncaughtException', onException);
-  return () => {
-    proc.off('unhandledRejection', onRejection);
-    proc.off('uncaughtException', onException);
-  };
+  process.on('unhandledRejection', onRejection);
+  process.on('uncaughtException', onException);
 }

@@ -14,17 +14,15 @@
 import { createHmac } from 'node:crypto';
 import { slashCommandBody } from '../support/slack-signing.js';
 import {
-  ChaosRedis,
-  Figures,
-  SECRET,
   botEnv,
-  openStore,
+  Figures,
   post,
   probe,
   scanKeys,
+  SECRET,
   sleep,
   spawnBot,
-  startChaosSlack,
+  stage,
   type Answer,
   type BotProcess,
   type ScenarioContext,
@@ -63,13 +61,7 @@ function signedCase(name: string, contentType: string, body: string | Buffer, co
 }
 
 export async function badRequests(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const redis = await ChaosRedis.start();
-  ctx.defer(() => redis.stop());
-  const slack = await startChaosSlack();
-  ctx.defer(() => slack.close());
-  const prefix = 'chaos-bad';
-  const store = openStore(redis.url, prefix);
-  ctx.defer(() => store.close());
+  const { redis, slack, store, prefix } = await stage(ctx, { prefix: 'chaos-bad' });
   const procs: BotProcess[] = [];
   ctx.defer(() => Promise.all(procs.map((p) => p.stop(2000))).then(() => undefined));
   const env = botEnv({ redisUrl: redis.url, prefix, slackApiUrl: slack.apiUrl, role: 'web' });

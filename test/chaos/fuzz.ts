@@ -20,19 +20,18 @@ import type { Redis } from 'ioredis';
 import { COMMON_ALPHABET, fuzzer } from '../support/fuzz.js';
 import { slashCommandBody } from '../support/slack-signing.js';
 import {
-  ChaosRedis,
-  Figures,
   ackText,
   botEnv,
+  Figures,
   openStore,
   pool,
   postSignedForm,
   probe,
   slackQueueIdle,
-  spawnBot,
-  startChaosSlack,
-  waitFor,
   SlackUser,
+  spawnBot,
+  stage,
+  waitFor,
   type Answer,
   type BotProcess,
   type ScenarioContext,
@@ -99,13 +98,7 @@ export async function fuzz(ctx: ScenarioContext): Promise<ScenarioResult> {
   const alphabet = [...COMMON_ALPHABET, ...INJECT, ...WORDS];
   const fz = fuzzer(alphabet, ctx.seed + 3);
   const { random, pick } = fz;
-  const redis = await ChaosRedis.start();
-  ctx.defer(() => redis.stop());
-  const slack = await startChaosSlack(random);
-  ctx.defer(() => slack.close());
-  const prefix = 'chaos-fuzz';
-  const store = openStore(redis.url, prefix);
-  ctx.defer(() => store.close());
+  const { redis, slack, store, prefix } = await stage(ctx, { prefix: 'chaos-fuzz', random });
   const procs: BotProcess[] = [];
   ctx.defer(() => Promise.all(procs.map((p) => p.stop(2000))).then(() => undefined));
   const bot = await spawnBot(

@@ -650,6 +650,17 @@ export interface Store {
   close(): void;
 }
 
+/** What every scenario starts from: its own Redis, a fake Slack and a view of the store, closed when it ends. */
+export async function stage(ctx: ScenarioContext, o: { prefix: string; aof?: boolean; random?: () => number }): Promise<{ redis: ChaosRedis; slack: ChaosSlack; store: Store; prefix: string }> {
+  const redis = await ChaosRedis.start(o.aof ? { aof: true } : undefined);
+  ctx.defer(() => redis.stop());
+  const slack = await startChaosSlack(o.random);
+  ctx.defer(() => slack.close());
+  const store = openStore(redis.url, o.prefix);
+  ctx.defer(() => store.close());
+  return { redis, slack, store, prefix: o.prefix };
+}
+
 export function openStore(redisUrl: string, prefix: string): Store {
   // Retries without limit: some scenarios read through a Redis restart.
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 50, 500) });

@@ -12,27 +12,25 @@
  * in the channel, which must be one per task, each task's card among them).
  */
 import {
-  ChaosRedis,
-  Figures,
   allSettled,
   anyActive,
   botEnv,
   cardCount,
   connectionPorts,
   createText,
+  Figures,
   monitorRedis,
-  openStore,
   progress,
   rng,
   seedUpgrades,
-  sleep,
   slackQueueIdle,
+  SlackUser,
+  sleep,
   spawnBot,
-  startChaosSlack,
+  stage,
   tally,
   taskSpecs,
   waitFor,
-  SlackUser,
   type BotProcess,
   type ScenarioContext,
   type ScenarioResult,
@@ -52,13 +50,7 @@ interface Kill {
 
 export async function killStorm(ctx: ScenarioContext): Promise<ScenarioResult> {
   const random = rng(ctx.seed);
-  const redis = await ChaosRedis.start();
-  ctx.defer(() => redis.stop());
-  const slack = await startChaosSlack(random);
-  ctx.defer(() => slack.close());
-  const prefix = 'chaos-storm';
-  const store = openStore(redis.url, prefix);
-  ctx.defer(() => store.close());
+  const { redis, slack, store, prefix } = await stage(ctx, { prefix: 'chaos-storm', random });
 
   const specs = taskSpecs(random, 'storm', TASKS, 5, 10, 2);
   await seedUpgrades(store, specs);

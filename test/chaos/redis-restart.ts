@@ -9,24 +9,22 @@
  * platform's per-component application counter against each task's record).
  */
 import {
-  ChaosRedis,
-  Figures,
   allSettled,
   anyActive,
   botEnv,
   createText,
-  openStore,
+  Figures,
   probe,
   progress,
   rng,
   seedUpgrades,
+  SlackUser,
   sleep,
   spawnBot,
-  startChaosSlack,
+  stage,
   tally,
   taskSpecs,
   waitFor,
-  SlackUser,
   yesNo,
   type BotProcess,
   type ScenarioContext,
@@ -59,13 +57,7 @@ async function releasedCount(store: Store, specs: TaskSpec[]): Promise<number> {
 
 export async function redisRestart(ctx: ScenarioContext): Promise<ScenarioResult> {
   const random = rng(ctx.seed + 1);
-  const redis = await ChaosRedis.start({ aof: true });
-  ctx.defer(() => redis.stop());
-  const slack = await startChaosSlack(random);
-  ctx.defer(() => slack.close());
-  const prefix = 'chaos-restart';
-  const store = openStore(redis.url, prefix);
-  ctx.defer(() => store.close());
+  const { redis, slack, store, prefix } = await stage(ctx, { prefix: 'chaos-restart', aof: true, random });
 
   const specs = taskSpecs(random, 'rr', TASKS, 5, 8, 2);
   await seedUpgrades(store, specs);

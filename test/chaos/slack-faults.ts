@@ -11,20 +11,18 @@
  */
 import { taskCard } from '../../src/slack/blocks/task-card.js';
 import {
-  ChaosRedis,
-  Figures,
   allSettled,
   botEnv,
   createText,
-  openStore,
+  Figures,
   progress,
   rng,
+  SlackUser,
   sleep,
   spawnBot,
-  startChaosSlack,
+  stage,
   taskSpecs,
   waitFor,
-  SlackUser,
   yesNo,
   type BotProcess,
   type ScenarioContext,
@@ -40,13 +38,7 @@ const COALESCE_MS = 1000;
 
 export async function slackFaults(ctx: ScenarioContext): Promise<ScenarioResult> {
   const random = rng(ctx.seed + 2);
-  const redis = await ChaosRedis.start();
-  ctx.defer(() => redis.stop());
-  const slack = await startChaosSlack(random);
-  ctx.defer(() => slack.close());
-  const prefix = 'chaos-slack';
-  const store = openStore(redis.url, prefix);
-  ctx.defer(() => store.close());
+  const { redis, slack, store, prefix } = await stage(ctx, { prefix: 'chaos-slack', random });
 
   // Every post or edit of a top-level message, as Slack applied it.
   const touches = new Map<string, number[]>();

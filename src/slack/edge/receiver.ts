@@ -13,7 +13,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ReceiverMultipleAckError, type App, type Receiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { withContext } from '../../last-resort.js';
-import type { Route } from '../../http/routes.js';
+import { withTimeout, type Route } from '../../http/routes.js';
 import { close, listen } from '../../http/server.js';
 import type { SeenRequests } from '../../store/seen-requests.js';
 import {
@@ -170,10 +170,4 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too la
     // The client went away mid-body (after 'end' this settles nothing).
     req.once('close', () => reject(new Error('the client closed the request before its body ended')));
   });
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)));
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
