@@ -38,7 +38,8 @@ import { CardStore } from './store/card-store.js';
 import { ComponentLocks } from './store/locks.js';
 import { connectRedis, keys } from './store/redis.js';
 import { SeenRequests } from './store/seen-requests.js';
-import { JobStore, TaskStore } from './store/versioned-store.js';
+import { TaskStore } from './store/task-store.js';
+import { JobStore } from './store/versioned-store.js';
 
 export interface Running {
   port: number;
@@ -81,7 +82,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   let stopReconciler = () => {};
   if (config.ROLE !== 'web') {
     const handlers: JobHandlers = {
-      'task.run': runTaskHandler({ tasks, locks, platform, notifier, audit, metrics, clock }),
+      'task.run': runTaskHandler({ tasks, locks, platform, notifier, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS }),
       'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, audit, metrics, clock }),
       ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock }) }),
     };

@@ -48,6 +48,6 @@ export type ReleaseCommand =
       /** Upload the result as a CSV file instead of listing it. */
       csv: boolean;
     }
-  | { kind: 'show'; taskId: string }
+  | { kind: 'show'; taskId: string; /** 1-based page of components (DETAIL_PAGE_SIZE a page). */ page?: number }
   | { kind: 'list'; status?: TaskStatus; env?: string }
   | { kind: 'components'; env: string };

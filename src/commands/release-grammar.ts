@@ -13,7 +13,7 @@ import { onSubject, type Subject } from './subject.js';
 import { CREATE_FLAGS, CREATE_FORMS, buildCreate } from './release-create.js';
 import { quoteWord as code } from './tokenize.js';
 import {
-  DurationSchema, EnvSchema, OVERRIDE_FLAG, REASON_FLAG, SINCE_FLAG, SINCE_NOTE, check, fail, freezeNote, override, reason, says,
+  DETAIL_PAGE_SIZE, DurationSchema, EnvSchema, OVERRIDE_FLAG, PageSchema, REASON_FLAG, SINCE_FLAG, SINCE_NOTE, check, fail, freezeNote, override, reason, says,
 } from './values.js';
 
 type Command<K extends ReleaseCommand['kind']> = Extract<ReleaseCommand, { kind: K }>;
@@ -127,9 +127,12 @@ const SUBCOMMANDS = {
     build: buildAudit,
   },
   show: onSubject(TASK_ID, {
-    usage: '/release show <task-id>', flags: {},
-    help: [{ what: "a task's Release Info and History", examples: ['show rt-7k2f9q'] }],
-  }, (taskId) => ({ kind: 'show', taskId })),
+    usage: '/release show <task-id> [--page N]', flags: { page: 'N' },
+    help: [{ what: `a task's Release Info and History, ${DETAIL_PAGE_SIZE} components a page (failures and in-flight first)`, examples: ['show rt-7k2f9q', 'show rt-7k2f9q --page 2'] }],
+  }, (taskId, s) => {
+    const page = s.values.get('page');
+    return { kind: 'show', taskId, ...(page ? { page: check(PageSchema, page.value) } : {}) };
+  }),
   plan: {
     usage: Object.values(CREATE_FORMS).map((f) => f.replace('/release create', '/release plan')).join('\n'),
     help: [{

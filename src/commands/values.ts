@@ -50,6 +50,11 @@ export const inRange = (v: string, max: number) => /^\d{1,3}$/.test(v) && Number
 export const replicasSchema = (word: string) => z.string()
   .refine((v) => inRange(v, 100), says((v) => `${code(word)}: replicas must be from 1 to 100 (got x${v})`))
   .transform(Number);
+/** Components per page of `/release show`. */
+export const DETAIL_PAGE_SIZE = 20;
+export const PageSchema = z.string()
+  .refine((v) => /^\d{1,4}$/.test(v) && Number(v) >= 1, says((v) => `\`--page\` must be a whole number from 1 (got ${code(v)})`))
+  .transform(Number);
 export const DescriptionSchema = z.string().trim()
   .max(500, says((v) => `the description is ${v.length} characters long: at most 500`));
 

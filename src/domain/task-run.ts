@@ -58,11 +58,14 @@ export function pendingComponents(task: ReleaseTask): ComponentState[] {
 }
 
 export function beginComponent(task: ReleaseTask, name: string, now: Date): ReleaseTask {
-  return mapComponents(task, (c) => {
-    if (c.name !== name) return c;
-    const status: ComponentStatus = runKind(task) === 'rollback' ? 'Rolling back' : 'Releasing';
-    return { ...c, status, startedAt: c.startedAt && c.status === status ? c.startedAt : now.toISOString() };
-  });
+  const kind = runKind(task);
+  return mapComponents(task, (c) => (c.name === name ? begunComponent(kind, c, now) : c));
+}
+
+/** One component as its step begins (a step begun before keeps its start time). */
+export function begunComponent(kind: RunKind, c: ComponentState, now: Date): ComponentState {
+  const status: ComponentStatus = kind === 'rollback' ? 'Rolling back' : 'Releasing';
+  return { ...c, status, startedAt: c.startedAt && c.status === status ? c.startedAt : now.toISOString() };
 }
 
 export type StepResult = { ok: true; image: string; previousImage?: string } | { ok: false; error: string };
@@ -70,36 +73,38 @@ export type StepResult = { ok: true; image: string; previousImage?: string } | {
 /** Record a component step's outcome: its status, and one Release History entry. */
 export function finishComponent(task: ReleaseTask, name: string, result: StepResult, now: Date): ReleaseTask {
   const kind = runKind(task);
-  return mapComponents(task, (c) => {
-    if (c.name !== name) return c;
-    const status: ComponentStatus =
-      kind === 'rollback' ? (result.ok ? 'Rolled back' : 'Rollback failed') : result.ok ? 'Released' : 'Release failed';
-    const endedAt = now.toISOString();
-    const next: ComponentState = { ...c, status, endedAt };
-    if (result.ok) {
-      delete next.error;
-      next.image = result.image;
-      // Rollback returns to previousImage; keep it only for an upgrade that can be rolled back.
-      if (kind === 'release' && result.previousImage) next.previousImage = result.previousImage;
-      if (kind === 'rollback') delete next.previousImage;
-    } else {
-      next.error = result.error;
-    }
-    next.history = [
-      ...c.history,
-      {
-        run: task.run,
-        action: kind,
-        status,
-        ...(c.startedAt ? { startedAt: c.startedAt } : {}),
-        endedAt,
-        ...(result.ok ? { image: result.image } : { error: result.error }),
-        ...(result.ok && result.previousImage ? { previousImage: result.previousImage } : {}),
-        ...(kind === 'rollback' && c.image ? { previousImage: c.image } : {}),
-      },
-    ];
-    return next;
-  });
+  return mapComponents(task, (c) => (c.name === name ? finishedComponent(kind, task.run, c, result, now) : c));
+}
+
+/** One component as its step in run `run` ends. */
+export function finishedComponent(kind: RunKind, run: number, c: ComponentState, result: StepResult, now: Date): ComponentState {
+  const status: ComponentStatus =
+    kind === 'rollback' ? (result.ok ? 'Rolled back' : 'Rollback failed') : result.ok ? 'Released' : 'Release failed';
+  const endedAt = now.toISOString();
+  const next: ComponentState = { ...c, status, endedAt };
+  if (result.ok) {
+    delete next.error;
+    next.image = result.image;
+    // Rollback returns to previousImage; keep it only for an upgrade that can be rolled back.
+    if (kind === 'release' && result.previousImage) next.previousImage = result.previousImage;
+    if (kind === 'rollback') delete next.previousImage;
+  } else {
+    next.error = result.error;
+  }
+  next.history = [
+    ...c.history,
+    {
+      run,
+      action: kind,
+      status,
+      ...(c.startedAt ? { startedAt: c.startedAt } : {}),
+      endedAt,
+      ...(result.ok ? { image: result.image } : { error: result.error }),
+      ...(result.ok && result.previousImage ? { previousImage: result.previousImage } : {}),
+      ...(kind === 'rollback' && c.image ? { previousImage: c.image } : {}),
+    },
+  ];
+  return next;
 }
 
 /** Best effort Off: after a failure, components not yet started are recorded as not released. */

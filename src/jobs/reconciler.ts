@@ -10,7 +10,8 @@ import { isBusy } from '../domain/bluegreen-job.js';
 import { isActive } from '../domain/release-task.js';
 import type { Keys } from '../store/redis.js';
 import type { ComponentLocks } from '../store/locks.js';
-import type { JobStore, TaskStore } from '../store/versioned-store.js';
+import type { TaskStore } from '../store/task-store.js';
+import type { JobStore } from '../store/versioned-store.js';
 import type { BullRunQueue } from './run-queue.js';
 
 export interface ReconcilerDeps {
@@ -31,7 +32,7 @@ async function orphanedLocks(d: ReconcilerDeps): Promise<Array<{ key: string; ho
     cursor = next;
     for (const key of found) {
       const holder = await d.redis.get(key);
-      const task = holder ? await d.tasks.get(holder) : undefined;
+      const task = holder ? await d.tasks.runState(holder) : undefined;
       if (holder && (!task || !isActive(task.status))) out.push({ key, holder });
     }
   } while (cursor !== '0');
@@ -41,7 +42,7 @@ async function orphanedLocks(d: ReconcilerDeps): Promise<Array<{ key: string; ho
 /** One pass; returns what it repaired. */
 export async function reconcile(d: ReconcilerDeps, graceMs = 10_000): Promise<{ runs: number; locks: number }> {
   let runs = 0;
-  for (const t of (await d.tasks.list(10_000)).filter((t) => isActive(t.status))) {
+  for (const t of (await d.tasks.heads(10_000)).filter((t) => isActive(t.status))) {
     if (!(await d.runs.hasTaskRun(t))) {
       await d.runs.taskRun(t);
       runs++;
@@ -59,7 +60,7 @@ export async function reconcile(d: ReconcilerDeps, graceMs = 10_000): Promise<{ 
   if (suspects.length) await new Promise((r) => setTimeout(r, graceMs).unref());
   let locks = 0;
   for (const { key, holder } of suspects) {
-    const task = await d.tasks.get(holder);
+    const task = await d.tasks.runState(holder);
     if ((await d.redis.get(key)) === holder && (!task || !isActive(task.status))) {
       await d.locks.release(holder, [key.slice(d.keys.lock('').length)]);
       locks++;

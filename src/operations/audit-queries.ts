@@ -8,7 +8,8 @@ import type { AuditEntry } from '../domain/audit.js';
 import { auditCsv } from '../domain/audit-csv.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { AuditLog } from '../store/audit-log.js';
-import type { JobStore, TaskStore } from '../store/versioned-store.js';
+import type { TaskStore } from '../store/task-store.js';
+import type { JobStore } from '../store/versioned-store.js';
 import { say, show, type Actor, type Outcome } from './outcome.js';
 
 export interface AuditQueriesDeps {

@@ -6,7 +6,8 @@
 import { checkEnvironment, type EnvironmentVerdict } from '../domain/environments.js';
 import type { Policy } from '../policy/policy.js';
 import type { ReleasePlatform } from '../platform/port.js';
-import type { JobStore, TaskStore } from '../store/versioned-store.js';
+import type { TaskStore } from '../store/task-store.js';
+import type { JobStore } from '../store/versioned-store.js';
 
 export interface EnvironmentsDeps {
   policy: Policy;

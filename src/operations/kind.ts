@@ -5,7 +5,7 @@
  */
 import type { ApprovalRequest } from '../domain/approval.js';
 import type { EntityKind, EntityRef } from '../domain/entity.js';
-import type { Refusal, VersionedStore } from '../store/versioned-store.js';
+import type { EntityStore, Refusal } from '../store/versioned-store.js';
 import type { Actor, Outcome } from './outcome.js';
 
 /** What the pipeline needs of a task or a job. */
@@ -41,7 +41,7 @@ export type Transition<S extends string> = { ok: true; to: S } | { ok: false; re
 
 export interface KindDescriptor<E extends Entity, A extends string> {
   kind: EntityKind;
-  store: VersionedStore<E>;
+  store: EntityStore<E>;
   ref(id: string): EntityRef;
   /** Metric name of an operation: "start" for tasks, "bluegreen.release" for jobs. */
   metric(op: string): string;

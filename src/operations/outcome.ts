@@ -12,7 +12,7 @@ import type { CardPlace } from '../ports/notifier.js';
 
 /** Something the requester asked to see. */
 export type View =
-  | { kind: 'task-detail'; task: ReleaseTask; audit: AuditEntry[] }
+  | { kind: 'task-detail'; task: ReleaseTask; audit: AuditEntry[]; page?: number }
   | { kind: 'task-list'; tasks: ReleaseTask[]; filter: { status?: TaskStatus; env?: string } }
   | { kind: 'components'; env: string; components: RunningComponent[] }
   | { kind: 'job-detail'; job: BlueGreenJob }

@@ -14,7 +14,7 @@ import type { Platform } from '../platform/port.js';
 import { readComponents } from '../platform/read.js';
 import type { RunQueue } from '../ports/run-queue.js';
 import type { ComponentLocks } from '../store/locks.js';
-import type { TaskStore } from '../store/versioned-store.js';
+import type { TaskStore } from '../store/task-store.js';
 import type { Environments } from './environments.js';
 import { taskKind, taskNotFound } from './kinds/task-kind.js';
 import { say, show, type Actor, type Outcome } from './outcome.js';
@@ -55,7 +55,7 @@ export class ReleaseOperations {
       case 'show': {
         const task = await this.d.tasks.get(cmd.taskId);
         if (!task) return taskNotFound(cmd.taskId);
-        return show({ kind: 'task-detail', task, audit: await this.d.audit.recent({ target: task.id, limit: 10 }) });
+        return show({ kind: 'task-detail', task, audit: await this.d.audit.recent({ target: task.id, limit: 10 }), ...(cmd.page ? { page: cmd.page } : {}) });
       }
       case 'list': {
         const tasks = (await this.d.tasks.list()).filter((t) => (!cmd.status || t.status === cmd.status) && (!cmd.env || t.env === cmd.env));

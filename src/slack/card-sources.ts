@@ -1,7 +1,8 @@
 /** Renders each kind of status card from the entity's current state in Redis. */
 import type { EntityKind } from '../domain/entity.js';
 import type { CardSource } from './delivery.js';
-import type { JobStore, TaskStore } from '../store/versioned-store.js';
+import type { TaskStore } from '../store/task-store.js';
+import type { JobStore } from '../store/versioned-store.js';
 import { jobCard } from './blocks/job-card.js';
 import { taskCard } from './blocks/task-card.js';
 

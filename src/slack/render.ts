@@ -17,7 +17,7 @@ export interface Rendered {
 export function renderView(view: View, now: Date): Rendered {
   switch (view.kind) {
     case 'task-detail':
-      return taskDetail(view.task, view.audit, now);
+      return taskDetail(view.task, view.audit, now, view.page);
     case 'task-list':
       return taskList(view.tasks, now, view.filter);
     case 'components':

@@ -12,7 +12,11 @@ export function connectRedis(url: string, opts: { forBullmq?: boolean; name?: st
 /** Every Redis key the store and the simulated platform use, in one place. */
 export function keys(prefix: string) {
   return {
-    task: (id: string) => `${prefix}:task:${id}`,
+    /** A task's two keys share the `{<id>}` hash tag (one cluster slot); see task-store.ts. */
+    task: (id: string) => `${prefix}:{${id}}:task`,
+    taskComponents: (id: string) => `${prefix}:{${id}}:components`,
+    /** Where a task was kept before components had a key of their own (read once, then moved). */
+    legacyTask: (id: string) => `${prefix}:task:${id}`,
     taskIndex: `${prefix}:tasks`,
     bgJob: (name: string) => `${prefix}:bgjob:${name}`,
     bgJobIndex: `${prefix}:bgjobs`,

@@ -1,12 +1,12 @@
 /**
- * Versioned entities in Redis (release tasks, blue-green jobs): one hash per entity
+ * Versioned entities in Redis (blue-green jobs; release tasks have a layout of their own in
+ * task-store.ts, sharing Refusal and UpdateResult): one hash per entity
  * ({v: version, json}) and a sorted index by creation. Writes are compare-and-set on the version,
  * so two clicks, a command and a worker can race on one entity and exactly one of each
  * conflicting pair wins.
  */
 import type { Redis } from 'ioredis';
 import type { BlueGreenJob } from '../domain/bluegreen-job.js';
-import type { ReleaseTask } from '../domain/release-task.js';
 import type { Keys } from './redis.js';
 
 interface Versioned {
@@ -39,9 +39,16 @@ export class Refusal {
   constructor(readonly reason: string) {}
 }
 
-export type UpdateResult<T = ReleaseTask> = { ok: true; task: T; before: T } | { ok: false; reason: string; task?: T };
+export type UpdateResult<T> = { ok: true; task: T; before: T } | { ok: false; reason: string; task?: T };
 
-export class VersionedStore<T extends Versioned> {
+/** What the operation pipeline needs of a store (VersionedStore for jobs, TaskStore for tasks). */
+export interface EntityStore<T> {
+  get(id: string): Promise<T | undefined>;
+  update(id: string, change: (entity: T) => T | Refusal): Promise<UpdateResult<T>>;
+  deleteAt(id: string, version: number): Promise<boolean>;
+}
+
+export class VersionedStore<T extends Versioned> implements EntityStore<T> {
   constructor(
     private readonly redis: Redis,
     private readonly keyOf: (id: string) => string,
@@ -110,18 +117,6 @@ export class VersionedStore<T extends Versioned> {
 
   async delete(id: string): Promise<void> {
     await this.redis.multi().del(this.keyOf(id)).zrem(this.indexKey, id).exec();
-  }
-}
-
-export class TaskStore extends VersionedStore<ReleaseTask> {
-  constructor(redis: Redis, k: Keys) {
-    super(redis, k.task, k.taskIndex, 'release task');
-  }
-
-  /** The card's buttons change meaning with the status, the run and an approval request. */
-  protected override stamp(before: ReleaseTask, next: ReleaseTask): ReleaseTask {
-    const changed = before.status !== next.status || before.run !== next.run || JSON.stringify(before.approval) !== JSON.stringify(next.approval);
-    return changed ? { ...next, stateVersion: before.stateVersion + 1 } : next;
   }
 }
 

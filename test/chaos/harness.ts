@@ -21,7 +21,8 @@ import { createSlackStandin, type SlackStandin } from '../../src/sandbox/slack-s
 import { AuditLog } from '../../src/store/audit-log.js';
 import { CardStore } from '../../src/store/card-store.js';
 import { keys, type Keys } from '../../src/store/redis.js';
-import { JobStore, TaskStore } from '../../src/store/versioned-store.js';
+import { TaskStore } from '../../src/store/task-store.js';
+import { JobStore } from '../../src/store/versioned-store.js';
 import { signSlackRequest, slashCommandBody } from '../support/slack-signing.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));

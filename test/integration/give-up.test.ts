@@ -18,7 +18,8 @@ import { AuditLog } from '../../src/store/audit-log.js';
 import { CardStore } from '../../src/store/card-store.js';
 import { ComponentLocks } from '../../src/store/locks.js';
 import { keys } from '../../src/store/redis.js';
-import { JobStore, TaskStore } from '../../src/store/versioned-store.js';
+import { TaskStore } from '../../src/store/task-store.js';
+import { JobStore } from '../../src/store/versioned-store.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { eventually } from '../support/test-bot.js';
 

@@ -12,7 +12,8 @@ import { reconcile } from '../../src/jobs/reconciler.js';
 import { BullRunQueue } from '../../src/jobs/run-queue.js';
 import { ComponentLocks } from '../../src/store/locks.js';
 import { keys } from '../../src/store/redis.js';
-import { JobStore, TaskStore } from '../../src/store/versioned-store.js';
+import { TaskStore } from '../../src/store/task-store.js';
+import { JobStore } from '../../src/store/versioned-store.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../support/redis.js';
 
 const prefix = uniquePrefix('reconcile');

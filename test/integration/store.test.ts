@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseTask } from '../../src/domain/release-task.js';
 import { ComponentLocks } from '../../src/store/locks.js';
 import { keys } from '../../src/store/redis.js';
-import { Refusal, TaskStore } from '../../src/store/versioned-store.js';
+import { TaskStore } from '../../src/store/task-store.js';
+import { Refusal } from '../../src/store/versioned-store.js';
 import { cleanupPrefix, testRedisUrl, uniquePrefix } from '../support/redis.js';
 
 let redis: Redis;
@@ -58,6 +59,66 @@ describe('task store', () => {
     const t = await s.get('rt-race01');
     expect(t!.parallel).toBe(24);
     expect(t!.version).toBe(22);
+  });
+});
+
+describe('task store: components on their own', () => {
+  const comp = (name: string) => ({ name, image: `${name}:1`, status: 'To release' as const, history: [] });
+  const big = (id: string, n: number): ReleaseTask => ({ ...task(id), components: Array.from({ length: n }, (_, i) => comp(`c${i}`)) });
+
+  it('keeps 2,000 components in order and writes one component without touching the others', async () => {
+    const s = new TaskStore(redis, k);
+    await s.create(big('rt-big001', 2000));
+    expect((await s.get('rt-big001'))!.components.map((c) => c.name)).toEqual(Array.from({ length: 2000 }, (_, i) => `c${i}`));
+    // Progress is refused until a run is active, then lands on one field only.
+    expect(await s.progress('rt-big001', 1, 7, { ...comp('c7'), status: 'Releasing' })).toBe(false);
+    await s.update('rt-big001', (t) => ({ ...t, status: 'Releasing', run: 1 }));
+    expect(await s.progress('rt-big001', 1, 7, { ...comp('c7'), status: 'Released' })).toBe(true);
+    expect(await s.progress('rt-big001', 2, 8, { ...comp('c8'), status: 'Released' })).toBe(false); // another run's
+    const t = (await s.get('rt-big001'))!;
+    expect(t.components[7]!.status).toBe('Released');
+    expect(t.components.filter((c) => c.status !== 'To release')).toHaveLength(1);
+    expect(t.version).toBe(2); // component progress leaves the task's version alone
+    expect(await s.runState('rt-big001')).toEqual({ run: 1, status: 'Releasing' });
+    expect((await s.head('rt-big001')) as object).not.toHaveProperty('components');
+  });
+
+  it('retries a task-level write that raced a component write, so neither is lost', async () => {
+    const s = new TaskStore(redis, k);
+    await s.create({ ...big('rt-race02', 3), status: 'Releasing', run: 1 });
+    let raced = false;
+    const r = await s.update('rt-race02', (t) => {
+      if (!raced) {
+        raced = true;
+        // A component finishes between this read and the write.
+        void s.progress('rt-race02', 1, 0, { ...comp('c0'), status: 'Released' });
+      }
+      // Like the end of a run with Best Effort Off: what has not started is not released.
+      return { ...t, components: t.components.map((c) => (c.status === 'To release' ? { ...c, status: 'Not released' as const } : c)) };
+    });
+    expect(r.ok).toBe(true);
+    const t = (await s.get('rt-race02'))!;
+    expect(t.components.map((c) => c.status)).toEqual(['Released', 'Not released', 'Not released']);
+  });
+
+  it('moves a task kept in the old one-JSON layout on first read', async () => {
+    const s = new TaskStore(redis, k);
+    const old = big('rt-old001', 3);
+    await redis.hset(k.legacyTask('rt-old001'), 'v', '1', 'json', JSON.stringify(old));
+    await redis.zadd(k.taskIndex, Date.parse(old.createdAt), 'rt-old001');
+    expect(await s.runState('rt-old001')).toEqual({ run: 0, status: 'To release' });
+    expect((await s.get('rt-old001'))!.components.map((c) => c.name)).toEqual(['c0', 'c1', 'c2']);
+    expect(await redis.exists(k.legacyTask('rt-old001'))).toBe(0);
+    expect((await s.update('rt-old001', (t) => ({ ...t, parallel: 2 }))).ok).toBe(true);
+  });
+
+  it('deletes a task with its components', async () => {
+    const s = new TaskStore(redis, k);
+    await s.create(big('rt-del001', 5));
+    expect(await s.deleteAt('rt-del001', 99)).toBe(false);
+    expect(await s.deleteAt('rt-del001', 1)).toBe(true);
+    expect(await redis.exists(k.task('rt-del001'), k.taskComponents('rt-del001'))).toBe(0);
+    expect((await s.heads()).map((t) => t.id)).not.toContain('rt-del001');
   });
 });
 

@@ -228,7 +228,7 @@ describe('parseReleaseCommand: errors', () => {
     ['delete rt-7k2f9q!', '`rt-7k2f9q!` is not a task ID', RELEASE_USAGE.delete],
     ['rollback rt-7k2f9q rt-aaaaaa', 'unexpected `rt-aaaaaa`: /release rollback takes one task ID', RELEASE_USAGE.rollback],
     ['suspend rt-7k2f9q --force', 'unknown flag `--force`: /release suspend takes --override', RELEASE_USAGE.suspend],
-    ['show rt-7k2f9q --override x', 'unknown flag `--override`: /release show takes no flags', RELEASE_USAGE.show],
+    ['show rt-7k2f9q --override x', 'unknown flag `--override`: /release show takes --page', RELEASE_USAGE.show],
     ['show', 'which task ID?', RELEASE_USAGE.show],
     ['components', 'which environment? write /release components <env>', RELEASE_USAGE.components],
     ['components Staging', 'environment names are lower case: write `staging`, not `Staging`', RELEASE_USAGE.components],

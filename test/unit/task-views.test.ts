@@ -94,12 +94,35 @@ describe('taskDetail', () => {
     const { blocks } = taskDetail(task, Array.from({ length: 50 }, (_, i) => audit(i, { detail: 'x'.repeat(500) })), NOW);
     expectWithinLimits(blocks);
     const all = texts(blocks).join('\n');
-    expect(all).toContain('showing 20 of 200 components');
+    expect(all).toContain('components 1–20 of 200, failures and in-flight first · page 1 of 10 · next: `/release show rt-7k2f9q --page 2`');
     expect(all).toContain('`component-0`');
     expect(all).toContain('`component-76`'); // the 20th failure: failures come first
     expect(all).not.toContain('`component-1`');
     expect(all).toContain('*Recent audit*');
     expect(all).toContain('Released 150/200 · Failed 50');
+  });
+
+  it('pages through 2,000 components: every one on exactly one page, failures first', () => {
+    const comps = Array.from({ length: 2000 }, (_, i) =>
+      component(`c-${i}`, { status: i % 100 === 99 ? 'Release failed' : 'Released', error: 'boom' }),
+    );
+    const task = Tasks.create({ status: 'Release failed', components: comps });
+    const seen: string[] = [];
+    for (let page = 1; page <= 100; page++) {
+      const { blocks, text } = taskDetail(task, [audit(1)], NOW, page);
+      expectWithinLimits(blocks);
+      expect(text).toContain(`(page ${page} of 100)`);
+      const info = texts(blocks).find((t) => t.startsWith('*Release Info*'))!;
+      seen.push(...[...info.matchAll(/^`(c-\d+)`/gm)].map((m) => m[1]!));
+      const all = texts(blocks).join('\n');
+      expect(all.includes('*Recent audit*')).toBe(page === 1);
+      expect(all.includes(`--page ${page + 1}\``)).toBe(page < 100);
+    }
+    expect(seen).toHaveLength(2000);
+    expect(new Set(seen).size).toBe(2000);
+    expect(seen.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => `c-${i * 100 + 99}`));
+    // Past the end: the last page, saying so.
+    expect(texts(taskDetail(task, [], NOW, 500).blocks).join('\n')).toContain('page 100 of 100 (there is no page 500)');
   });
 });
 

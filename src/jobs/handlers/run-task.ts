@@ -9,9 +9,10 @@
  */
 import { componentKey, isActive, type ComponentState, type ReleaseTask } from '../../domain/release-task.js';
 import {
-  beginComponent,
+  begunComponent,
   failures,
   finishComponent,
+  finishedComponent,
   pendingComponents,
   runFailed,
   runKind,
@@ -22,13 +23,14 @@ import { driftCandidates, planDrift, type Drift } from '../../domain/plan.js';
 import { systemTransition, type SystemEvent } from '../../domain/task-machine.js';
 import { readComponents } from '../../platform/read.js';
 import type { Platform } from '../../platform/port.js';
-import { esc, shortDuration } from '../../text.js';
+import { esc, shortDuration, truncate } from '../../text.js';
 import { DelayedError } from 'bullmq';
-import { taskRef } from '../../domain/entity.js';
+import { taskRef, type EntityRef } from '../../domain/entity.js';
 import type { Notifier } from '../../ports/notifier.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import type { ComponentLocks } from '../../store/locks.js';
-import { Refusal, type TaskStore } from '../../store/versioned-store.js';
+import type { TaskStore } from '../../store/task-store.js';
+import { Refusal } from '../../store/versioned-store.js';
 import type { OperationMetrics } from '../../ports/metrics.js';
 import type { JobContext } from '../worker-host.js';
 import type { TaskRunPayload } from '../catalogue.js';
@@ -41,63 +43,153 @@ export interface RunTaskDeps {
   audit: AuditLog;
   metrics: OperationMetrics;
   clock: () => Date;
+  /** Card edits and failure replies of a run go out at most once per this many ms (CARD_COALESCE_MS). */
+  progressIntervalMs?: number;
 }
 
 export function runTaskHandler(d: RunTaskDeps) {
   return async ({ taskId, run }: TaskRunPayload, ctx: JobContext): Promise<void> => {
-    const current = (t: ReleaseTask | undefined): t is ReleaseTask => !!t && t.run === run && isActive(t.status);
+    const current = (t: Pick<ReleaseTask, 'run' | 'status'> | undefined): boolean => !!t && t.run === run && isActive(t.status);
     let task = await d.tasks.get(taskId);
-    if (!current(task)) return; // settled already, deleted, or superseded by a later run
+    if (!task || !current(task)) return; // settled already, deleted, or superseded by a later run
 
-    if (task.run === 1 && task.planCheckedRun !== run) await tellDrift(d, task);
+    if (task.run === 1 && task.planCheckedRun !== run) {
+      await tellDrift(d, task);
+      task = await d.tasks.get(taskId);
+      if (!task || !current(task)) return;
+    }
 
+    // The task is read once; from here on each component is written on its own (one script per
+    // begin and per finish), and between launches only the run's status is read.
+    const kind = runKind(task);
+    const snapshot = task;
+    const index = new Map(task.components.map((c, i) => [c.name, i]));
+    const queue = pendingComponents(task);
+    const report = new RunReport(d.notifier, taskRef(taskId), d.progressIntervalMs ?? 1000);
     const inFlight = new Map<string, Promise<void>>();
     let stopped = false; // best effort Off and a component failed
+    let over = false; // the run was settled or superseded elsewhere
 
     const step = async (c: ComponentState) => {
-      const began = await d.tasks.update(taskId, (t) =>
-        current(t) ? beginComponent(t, c.name, d.clock()) : new Refusal('run is over'),
-      );
-      if (!began.ok) return;
-      const result = await callPlatform(d.platform, began.task, c);
-      const done = await d.tasks.update(taskId, (t) =>
-        current(t) ? finishComponent(t, c.name, result, d.clock()) : new Refusal('run is over'),
-      );
-      if (!result.ok) {
-        if (!began.task.bestEffort && runKind(began.task) === 'release') stopped = true;
-        await d.notifier.thread(taskRef(taskId), `\`${c.name}\` failed: ${esc(result.error)}`);
+      const i = index.get(c.name)!;
+      const begun = begunComponent(kind, c, d.clock());
+      if (!(await d.tasks.progress(taskId, run, i, begun))) {
+        over = true;
+        return;
       }
-      if (done.ok) await d.notifier.cardChanged(taskRef(taskId));
+      report.changed();
+      const result = await callPlatform(d.platform, snapshot, begun);
+      const done = finishedComponent(kind, run, begun, result, d.clock());
+      if (!(await d.tasks.progress(taskId, run, i, done))) {
+        over = true;
+        return;
+      }
+      if (!result.ok) {
+        if (!snapshot.bestEffort && kind === 'release') stopped = true;
+        report.failed(c.name, result.error);
+      }
+      report.changed();
     };
 
-    for (;;) {
-      task = await d.tasks.get(taskId);
-      if (!current(task)) break;
-      const launch = task.status !== 'Suspending' && !stopped && !ctx.signal.aborted;
-      if (launch) {
-        for (const c of pendingComponents(task)) {
-          if (inFlight.size >= task.parallel) break;
-          if (inFlight.has(c.name)) continue;
-          inFlight.set(c.name, step(c).finally(() => inFlight.delete(c.name)));
+    try {
+      for (;;) {
+        if (queue.length > 0 && inFlight.size < snapshot.parallel && !stopped && !over && !ctx.signal.aborted) {
+          const state = await d.tasks.runState(taskId);
+          if (!current(state)) over = true;
+          else if (state!.status !== 'Suspending') {
+            while (queue.length > 0 && inFlight.size < snapshot.parallel) {
+              const c = queue.shift()!;
+              inFlight.set(c.name, step(c).finally(() => inFlight.delete(c.name)));
+            }
+          }
+        }
+        if (inFlight.size === 0) break;
+        try {
+          await Promise.race(inFlight.values());
+        } catch (err) {
+          // The platform or the store did not answer: let the other steps settle, then hand the run
+          // back to be retried; it resumes where the task says, and no step applies twice.
+          await Promise.allSettled(inFlight.values());
+          throw err;
         }
       }
-      if (inFlight.size === 0) break;
-      try {
-        await Promise.race(inFlight.values());
-      } catch (err) {
-        // The platform or the store did not answer: let the other steps settle, then hand the run
-        // back to be retried; it resumes where the task says, and no step applies twice.
-        await Promise.allSettled(inFlight.values());
-        throw err;
-      }
+    } finally {
+      await report.flush();
     }
     // Shutting down: hand the run back to the queue (no attempt used); another worker resumes it.
     if (ctx.signal.aborted) {
       await ctx.job.moveToDelayed(Date.now(), ctx.token);
       throw new DelayedError();
     }
-    if (current(task)) await settle(d, task, stopped);
+    task = await d.tasks.get(taskId);
+    if (task && current(task)) await settle(d, task, stopped);
   };
+}
+
+/**
+ * What a run tells Slack while it goes, coalesced so a task of thousands of components costs a
+ * handful of calls: at most one card-edit request per interval, and the failures of an interval
+ * in one thread reply ("12 failed: `a`, `b`, `c` and 9 more").
+ */
+export class RunReport {
+  private failures: Array<{ name: string; error: string }> = [];
+  private cardDirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly notifier: Notifier,
+    private readonly ref: EntityRef,
+    private readonly intervalMs: number,
+  ) {}
+
+  changed(): void {
+    this.cardDirty = true;
+    this.schedule();
+  }
+
+  failed(name: string, error: string): void {
+    this.failures.push({ name, error });
+    this.schedule();
+  }
+
+  /** Send what is pending now (the end of the run, or the interval elapsed). */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const failures = this.failures;
+    const card = this.cardDirty;
+    this.failures = [];
+    this.cardDirty = false;
+    // One send at a time, in order: a reply never overtakes the one before it.
+    const send = this.sending.catch(() => undefined).then(async () => {
+      if (failures.length > 0) await this.notifier.thread(this.ref, failureReply(failures));
+      if (card) await this.notifier.cardChanged(this.ref);
+    });
+    this.sending = send;
+    return send;
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      // A failed send is the run's to notice at its own flush; the timer never throws.
+      this.flush().catch(() => undefined);
+    }, this.intervalMs);
+  }
+}
+
+/** Failures named in one grouped reply before "and N more". */
+const FAILURES_NAMED = 5;
+const ERROR_CHARS = 120;
+
+export function failureReply(failures: ReadonlyArray<{ name: string; error: string }>): string {
+  const one = (f: { name: string; error: string }) => `\`${f.name}\` failed: ${esc(f.error)}`;
+  if (failures.length === 1) return one(failures[0]!);
+  const named = failures.slice(0, FAILURES_NAMED).map((f) => `\`${f.name}\` (${esc(truncate(f.error.replace(/\s+/g, ' '), ERROR_CHARS))})`);
+  const more = failures.length - named.length;
+  return `${failures.length} failed: ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
 /**

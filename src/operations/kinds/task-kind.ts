@@ -12,7 +12,8 @@ import type { ReleasePlatform } from '../../platform/port.js';
 import { readComponents } from '../../platform/read.js';
 import type { RunQueue } from '../../ports/run-queue.js';
 import type { ComponentLocks } from '../../store/locks.js';
-import { Refusal, type TaskStore } from '../../store/versioned-store.js';
+import type { TaskStore } from '../../store/task-store.js';
+import { Refusal } from '../../store/versioned-store.js';
 import type { GuardFinding, KindDescriptor } from '../kind.js';
 import { say, type Outcome } from '../outcome.js';
 

@@ -6,6 +6,7 @@
 import { planLine } from '../../domain/plan.js';
 import type { KnownBlock } from '@slack/types';
 import { RELEASE_USAGE } from '../../commands/release-grammar.js';
+import { DETAIL_PAGE_SIZE } from '../../commands/values.js';
 import type { AuditEntry } from '../../domain/audit.js';
 import type { ComponentEvent, ComponentState, ReleaseTask } from '../../domain/release-task.js';
 import type { RunningComponent } from '../../platform/port.js';
@@ -33,8 +34,6 @@ export { messageBlocks } from './format.js';
 
 type View = { text: string; blocks: KnownBlock[] };
 
-/** Components detailed in `/release show`. */
-export const DETAIL_COMPONENT_LIMIT = 20;
 /** History entries per component in `/release show`. */
 export const DETAIL_HISTORY_LIMIT = 5;
 export const AUDIT_LIMIT = 10;
@@ -87,24 +86,29 @@ function auditLine(a: AuditEntry): string {
   return line;
 }
 
-/** `/release show <id>`: info, Release Info, Release History and recent audit. */
-export function taskDetail(task: ReleaseTask, audit: AuditEntry[], now: Date): View {
-  const blocks = taskInfoBlocks(task, now);
+/**
+ * `/release show <id> [--page N]`: info, Release Info, Release History and recent audit. Components
+ * come DETAIL_PAGE_SIZE a page, failures and in-flight first; page 1 also has the task's info and
+ * audit, later pages one line naming the task.
+ */
+export function taskDetail(task: ReleaseTask, audit: AuditEntry[], now: Date, page = 1): View {
   const total = task.components.length;
+  const pages = Math.max(1, Math.ceil(total / DETAIL_PAGE_SIZE));
+  const p = Math.min(Math.max(1, page), pages);
   const shown = task.components
     .map((c, i) => ({ c, i }))
     .sort((a, b) => detailOrder(a.c) - detailOrder(b.c) || a.i - b.i)
-    .slice(0, DETAIL_COMPONENT_LIMIT)
+    .slice((p - 1) * DETAIL_PAGE_SIZE, p * DETAIL_PAGE_SIZE)
     .map(({ c }) => c);
-  if (total > shown.length) {
-    blocks.push(
-      context(
-        `showing ${shown.length} of ${total} components; failures and in-flight first. ` +
-          `Counts for all are in the progress line above.`,
-      ),
-    );
+  const blocks =
+    p === 1 ? taskInfoBlocks(task, now) : [context(`*${esc(truncate(task.name, 100))}* ${code(task.id)} · ${statusLabel(task.status)}`)];
+  if (pages > 1) {
+    const from = (p - 1) * DETAIL_PAGE_SIZE + 1;
+    const next = p < pages ? ` · next: \`/release show ${task.id} --page ${p + 1}\`` : '';
+    const beyond = page > pages ? ` (there is no page ${page})` : '';
+    blocks.push(context(`components ${from}–${from + shown.length - 1} of ${total}, failures and in-flight first · page ${p} of ${pages}${beyond}${next}`));
   }
-  const recent = [...audit].sort((a, b) => b.at.localeCompare(a.at)).slice(0, AUDIT_LIMIT);
+  const recent = p === 1 ? [...audit].sort((a, b) => b.at.localeCompare(a.at)).slice(0, AUDIT_LIMIT) : [];
   // Budget: audit gets at most 2 sections, Release Info up to 8; history takes what remains.
   const auditChunks = recent.length > 0 ? packLines(['*Recent audit*', ...recent.map(auditLine)], 2) : [];
   const room = MAX_BLOCKS - blocks.length - 2 - auditChunks.length; // two dividers
@@ -118,7 +122,8 @@ export function taskDetail(task: ReleaseTask, audit: AuditEntry[], now: Date): V
     blocks.push({ type: 'divider' }, ...infoChunks.map(section), ...historyChunks.map(section));
   }
   if (auditChunks.length > 0) blocks.push({ type: 'divider' }, ...auditChunks.map(section));
-  return { text: `Release task ${truncate(task.name, 100)} (${task.id}): ${task.status}`, blocks: blocks.slice(0, MAX_BLOCKS) };
+  const of = pages > 1 ? ` (page ${p} of ${pages})` : '';
+  return { text: `Release task ${truncate(task.name, 100)} (${task.id}): ${task.status}${of}`, blocks: blocks.slice(0, MAX_BLOCKS) };
 }
 
 function filterText(filter: { status?: string; env?: string }): string {
