@@ -3,7 +3,8 @@
  * exporting a `Scenario` (`{ name, description, run(ctx) }`, see lib/types.ts) and list it here.
  */
 import { ackLatency } from './ack-latency.js';
+import { batchScale } from './batch-scale.js';
 import { bluegreen } from './bluegreen.js';
 import type { Scenario } from './lib/types.js';
 
-export const scenarios: readonly Scenario[] = [ackLatency, bluegreen];
+export const scenarios: readonly Scenario[] = [ackLatency, bluegreen, batchScale];

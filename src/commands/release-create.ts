@@ -15,7 +15,7 @@ import {
 type Keyword = keyof typeof OPERATION_KEYWORDS;
 
 const KEYWORDS = Object.keys(OPERATION_KEYWORDS) as Keyword[];
-const MAX_COMPONENTS = 200;
+const MAX_COMPONENTS = 2000;
 const OPTIONS = '[--best-effort] [--parallel N] [--desc "text"] [--new-env]';
 
 /** The usage line of each operation. */

@@ -230,23 +230,54 @@ export function componentLine(task: ReleaseTask, c: ComponentState): string {
   return line;
 }
 
+/** Components named on a large card while they are in flight, or before anything has run. */
+export const CARD_NAMED_LIMIT = 32;
+const BAR_CELLS = 20;
+
+/** "▓▓▓▓▓▓▓▓▓▓░░░░░░░░░░ 50%": the share of components the run is done with. */
+export function progressBar(done: number, total: number): string {
+  const share = total === 0 ? 1 : done / total;
+  const filled = Math.floor(share * BAR_CELLS);
+  return `${'▓'.repeat(filled)}${'░'.repeat(BAR_CELLS - filled)} ${Math.floor(share * 100)}%`;
+}
+
+/** Waiting for the run, or in it: what the bar counts as not done yet. */
+const PENDING: readonly ComponentStatus[] = ['To release', 'Releasing', 'Rolling back'];
+
+/** "`a`, `b`, `c` and 1,997 more" within one section's budget. */
+function names(list: readonly ComponentState[], total: number): string {
+  const shown = list.slice(0, CARD_NAMED_LIMIT).map((c) => code(c.name));
+  const more = total - shown.length;
+  return `${shown.join(', ')}${more > 0 ? ` and ${more.toLocaleString('en-US')} more` : ''}`;
+}
+
 function componentBlocks(task: ReleaseTask, budget: number): KnownBlock[] {
   const comps = task.components;
   if (comps.length === 0 || budget <= 0) return [];
   if (comps.length <= CARD_COMPONENT_LIMIT) {
     return packLines(comps.map((c) => componentLine(task, c)), budget).map(section);
   }
+  // A large task: counts, a progress bar, the components in flight (or, before any run, the
+  // first names) and the failures; `/release show` pages through all of them.
   const failed = comps.filter((c) => FAILED_COMPONENT_STATUSES.includes(c.status));
   const counts = COMPONENT_STATUSES.map((s) => [s, comps.filter((c) => c.status === s).length] as const)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${componentStatusLabel(s)} ${n}`);
-  const blocks: KnownBlock[] = [section(`*${comps.length} components* — ${counts.join(' · ')}`)];
-  if (failed.length > 0 && budget > 1) {
+  const pending = comps.filter((c) => PENDING.includes(c.status) && !c.endedAt).length;
+  const total = comps.length.toLocaleString('en-US');
+  const bar = task.run > 0 ? ` ${progressBar(comps.length - pending, comps.length)}` : '';
+  const blocks: KnownBlock[] = [section(truncate(`*${total} components*${bar} — ${counts.join(' · ')}`, 2900))];
+  const inFlight = comps.filter((c) => (c.status === 'Releasing' || c.status === 'Rolling back') && c.startedAt && !c.endedAt);
+  if (inFlight.length > 0 && budget > blocks.length) blocks.push(section(truncate(`*In flight (${inFlight.length})*: ${names(inFlight, inFlight.length)}`, 2900)));
+  else if (task.status === 'To release' && budget > blocks.length) {
+    blocks.push(section(truncate(`${names(comps, comps.length)} — \`/release show ${task.id}\` lists them all`, 2900)));
+  }
+  if (failed.length > 0 && budget > blocks.length) {
     const shown = failed.slice(0, CARD_FAILURE_LIMIT).map((c) => componentLine(task, c));
     const more = (n: number) => `…and ${n} more failed — \`/release show ${task.id}\` for details`;
     const extra = failed.length - shown.length;
     const lines = extra > 0 ? [...shown, more(extra)] : shown;
-    blocks.push(...packLines(['*Failed*', ...lines], budget - 1, (n) => more(n + extra - (extra > 0 ? 1 : 0))).map(section));
+    blocks.push(...packLines(['*Failed*', ...lines], budget - blocks.length, (n) => more(n + extra - (extra > 0 ? 1 : 0))).map(section));
   }
   return blocks;
 }

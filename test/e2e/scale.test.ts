@@ -1,0 +1,53 @@
+/**
+ * End to end at scale: many components in one task. Failures are grouped in the thread, a run's
+ * Slack calls stay a handful, and each component is written on its own (nothing of a finished
+ * component is lost to a concurrent step).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, startTestBot, type TestBot } from '../support/test-bot.js';
+
+let bot: TestBot | undefined;
+afterEach(async () => {
+  await bot?.stop();
+  bot = undefined;
+});
+
+describe('a task of many components', () => {
+  it('groups failures into few thread replies that name or count every failed component once', async () => {
+    bot = await startTestBot({ SIM_LATENCY_MS: '100' }, 'scale-failures');
+    const b = bot;
+    const names = Array.from({ length: 30 }, (_, i) => `svc-${i}`);
+    const deploy = await b.create(`base deploy --env prod --parallel 32 ${names.map((n) => `${n}=registry.local/${n}:1.0`).join(' ')}`);
+    await b.command(`start ${deploy}`);
+    await b.waitForTask(deploy, (t) => t.status === 'Released', 20_000);
+
+    // Every third one is broken; all 30 run at once, so their failures land together.
+    const broken = names.filter((_, i) => i % 3 === 0);
+    const images = names.map((n) => `${n}=registry.local/${n}:2.0${broken.includes(n) ? '-broken' : ''}`);
+    const up = await b.create(`bump upgrade --env prod --best-effort --parallel 32 ${images.join(' ')}`);
+    await b.command(`start ${up}`);
+    const done = await b.waitForTask(up, (t) => t.status === 'Release failed', 20_000);
+    expect(done.components.filter((c) => c.status === 'Release failed').map((c) => c.name)).toEqual(broken);
+    expect(done.components.filter((c) => c.status === 'Released')).toHaveLength(20);
+    // Each component's history has exactly this run's entry: no step was written twice or lost.
+    expect(done.components.every((c) => c.history.filter((h) => h.run === done.run).length === 1)).toBe(true);
+
+    const thread = await eventually(async () => {
+      const t = await b.threadTexts(up);
+      return t.some((x) => x.startsWith('Release failed after')) ? t : undefined;
+    }, 10_000, 'thread summary');
+    const replies = thread.filter((t) => / failed(:| \()/.test(t) && !t.startsWith('Release failed after'));
+    expect(replies.length).toBeGreaterThan(0);
+    expect(replies.length).toBeLessThan(broken.length);
+    let counted = 0;
+    const named: string[] = [];
+    for (const r of replies) {
+      named.push(...[...r.matchAll(/`(svc-\d+)`/g)].map((m) => m[1]!));
+      counted += Number(/ and (\d+) more$/.exec(r)?.[1] ?? 0);
+    }
+    expect(new Set(named).size).toBe(named.length);
+    expect(named.every((n) => broken.includes(n))).toBe(true);
+    expect(named.length + counted).toBe(broken.length);
+    expect(thread.at(-1)).toMatch(/^Release failed after .*: 20\/30 released; failed: /);
+  });
+});
