@@ -144,6 +144,9 @@ export interface ReleaseTask {
   channel: string;
 }
 
+/** A task without its components: what lists and the reconciler need, one small read each. */
+export type TaskHead = Omit<ReleaseTask, 'components'>;
+
 export const DEFAULT_PARALLEL = 4;
 
 export function isActive(status: TaskStatus): boolean {

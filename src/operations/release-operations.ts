@@ -58,7 +58,7 @@ export class ReleaseOperations {
         return show({ kind: 'task-detail', task, audit: await this.d.audit.recent({ target: task.id, limit: 10 }), ...(cmd.page ? { page: cmd.page } : {}) });
       }
       case 'list': {
-        const tasks = (await this.d.tasks.list()).filter((t) => (!cmd.status || t.status === cmd.status) && (!cmd.env || t.env === cmd.env));
+        const tasks = (await this.d.tasks.heads()).filter((t) => (!cmd.status || t.status === cmd.status) && (!cmd.env || t.env === cmd.env));
         return show({ kind: 'task-list', tasks, filter: { ...(cmd.status ? { status: cmd.status } : {}), ...(cmd.env ? { env: cmd.env } : {}) } });
       }
       case 'components':

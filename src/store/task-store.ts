@@ -17,13 +17,11 @@
  * The `{<id>}` hash tag keeps a task's two keys in one Redis Cluster slot.
  */
 import type { Redis } from 'ioredis';
-import { ACTIVE_STATUSES, type ComponentState, type ReleaseTask, type TaskStatus } from '../domain/release-task.js';
+import { ACTIVE_STATUSES, type ComponentState, type ReleaseTask, type TaskHead, type TaskStatus } from '../domain/release-task.js';
 import type { Keys } from './redis.js';
 import { Script } from './script.js';
 import { Refusal, type EntityStore, type UpdateResult } from './versioned-store.js';
 
-/** A task without its components: what lists, the reconciler and the run loop's checks need. */
-export type TaskHead = Omit<ReleaseTask, 'components'>;
 
 /** Field pairs per HSET inside a script (Lua's unpack has a limit of a few thousand values). */
 const PAIRS_PER_HSET = 500;

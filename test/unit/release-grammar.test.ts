@@ -212,14 +212,14 @@ describe('parseReleaseCommand: errors', () => {
     expect(result.usage).toBe(usage);
   });
 
-  it('rejects more than 200 components', () => {
-    const components = Array.from({ length: 201 }, (_, i) => `c${i}=app:1`).join(' ');
+  it('rejects more than 2,000 components', () => {
+    const components = Array.from({ length: 2001 }, (_, i) => `c${i}=app:1`).join(' ');
     expect(err(`create r deploy --env prod ${components}`)).toEqual({
       ok: false,
-      error: '201 components: a task takes at most 200',
+      error: '2001 components: a task takes at most 2000',
       usage: RELEASE_USAGE.deploy,
     });
-    expect(ok(`create r upgrade --env prod ${components.replace(/ c200=app:1$/, '')}`)).toMatchObject({ kind: 'create' });
+    expect(ok(`create r upgrade --env prod ${components.replace(/ c2000=app:1$/, '')}`)).toMatchObject({ kind: 'create' });
   });
 
   it.each([

@@ -4,7 +4,7 @@
  */
 import { taskRef } from '../../domain/entity.js';
 import type { TaskAction } from '../../domain/actions.js';
-import { componentKey, isActive, type ReleaseTask } from '../../domain/release-task.js';
+import { componentKey, isActive, type ReleaseTask, type TaskHead } from '../../domain/release-task.js';
 import { userTransition } from '../../domain/task-machine.js';
 import { rollbackConflicts, type RollbackConflict } from '../../domain/plan.js';
 import { pendingComponents, prepareRun } from '../../domain/task-run.js';
@@ -139,13 +139,19 @@ async function rollbackGuard(d: TaskKindDeps, task: ReleaseTask): Promise<GuardF
 /** For each conflicting component, the other task in the environment that last released what runs now. */
 async function newerTasks(tasks: TaskStore, task: ReleaseTask, conflicts: RollbackConflict[]): Promise<Map<string, ReleaseTask>> {
   const out = new Map<string, ReleaseTask>();
-  const lastReleased = (t: ReleaseTask) => t.releasedAt ?? t.endedAt ?? t.createdAt;
-  const candidates = (await tasks.list())
+  const lastReleased = (t: TaskHead) => t.releasedAt ?? t.endedAt ?? t.createdAt;
+  // Heads first (small), then the components of the environment's tasks only, newest release first.
+  const candidates = (await tasks.heads())
     .filter((t) => t.id !== task.id && t.env === task.env)
     .sort((a, b) => lastReleased(b).localeCompare(lastReleased(a)));
-  for (const c of conflicts) {
-    const by = candidates.find((t) => t.components.some((x) => x.name === c.name && x.status === 'Released' && (x.image ?? x.plan?.target) === c.runs));
-    if (by) out.set(c.name, by);
+  let open = conflicts;
+  for (const head of candidates) {
+    if (open.length === 0) break;
+    const t = await tasks.get(head.id);
+    if (!t) continue;
+    const put = (c: RollbackConflict) => t.components.some((x) => x.name === c.name && x.status === 'Released' && (x.image ?? x.plan?.target) === c.runs);
+    for (const c of open.filter(put)) out.set(c.name, t);
+    open = open.filter((c) => !out.has(c.name));
   }
   return out;
 }

@@ -8,7 +8,7 @@ import type { KnownBlock } from '@slack/types';
 import { RELEASE_USAGE } from '../../commands/release-grammar.js';
 import { DETAIL_PAGE_SIZE } from '../../commands/values.js';
 import type { AuditEntry } from '../../domain/audit.js';
-import type { ComponentEvent, ComponentState, ReleaseTask } from '../../domain/release-task.js';
+import type { ComponentEvent, ComponentState, ReleaseTask, TaskHead } from '../../domain/release-task.js';
 import type { RunningComponent } from '../../platform/port.js';
 import {
   FAILED_COMPONENT_STATUSES,
@@ -140,7 +140,7 @@ function filterText(filter: { status?: string; env?: string }): string {
 export const LIST_NARROW_FORM = RELEASE_USAGE.list.replace(/[[\]]/g, '');
 
 /** `/release list [--status "<label>"] [--env <env>]`: one line per task, newest first as given. */
-export function taskList(tasks: ReleaseTask[], now: Date, filter: { status?: string; env?: string }): View {
+export function taskList(tasks: TaskHead[], now: Date, filter: { status?: string; env?: string }): View {
   if (tasks.length === 0) {
     const text = `No release tasks match (${filterText(filter)}).`;
     return { text, blocks: [section(text)] };
