@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApprovalRequest } from '../../src/domain/approval.js';
-import { TASK_STATUSES, type OperationType, type ReleaseTask, type TaskStatus } from '../../src/domain/release-task.js';
+import { TASK_STATUSES, type ComponentState, type ComponentStatus, type OperationType, type ReleaseTask, type TaskStatus } from '../../src/domain/release-task.js';
 import { parseButtonValue } from '../../src/commands/button-value.js';
 import { ACTION_IDS, shortDuration, taskCard } from '../../src/slack/blocks/task-card.js';
 import { buttons, contextTexts, sectionTexts, texts } from '../support/blocks.js';
@@ -297,5 +297,34 @@ describe('shortDuration', () => {
     [2 * 86_400_000 + 3 * 3_600_000 + 60_000, '2d 3h'],
   ])('%d ms -> %s', (ms, out) => {
     expect(shortDuration(ms)).toBe(out);
+  });
+});
+
+describe('taskCard at 2,000 components', () => {
+  const many = (status: (i: number) => ComponentStatus, extra: (i: number) => Partial<ComponentState> = () => ({})) =>
+    Array.from({ length: 2000 }, (_, i) => component(`svc-${String(i).padStart(4, '0')}-with-a-longer-name`, { status: status(i), ...extra(i) }));
+
+  it('while releasing: counts, a progress bar, every component in flight and the failures, within limits', () => {
+    const comps = many(
+      (i) => (i < 1000 ? 'Released' : i < 1032 ? 'Releasing' : i < 1050 ? 'Release failed' : 'To release'),
+      (i) => (i >= 1000 && i < 1032 ? { startedAt: '2025-03-10T11:59:00Z' } : i >= 1032 && i < 1050 ? { error: 'x'.repeat(400), endedAt: '2025-03-10T11:59:30Z' } : {}),
+    );
+    const { blocks } = taskCard(TaskFactory.create({ status: 'Releasing', run: 1, bestEffort: true, components: comps }), NOW);
+    expect(blocks.length).toBeLessThanOrEqual(50);
+    for (const t of texts(blocks)) expect(t.length).toBeLessThan(3000);
+    const all = texts(blocks).join('\n');
+    expect(all).toContain('*2,000 components* ▓▓▓▓▓▓▓▓▓▓░░░░░░░░░░ 50%'); // 1,018 of 2,000 done
+    expect(all).toContain('*In flight (32)*: `svc-1000-with-a-longer-name`');
+    expect(all).toContain('`svc-1031-with-a-longer-name`');
+    expect(all).toContain('*Failed*');
+    expect(all).toContain('`svc-1032-with-a-longer-name`');
+  });
+
+  it('before the run: the first names and where to see them all', () => {
+    const { blocks } = taskCard(TaskFactory.create({ status: 'To release', run: 0, components: many(() => 'To release') }), NOW);
+    const all = texts(blocks).join('\n');
+    expect(all).toContain('`svc-0000-with-a-longer-name`, `svc-0001-with-a-longer-name`');
+    expect(all).toContain('and 1,968 more — `/release show rt-7k2f9q` lists them all');
+    expect(all).not.toContain('▓');
   });
 });

@@ -15,6 +15,7 @@ import {
   stopRemaining,
 } from '../../src/domain/task-run.js';
 import { TaskFactory, component } from '../support/factories.js';
+import { failureReply } from '../../src/jobs/handlers/run-task.js';
 
 const T0 = new Date('2025-03-01T10:00:00.000Z');
 const T1 = new Date('2025-03-01T10:05:00.000Z');
@@ -491,5 +492,14 @@ describe('a whole upgrade, end to end', () => {
       [3, 'rollback', 'Rollback failed'],
       [4, 'rollback', 'Rolled back'],
     ]);
+  });
+});
+
+describe('failureReply', () => {
+  it('names one failure with its reason, and groups many with "and N more"', () => {
+    expect(failureReply([{ name: 'web', error: 'web:2 never became ready' }])).toBe('`web` failed: web:2 never became ready');
+    const many = Array.from({ length: 12 }, (_, i) => ({ name: `c${i}`, error: `reason ${i}\nsecond line` }));
+    expect(failureReply(many)).toBe('12 failed: `c0` (reason 0 second line), `c1` (reason 1 second line), `c2` (reason 2 second line), `c3` (reason 3 second line), `c4` (reason 4 second line) and 7 more');
+    expect(failureReply([{ name: 'a', error: '<!channel> & x' }, { name: 'b', error: 'e'.repeat(500) }])).toMatch(/^2 failed: `a` \(&lt;!channel&gt; &amp; x\), `b` \(e+…\)$/);
   });
 });
