@@ -5,5 +5,6 @@
 import { ackLatency } from './ack-latency.js';
 import { bluegreen } from './bluegreen.js';
 import type { Scenario } from './lib/types.js';
+import { startup } from './startup.js';
 
-export const scenarios: readonly Scenario[] = [ackLatency, bluegreen];
+export const scenarios: readonly Scenario[] = [ackLatency, bluegreen, startup];
