@@ -6,5 +6,6 @@ import { ackLatency } from './ack-latency.js';
 import { batchScale } from './batch-scale.js';
 import { bluegreen } from './bluegreen.js';
 import type { Scenario } from './lib/types.js';
+import { startup } from './startup.js';
 
-export const scenarios: readonly Scenario[] = [ackLatency, bluegreen, batchScale];
+export const scenarios: readonly Scenario[] = [ackLatency, bluegreen, batchScale, startup];

@@ -9,37 +9,29 @@ import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import { pino, type Logger } from 'pino';
 import { ConfigError, type Config } from './config.js';
-import { abandonBlueGreenRun, runBlueGreenHandler } from './jobs/handlers/run-bluegreen.js';
-import { abandonTaskRun, runTaskHandler } from './jobs/handlers/run-task.js';
 import { JobQueues } from './jobs/queues.js';
 import { BullRunQueue } from './jobs/run-queue.js';
-import { startReconciler } from './jobs/reconciler.js';
-import { WorkerHost, type JobHandlers } from './jobs/worker-host.js';
+import type { JobHandlers, WorkerHost } from './jobs/worker-host.js';
 import { Metrics } from './http/metrics.js';
 import { probeRoutes } from './http/routes.js';
 import { close, listen } from './http/server.js';
-import { AuditQueries } from './operations/audit-queries.js';
-import { BlueGreenOperations } from './operations/bluegreen-operations.js';
-import { Environments } from './operations/environments.js';
-import { Governance } from './operations/governance.js';
-import { ReleaseOperations } from './operations/release-operations.js';
-import { KubernetesPlatform } from './platform/kubernetes/kubernetes-platform.js';
 import { SimulatedPlatform } from './platform/simulated/simulated-platform.js';
-import { Directory } from './policy/directory.js';
 import { loadPolicyFile } from './policy/policy-file.js';
 import { Policy } from './policy/policy.js';
-import { createSlackApp, type SlackIdentity } from './slack/app.js';
-import { cardSources } from './slack/card-sources.js';
-import { deliveryHandlers } from './slack/delivery.js';
+import type { SlackIdentity } from './slack/app.js';
 import { slackLogger } from './slack/logger.js';
 import { QueueNotifier } from './slack/notifier.js';
 import { AuditLog } from './store/audit-log.js';
 import { CardStore } from './store/card-store.js';
 import { ComponentLocks } from './store/locks.js';
 import { connectRedis, keys } from './store/redis.js';
-import { SeenRequests } from './store/seen-requests.js';
 import { TaskStore } from './store/task-store.js';
 import { JobStore } from './store/versioned-store.js';
+
+// What a role does not use is imported where it is used (`await import(…)`), so a process never
+// loads it: the Kubernetes client only with PLATFORM=kubernetes, the workers (handlers, worker
+// host, reconciler, Slack delivery) only where ROLE is not web, Bolt and the operations only where
+// ROLE is not worker. The production build (scripts/build.mjs) splits the bundle along these lines.
 
 export interface Running {
   port: number;
@@ -60,7 +52,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   const cards = new CardStore(redis, k);
   const platform =
     config.PLATFORM === 'kubernetes'
-      ? new KubernetesPlatform({ policy, rolloutTimeoutMs: config.K8S_ROLLOUT_TIMEOUT_MS, pollMs: config.K8S_POLL_MS, clock })
+      ? new (await import('./platform/kubernetes/kubernetes-platform.js')).KubernetesPlatform({ policy, rolloutTimeoutMs: config.K8S_ROLLOUT_TIMEOUT_MS, pollMs: config.K8S_POLL_MS, clock })
       : new SimulatedPlatform(redis, k, {
           latencyMs: config.SIM_LATENCY_MS,
           failComponents: config.SIM_FAIL_COMPONENTS,
@@ -81,6 +73,14 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   let workers: WorkerHost | undefined;
   let stopReconciler = () => {};
   if (config.ROLE !== 'web') {
+    const [{ abandonBlueGreenRun, runBlueGreenHandler }, { abandonTaskRun, runTaskHandler }, { startReconciler }, { WorkerHost }, { cardSources }, { deliveryHandlers }] = await Promise.all([
+      import('./jobs/handlers/run-bluegreen.js'),
+      import('./jobs/handlers/run-task.js'),
+      import('./jobs/reconciler.js'),
+      import('./jobs/worker-host.js'),
+      import('./slack/card-sources.js'),
+      import('./slack/delivery.js'),
+    ]);
     const handlers: JobHandlers = {
       'task.run': runTaskHandler({ tasks, locks, platform, notifier, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS }),
       'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, audit, metrics, clock }),
@@ -113,6 +113,16 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   let stopWeb: () => Promise<void>;
   try {
     if (config.ROLE !== 'worker') {
+      const [{ AuditQueries }, { BlueGreenOperations }, { Environments }, { Governance }, { ReleaseOperations }, { Directory }, { createSlackApp }, { SeenRequests }] = await Promise.all([
+        import('./operations/audit-queries.js'),
+        import('./operations/bluegreen-operations.js'),
+        import('./operations/environments.js'),
+        import('./operations/governance.js'),
+        import('./operations/release-operations.js'),
+        import('./policy/directory.js'),
+        import('./slack/app.js'),
+        import('./store/seen-requests.js'),
+      ]);
       const identity = await slackIdentity(client, log);
       const governance = new Governance(policy, new Directory(client, redis, config.REDIS_PREFIX, log));
       const environments = new Environments({ policy, tasks, jobs, platform });

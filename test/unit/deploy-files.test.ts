@@ -1,6 +1,6 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -112,13 +112,42 @@ describe('manifests/slack-app.yaml', () => {
   });
 });
 
+/** The Dockerfile's stages: from each `FROM` line up to the next. */
+function stages(dockerfile: string): { from: string; body: string }[] {
+  const lines = dockerfile.split('\n');
+  const starts = lines.flatMap((l, i) => (/^FROM\s/.test(l) ? [i] : []));
+  return starts.map((start, k) => ({ from: lines[start]!, body: lines.slice(start, starts[k + 1] ?? lines.length).join('\n') }));
+}
+
 describe('Dockerfile and CI script', () => {
-  it('Dockerfile health-checks /healthz and runs node directly', () => {
-    const dockerfile = read('Dockerfile');
-    expect(dockerfile).toMatch(/^FROM node:20-slim/m);
-    expect(dockerfile).toMatch(/^HEALTHCHECK\b[\s\S]*?\/healthz/m);
-    expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).toMatch(/^EXPOSE 3000$/m);
+  const dockerfile = read('Dockerfile');
+  const all = stages(dockerfile);
+  const runtime = all[all.length - 1]!;
+
+  it('builds in one stage with the dev dependencies, and runs only the build output in the last', () => {
+    expect(all.length).toBeGreaterThanOrEqual(2);
+    const build = all.find((s) => /\bAS\s+build\b/i.test(s.from));
+    expect(build, 'a stage named build').toBeDefined();
+    expect(build!.body).toMatch(/^RUN npm ci\b(?![^\n]*--omit=dev)/m);
+    expect(build!.body).toMatch(/^RUN npm run build$/m);
+    expect(runtime.from).toMatch(/^FROM node:20-slim$/);
+    expect(runtime.body).toMatch(/npm ci --omit=dev/);
+    expect(runtime.body).toMatch(/^COPY --from=build\b.*\/app\/dist\/? \.\/dist\/?$/m);
+    // No sources and no tsx at run time: dist/ is all the image runs.
+    expect(runtime.body).not.toMatch(/^COPY\b.*\bsrc\//m);
+    expect(runtime.body).not.toMatch(/tsx/);
+  });
+
+  it('runs node dist/main.js directly as the non-root user node, health-checking /healthz', () => {
+    expect(runtime.body).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
+    expect(runtime.body).toMatch(/^USER node$/m);
+    expect(runtime.body).toMatch(/^HEALTHCHECK\b[\s\S]*?\/healthz/m);
+    expect(runtime.body).toMatch(/^EXPOSE 3000$/m);
+  });
+
+  it('keeps dist/ out of git and out of the build context (the build stage makes its own)', () => {
+    expect(read('.gitignore').split('\n')).toContain('dist/');
+    expect(read('.dockerignore').split('\n').map((l) => l.replace(/\/$/, ''))).toContain('dist');
   });
 
   it('.ci/run is executable and runs the test suite', () => {
@@ -127,5 +156,27 @@ describe('Dockerfile and CI script', () => {
     expect(script).toMatch(/^#!.*bash/);
     expect(script).toContain('set -euo pipefail');
     expect(script).toMatch(/^npm test$/m);
+  });
+});
+
+describe('what runs the image', () => {
+  it('docker compose builds it and runs its command (node dist/main.js), not another', () => {
+    const compose = parse(read('docker-compose.yml')) as Compose & { services: Record<string, { build?: unknown }> };
+    for (const name of ['bot', 'worker']) {
+      const service = compose.services[name]!;
+      expect(service.build, name).toBe('.');
+      expect(service.command, name).toBeUndefined();
+    }
+  });
+
+  it.each(['web', 'worker'])('manifests/kubernetes/%s.yaml runs the image\'s command (node dist/main.js), not another', (role) => {
+    type Container = { name: string; image?: string; command?: string[]; args?: string[] };
+    const deployment = parseAllDocuments(read(`manifests/kubernetes/${role}.yaml`))
+      .map((d) => d.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: Container[] } } } })
+      .find((d) => d.kind === 'Deployment');
+    const containers = deployment?.spec?.template?.spec?.containers ?? [];
+    expect(containers.map((c) => c.image)).toEqual(['switchyard']);
+    expect(containers[0]!.command).toBeUndefined();
+    expect(containers[0]!.args).toBeUndefined();
   });
 });

@@ -386,7 +386,7 @@ describe('manifests/kubernetes: the bot', () => {
     expect(pod.securityContext?.runAsUser).toBeGreaterThan(0);
     expect(c.securityContext?.readOnlyRootFilesystem).toBe(true);
     expect(c.securityContext?.allowPrivilegeEscalation).toBe(false);
-    // tsx writes its compile cache to the temp dir.
+    // The root filesystem is read-only; /tmp stays writable.
     const tmp = c.volumeMounts?.find((m) => m.mountPath === '/tmp');
     expect(pod.volumes?.find((v) => v.name === tmp?.name)?.emptyDir).toBeDefined();
     expect(c.resources?.requests?.cpu && c.resources.requests.memory).toBeTruthy();
