@@ -36,7 +36,7 @@ import { QueueNotifier } from './slack/notifier.js';
 import { AuditLog } from './store/audit-log.js';
 import { CardStore } from './store/card-store.js';
 import { ComponentLocks } from './store/locks.js';
-import { connectRedis, keys } from './store/redis.js';
+import { connectRedis, keys, redisSettings } from './store/redis.js';
 import { SeenRequests } from './store/seen-requests.js';
 import { JobStore, TaskStore } from './store/versioned-store.js';
 
@@ -50,7 +50,8 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   const clock = () => new Date();
   // The policy file is read once; a bad one stops the bot before anything connects.
   const policy = new Policy(config.SWITCHYARD_CONFIG ? loadPolicyFile(config.SWITCHYARD_CONFIG) : undefined);
-  const redis = connectRedis(config.REDIS_URL, { name: 'switchyard-store' });
+  const redisAt = redisSettings(config);
+  const redis = connectRedis(redisAt, { name: 'switchyard-store' });
   const k = keys(config.REDIS_PREFIX);
   const tasks = new TaskStore(redis, k);
   const jobs = new JobStore(redis, k);
@@ -86,7 +87,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock }) }),
     };
     workers = new WorkerHost(handlers, {
-      redisUrl: config.REDIS_URL,
+      redis: redisAt,
       prefix: config.REDIS_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,
       lockDurationMs: config.JOB_LOCK_MS,
