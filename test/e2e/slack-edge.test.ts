@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RELEASE_HELP } from '../../src/commands/release-grammar.js';
 import { start } from '../../src/bootstrap.js';
+import { queuePrefix } from '../../src/jobs/queues.js';
 import { keys, scanKeys } from '../../src/store/redis.js';
 import { cleanupPrefix, testRedisUrl } from '../support/redis.js';
 import { blockActionsBody, postSigned, slashCommandBody, type PostSignedResult } from '../support/slack-signing.js';
@@ -32,7 +33,7 @@ const ALL_JOB_TYPES: JobType[] = ['active', 'waiting', 'delayed', 'prioritized',
 
 /** Runs `fn` with a BullMQ view of one of the bot's queues. */
 async function withQueue<T>(b: TestBot, name: 'releases' | 'slack', fn: (q: Queue) => Promise<T>): Promise<T> {
-  const q = new Queue(name, { connection: b.redis, prefix: b.config.REDIS_PREFIX });
+  const q = new Queue(name, { connection: b.redis, prefix: queuePrefix(b.config.REDIS_PREFIX, name, b.redis.isCluster) });
   try {
     return await fn(q);
   } finally {
