@@ -24,7 +24,7 @@ import { QueueNotifier } from './slack/notifier.js';
 import { AuditLog } from './store/audit-log.js';
 import { CardStore } from './store/card-store.js';
 import { ComponentLocks } from './store/locks.js';
-import { connectRedis, keys } from './store/redis.js';
+import { connectRedis, keys, redisSettings } from './store/redis.js';
 import { TaskStore } from './store/task-store.js';
 import { JobStore } from './store/versioned-store.js';
 
@@ -43,7 +43,8 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   const clock = () => new Date();
   // The policy file is read once; a bad one stops the bot before anything connects.
   const policy = new Policy(config.SWITCHYARD_CONFIG ? loadPolicyFile(config.SWITCHYARD_CONFIG) : undefined);
-  const redis = connectRedis(config.REDIS_URL, { name: 'switchyard-store' });
+  const redisAt = redisSettings(config);
+  const redis = connectRedis(redisAt, { name: 'switchyard-store' });
   const k = keys(config.REDIS_PREFIX);
   const tasks = new TaskStore(redis, k);
   const jobs = new JobStore(redis, k);
@@ -87,7 +88,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock }) }),
     };
     workers = new WorkerHost(handlers, {
-      redisUrl: config.REDIS_URL,
+      redis: redisAt,
       prefix: config.REDIS_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,
       lockDurationMs: config.JOB_LOCK_MS,

@@ -15,6 +15,19 @@ const csv = z
       .filter(Boolean),
   );
 
+/** `host:port` (or `[ipv6]:port`), comma-separated: a few nodes of a Redis Cluster. */
+const NODE = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9_.-]+)):(\d{1,5})$/;
+const clusterNodes = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()))
+  .refine((list) => list.every((n) => NODE.test(n) && Number(NODE.exec(n)![3]) >= 1 && Number(NODE.exec(n)![3]) <= 65535), {
+    message: 'a comma-separated list of host:port, e.g. 10.0.0.1:7000,10.0.0.2:7000',
+  })
+  .transform((list) => list.map((n) => {
+    const [, v6, host, port] = NODE.exec(n)!;
+    return { host: (v6 ?? host)!, port: Number(port) };
+  }));
+
 const schema = z
   .object({
     ROLE: z.enum(['all', 'web', 'worker']).default('all'),
@@ -24,6 +37,8 @@ const schema = z
     SLACK_API_URL: z.url().default('https://slack.com/api/'),
     PORT: intFrom(0, 65535).default(3000),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+    /** A Redis Cluster instead: a few of its nodes. Wins over REDIS_URL. */
+    REDIS_CLUSTER_NODES: clusterNodes.optional(),
     /** Prefix of every Redis key, BullMQ's included: lets several bots (or test runs) share a Redis. */
     REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, . _ -').default('switchyard'),
     PLATFORM: z.enum(['simulated', 'kubernetes']).default('simulated'),

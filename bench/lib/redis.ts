@@ -4,7 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { QUEUES } from '../../src/jobs/catalogue.js';
+import { queuePrefix } from '../../src/jobs/queues.js';
 import { startRedisServer } from '../../src/sandbox/redis-server.js';
+import { connectRedis, scanKeys, type RedisSettings } from '../../src/store/redis.js';
 
 export interface BenchRedis {
   url: string;
@@ -30,20 +33,21 @@ export function uniquePrefix(name: string): string {
   return `sy-bench-${name.replace(/[^A-Za-z0-9_-]+/g, '-')}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Deletes every key matching `<prefix>*` with SCAN + UNLINK (never KEYS); returns how many. */
-export async function deletePrefix(url: string, prefix: string): Promise<number> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+/**
+ * Deletes every key matching `<prefix>*` with SCAN + UNLINK (never KEYS); returns how many. On a
+ * Redis Cluster: on every master, key by key, and the queues' own prefixes (`{<prefix>-<queue>}*`) too.
+ */
+export async function deletePrefix(at: string | RedisSettings, prefix: string): Promise<number> {
+  const client = connectRedis(typeof at === 'string' ? { url: at } : at, { name: 'switchyard-bench-cleanup' });
   client.on('error', () => {});
   let deleted = 0;
   try {
-    await client.connect();
-    const match = `${prefix.replace(/([*?[\]\\])/g, '\\$1')}*`;
-    let cursor = '0';
-    do {
-      const [next, found] = await client.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-      cursor = next;
-      if (found.length > 0) deleted += await client.unlink(...found);
-    } while (cursor !== '0');
+    const glob = (s: string) => s.replace(/([*?[\]\\])/g, '\\$1');
+    const queues = client.isCluster ? Object.values(QUEUES).map((q) => queuePrefix(prefix, q, true)) : [];
+    for (const p of [prefix, ...queues]) {
+      const found = await scanKeys(client, `${glob(p)}*`, 1000);
+      deleted += (await Promise.all(found.map((key) => client.unlink(key)))).reduce((a, n) => a + n, 0);
+    }
   } finally {
     client.disconnect();
   }

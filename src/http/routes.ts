@@ -3,8 +3,8 @@
  * run), /metrics (Prometheus text). Served by the one HTTP server of every role (http/server.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Redis } from 'ioredis';
 import type { JobQueues } from '../jobs/queues.js';
+import type { RedisClient } from '../store/redis.js';
 import type { Metrics } from './metrics.js';
 
 export interface Route {
@@ -14,7 +14,7 @@ export interface Route {
 }
 
 export interface ProbeDeps {
-  redis: Redis;
+  redis: RedisClient;
   queues: JobQueues;
   metrics: Metrics;
   /** Undefined when this process runs no workers (ROLE=web). */

@@ -1,6 +1,6 @@
 /** BullMQ queues and a typed `enqueue`. One Redis connection is shared by the producers. */
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 import { JOB_QUEUE, QUEUES, type JobName, type JobPayloads, type QueueName } from './catalogue.js';
 
 /** Failed jobs are kept a while for inspection; finished ones are trimmed. */
@@ -18,11 +18,22 @@ export const runJobId = {
   bluegreen: (jobId: string, createdAt: string, run: number) => `bg-${jobId}-${Date.parse(createdAt)}-${run}`,
 };
 
+/**
+ * BullMQ's `prefix` for a queue. Its keys are `<prefix>:<queue>:…` and its scripts touch many of
+ * them at once, so on a Redis Cluster each queue gets a prefix that is a hash tag of its own,
+ * `{<REDIS_PREFIX>-<queue>}` (BullMQ's cluster advice; queues still spread over the nodes). On one
+ * Redis the prefix stays REDIS_PREFIX, where existing deployments keep their jobs.
+ */
+export function queuePrefix(prefix: string, queue: QueueName, cluster: boolean): string {
+  return cluster ? `{${prefix}-${queue}}` : prefix;
+}
+
 export class JobQueues {
   readonly byName: Record<QueueName, Queue>;
 
-  constructor(connection: Redis, prefix: string) {
-    const make = (name: QueueName) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  constructor(connection: RedisClient, prefix: string) {
+    const make = (name: QueueName) =>
+      new Queue(name, { connection, prefix: queuePrefix(prefix, name, connection.isCluster), defaultJobOptions: DEFAULT_JOB_OPTIONS });
     this.byName = { releases: make(QUEUES.releases), slack: make(QUEUES.slack) };
   }
 

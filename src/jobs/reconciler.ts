@@ -4,18 +4,17 @@
  * that is not running. Runs when workers start and then every few minutes; every repair is safe
  * to repeat (run job IDs are deterministic, lock release checks the holder).
  */
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { isBusy } from '../domain/bluegreen-job.js';
 import { isActive } from '../domain/release-task.js';
-import type { Keys } from '../store/redis.js';
+import { scanKeys, type Keys, type RedisClient } from '../store/redis.js';
 import type { ComponentLocks } from '../store/locks.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { JobStore } from '../store/versioned-store.js';
 import type { BullRunQueue } from './run-queue.js';
 
 export interface ReconcilerDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   tasks: TaskStore;
   jobs: JobStore;
@@ -26,16 +25,11 @@ export interface ReconcilerDeps {
 
 async function orphanedLocks(d: ReconcilerDeps): Promise<Array<{ key: string; holder: string }>> {
   const out: Array<{ key: string; holder: string }> = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await d.redis.scan(cursor, 'MATCH', d.keys.lock('*'), 'COUNT', 500);
-    cursor = next;
-    for (const key of found) {
-      const holder = await d.redis.get(key);
-      const task = holder ? await d.tasks.runState(holder) : undefined;
-      if (holder && (!task || !isActive(task.status))) out.push({ key, holder });
-    }
-  } while (cursor !== '0');
+  for (const key of await scanKeys(d.redis, d.keys.lockPattern)) {
+    const holder = await d.redis.get(key);
+    const task = holder ? await d.tasks.runState(holder) : undefined;
+    if (holder && (!task || !isActive(task.status))) out.push({ key, holder });
+  }
   return out;
 }
 
@@ -62,7 +56,7 @@ export async function reconcile(d: ReconcilerDeps, graceMs = 10_000): Promise<{ 
   for (const { key, holder } of suspects) {
     const task = await d.tasks.runState(holder);
     if ((await d.redis.get(key)) === holder && (!task || !isActive(task.status))) {
-      await d.locks.release(holder, [key.slice(d.keys.lock('').length)]);
+      await d.locks.release(holder, [d.keys.lockedComponent(key)]);
       locks++;
     }
   }

@@ -2,12 +2,12 @@
  * Starts one BullMQ Worker per queue and routes each job to its handler by name.
  */
 import { Job, Queue, Worker, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { withContext } from '../last-resort.js';
-import { connectRedis } from '../store/redis.js';
+import { connectRedis, type RedisClient, type RedisSettings } from '../store/redis.js';
 import { SlackRateLimited } from './errors/index.js';
 import { JOB_QUEUE, QUEUES, type JobName, type JobPayloads, type QueueName } from './catalogue.js';
+import { queuePrefix } from './queues.js';
 
 export interface JobContext {
   job: Job;
@@ -23,7 +23,9 @@ export type JobHandlers = { [K in JobName]: (payload: JobPayloads[K], ctx: JobCo
 export type GiveUpHandlers = { [K in JobName]?: (payload: JobPayloads[K], err: Error) => Promise<void> };
 
 export interface WorkerHostOptions {
-  redisUrl: string;
+  /** Where Redis is: each worker opens its own connection (BullMQ blocks on it). */
+  redis: RedisSettings;
+  /** REDIS_PREFIX (queuePrefix() makes each queue's BullMQ prefix of it). */
   prefix: string;
   concurrency: number;
   lockDurationMs: number;
@@ -34,7 +36,7 @@ export interface WorkerHostOptions {
 
 export class WorkerHost {
   private readonly workers: Worker[] = [];
-  private readonly connections: Redis[] = [];
+  private readonly connections: RedisClient[] = [];
   private readonly shutdown = new AbortController();
   /** Jobs this process is working on, with their lock tokens, so they can be handed back. */
   private readonly active = new Map<string, { queue: QueueName; job: Job; token: string | undefined }>();
@@ -80,10 +82,10 @@ export class WorkerHost {
     const held = [...this.active.values()];
     await Promise.all(this.workers.map((w) => w.close(true)));
     await this.disconnect();
-    const connection = connectRedis(this.o.redisUrl, { name: 'switchyard-hand-back' });
+    const connection = connectRedis(this.o.redis, { name: 'switchyard-hand-back' });
     try {
       await Promise.all(held.map(async ({ queue, job, token }) => {
-        const q = new Queue(queue, { connection, prefix: this.o.prefix });
+        const q = new Queue(queue, { connection, prefix: queuePrefix(this.o.prefix, queue, connection.isCluster) });
         try {
           await (await Job.fromId(q, job.id!))?.moveToWait(token);
         } catch (err) {
@@ -104,7 +106,7 @@ export class WorkerHost {
   }
 
   private make(queue: QueueName, opts: Partial<WorkerOptions>): Worker {
-    const connection = connectRedis(this.o.redisUrl, { forBullmq: true, name: `switchyard-${queue}` });
+    const connection = connectRedis(this.o.redis, { forBullmq: true, name: `switchyard-${queue}` });
     this.connections.push(connection);
     const worker: Worker = new Worker(
       queue,
@@ -126,7 +128,7 @@ export class WorkerHost {
           this.active.delete(key);
         }
       },
-      { connection, prefix: this.o.prefix, ...opts },
+      { connection, prefix: queuePrefix(this.o.prefix, queue, connection.isCluster), ...opts },
     );
     worker.on('failed', (job, err) => {
       this.o.log.warn({ queue, job: job?.name, id: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed');

@@ -4,15 +4,15 @@
  * Slack call at most once per group per cache period, shared by every web process.
  */
 import type { WebClient } from '@slack/web-api';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { RedisClient } from '../store/redis.js';
 
 const CACHE_SECONDS = 300;
 
 export class Directory {
   constructor(
     private readonly client: WebClient,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly log: Logger,
   ) {}

@@ -1,13 +1,12 @@
 /** The audit stream: every operation, who, what, which task, from which status to which, when. */
-import type { Redis } from 'ioredis';
 import type { AuditEntry } from '../domain/audit.js';
-import type { Keys } from './redis.js';
+import type { Keys, RedisClient } from './redis.js';
 
 const MAX_ENTRIES = 100_000;
 
 export class AuditLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly k: Keys,
   ) {}
 

@@ -3,8 +3,7 @@
  * replies waiting to be posted under it. Kept apart from the task so posting a card does not bump
  * the task's version, and kept in Redis so a restarted bot edits the same card.
  */
-import type { Redis } from 'ioredis';
-import type { Keys } from './redis.js';
+import type { Keys, RedisClient } from './redis.js';
 
 export interface CardRef {
   channel: string;
@@ -13,7 +12,7 @@ export interface CardRef {
 
 export class CardStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly k: Keys,
   ) {}
 

@@ -3,12 +3,11 @@
  * signature (or Events API event_id) with a TTL, set with SET NX. In Redis, so every web replica
  * sees the same memory.
  */
-import type { Redis } from 'ioredis';
-import type { Keys } from './redis.js';
+import type { Keys, RedisClient } from './redis.js';
 
 export class SeenRequests {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly k: Keys,
   ) {}
 

@@ -16,9 +16,8 @@
  *
  * The `{<id>}` hash tag keeps a task's two keys in one Redis Cluster slot.
  */
-import type { Redis } from 'ioredis';
 import { ACTIVE_STATUSES, type ComponentState, type ReleaseTask, type TaskHead, type TaskStatus } from '../domain/release-task.js';
-import type { Keys } from './redis.js';
+import type { Keys, RedisClient } from './redis.js';
 import { Script } from './script.js';
 import { Refusal, type EntityStore, type UpdateResult } from './versioned-store.js';
 
@@ -92,7 +91,7 @@ function headOf(task: ReleaseTask): TaskHead {
 
 export class TaskStore implements EntityStore<ReleaseTask> {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly k: Keys,
   ) {}
 

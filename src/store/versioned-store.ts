@@ -4,10 +4,14 @@
  * ({v: version, json}) and a sorted index by creation. Writes are compare-and-set on the version,
  * so two clicks, a command and a worker can race on one entity and exactly one of each
  * conflicting pair wins.
+ *
+ * Redis Cluster: an entity and the index live in different slots, so no script touches both. The
+ * index is written first on create and last on delete: an ID in the index whose entity is missing
+ * (a create in progress or a crash in between) is skipped by list(), and an entity is never
+ * left out of the index.
  */
-import type { Redis } from 'ioredis';
 import type { BlueGreenJob } from '../domain/bluegreen-job.js';
-import type { Keys } from './redis.js';
+import type { Keys, RedisClient } from './redis.js';
 
 interface Versioned {
   id: string;
@@ -25,13 +29,11 @@ return 1`;
 const DELETE_AT = `
 if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[2])
 return 1`;
 
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'json', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
 return 1`;
 
 /** Returned by an update function to leave the task as it is and say why. */
@@ -50,7 +52,7 @@ export interface EntityStore<T> {
 
 export class VersionedStore<T extends Versioned> implements EntityStore<T> {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyOf: (id: string) => string,
     private readonly indexKey: string,
     /** What users call it, for "No release task rt-…". */
@@ -59,17 +61,13 @@ export class VersionedStore<T extends Versioned> implements EntityStore<T> {
 
   /** Store a new task; false if the ID is taken. */
   async create(task: T): Promise<boolean> {
-    const r = await this.redis.eval(
-      CREATE,
-      2,
-      this.keyOf(task.id),
-      this.indexKey,
-      String(task.version),
-      JSON.stringify(task),
-      String(Date.parse(task.createdAt)),
-      task.id,
-    );
-    return r === 1;
+    const score = String(Date.parse(task.createdAt));
+    // NX: a failed create (the ID is taken) must not move the existing entity in the index.
+    await this.redis.zadd(this.indexKey, 'NX', score, task.id);
+    const created = (await this.redis.eval(CREATE, 1, this.keyOf(task.id), String(task.version), JSON.stringify(task))) === 1;
+    // An entry left by an earlier entity of this ID (deleted by a crashed delete) gets our time.
+    if (created) await this.redis.zadd(this.indexKey, score, task.id);
+    return created;
   }
 
   async get(id: string): Promise<T | undefined> {
@@ -80,11 +78,10 @@ export class VersionedStore<T extends Versioned> implements EntityStore<T> {
   /** Newest first. */
   async list(limit = 500): Promise<T[]> {
     const ids = await this.redis.zrevrange(this.indexKey, 0, limit - 1);
-    if (ids.length === 0) return [];
-    const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hget(this.keyOf(id), 'json');
-    const rows = (await pipe.exec()) ?? [];
-    return rows.flatMap(([, json]) => (typeof json === 'string' ? [JSON.parse(json) as T] : []));
+    // One read per entity, all at once (no pipeline: on a cluster the entities are in many
+    // slots; the cluster connection autopipelines them per node).
+    const rows = await Promise.all(ids.map((id) => this.redis.hget(this.keyOf(id), 'json')));
+    return rows.flatMap((json) => (typeof json === 'string' ? [JSON.parse(json) as T] : []));
   }
 
   /**
@@ -112,26 +109,34 @@ export class VersionedStore<T extends Versioned> implements EntityStore<T> {
 
   /** Delete only if nobody wrote since `version` was read; false if somebody did. */
   async deleteAt(id: string, version: number): Promise<boolean> {
-    return (await this.redis.eval(DELETE_AT, 2, this.keyOf(id), this.indexKey, String(version), id)) === 1;
+    const deleted = (await this.redis.eval(DELETE_AT, 1, this.keyOf(id), String(version))) === 1;
+    if (deleted) await this.unindex(id);
+    return deleted;
   }
 
   async delete(id: string): Promise<void> {
-    await this.redis.multi().del(this.keyOf(id)).zrem(this.indexKey, id).exec();
+    await this.redis.del(this.keyOf(id));
+    await this.unindex(id);
+  }
+
+  /** Drop a deleted entity from the index, unless a new one of the same ID was created meanwhile. */
+  private async unindex(id: string): Promise<void> {
+    await this.redis.zrem(this.indexKey, id);
+    const again = await this.redis.hget(this.keyOf(id), 'json');
+    if (again) await this.redis.zadd(this.indexKey, String(Date.parse((JSON.parse(again) as T).createdAt)), id);
   }
 }
 
 // A claim is "<job>|<ms>". It stands while its job exists, or for a minute while that job is
-// being created; after that (the creation failed) another job may take it over.
-const RESERVE = `
-local cur = redis.call('GET', KEYS[1])
-if cur then
-  local name, at = string.match(cur, '^(.-)|(%d+)$')
-  if name and name ~= ARGV[1] and (redis.call('EXISTS', ARGV[2] .. name) == 1 or tonumber(ARGV[3]) - tonumber(at) < 60000) then
-    return name
-  end
-end
-redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[3])
-return false`;
+// being created; after that (the creation failed) another job may take it over. The claim and
+// the job are in different slots, so whether the job exists is read outside the script, and the
+// claim is then changed only if it is still the one that was read.
+const CLAIM_TIMEOUT_MS = 60_000;
+
+const CLAIM = `
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`;
 
 const UNRESERVE = `
 local cur = redis.call('GET', KEYS[1])
@@ -140,7 +145,7 @@ return 0`;
 
 export class JobStore extends VersionedStore<BlueGreenJob> {
   constructor(
-    private readonly r: Redis,
+    private readonly r: RedisClient,
     private readonly keys: Keys,
   ) {
     super(r, keys.bgJob, keys.bgJobIndex, 'blue-green job');
@@ -151,8 +156,16 @@ export class JobStore extends VersionedStore<BlueGreenJob> {
    * the name of the job that has it. A claim by a job that no longer exists is taken over.
    */
   async reserveWorkload(env: string, workload: string, name: string, now = Date.now()): Promise<string | undefined> {
-    const holder = await this.r.eval(RESERVE, 1, this.keys.bgWorkload(env, workload), name, this.keys.bgJob(''), String(now));
-    return typeof holder === 'string' ? holder : undefined;
+    const key = this.keys.bgWorkload(env, workload);
+    for (;;) {
+      const cur = await this.r.get(key);
+      const [, holder, at] = /^(.*)\|(\d+)$/.exec(cur ?? '') ?? [];
+      if (holder !== undefined && holder !== name) {
+        if (now - Number(at) < CLAIM_TIMEOUT_MS || (await this.r.exists(this.keys.bgJob(holder))) === 1) return holder;
+      }
+      if ((await this.r.eval(CLAIM, 1, key, cur ?? '', `${name}|${now}`)) === 1) return undefined;
+      // Somebody changed the claim in between: look again.
+    }
   }
 
   async releaseWorkload(env: string, workload: string, name: string): Promise<void> {

@@ -72,7 +72,7 @@ export async function badRequests(ctx: ScenarioContext): Promise<ScenarioResult>
 
   /** What requests may leave behind: task keys, job keys, audit entries. */
   const footprint = async () =>
-    (await scanKeys(store.redis, `${prefix}:task:*`)).length + (await scanKeys(store.redis, `${prefix}:bgjob:*`)).length + (await store.redis.xlen(`${prefix}:audit`));
+    (await scanKeys(store.redis, store.k.task('*'))).length + (await scanKeys(store.redis, store.k.bgJob('*'))).length + (await store.redis.xlen(`${prefix}:audit`));
 
   const command = (text: string) => slashCommandBody({ command: '/release', text, user_id: 'U0BAD', channel_id: CHANNEL, response_url: hook });
   const createBody = command('create bad-1 deploy --env bad a=registry.local/a:1 --new-env');

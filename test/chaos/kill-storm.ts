@@ -149,8 +149,8 @@ export async function killStorm(ctx: ScenarioContext): Promise<ScenarioResult> {
       });
       if (hit) {
         slot = hit.slot;
-        // <prefix>:sim:op:<task>-<run>-<component>
-        const m = /:sim:op:(rt-[0-9a-z]{6})-(\d+)-(.+)$/.exec(hit.opKey);
+        // <prefix>:{sim}:op:<task>-<run>-<component>
+        const m = /:\{sim\}:op:(rt-[0-9a-z]{6})-(\d+)-(.+)$/.exec(hit.opKey);
         const task = m ? await store.tasks.get(m[1]!) : undefined;
         const comp = task?.components.find((c) => c.name === m?.[3]);
         kill = { worker: workers[slot]!.name, mode, beforeRecord: comp?.status === 'Releasing' };

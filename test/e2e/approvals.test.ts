@@ -11,6 +11,7 @@ import type { AuditEntry } from '../../src/domain/audit.js';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { start } from '../../src/bootstrap.js';
+import { queuePrefix } from '../../src/jobs/queues.js';
 import { PolicyError } from '../../src/policy/policy-file.js';
 import { keys } from '../../src/store/redis.js';
 import { JobStore } from '../../src/store/versioned-store.js';
@@ -405,14 +406,12 @@ environments:
     expect((await auditWhen(id, finished, 'finished')).filter((e) => e.action === 'start')).toHaveLength(1);
     expect(await bot.platform.appliedCounts()).toEqual({ 'production/web': 1 });
 
-    const connection = bot.redis.duplicate({ maxRetriesPerRequest: null });
-    const queue = new Queue('releases', { connection, prefix: bot.config.REDIS_PREFIX });
+    const queue = new Queue('releases', { connection: bot.redis, prefix: queuePrefix(bot.config.REDIS_PREFIX, 'releases', bot.redis.isCluster) });
     try {
       const jobsOfRun = await queue.getJobs(['completed', 'active', 'waiting', 'delayed', 'failed']);
       expect(jobsOfRun.filter((j) => j.name === 'task.run' && (j.data as { taskId: string }).taskId === id)).toHaveLength(1);
     } finally {
       await queue.close();
-      connection.disconnect();
     }
     // The loser is told privately why nothing happened for them.
     await bot.fake.waitFor((calls) => calls.filter((c) => c.method === 'chat.postEphemeral').length === 1);

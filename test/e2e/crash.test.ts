@@ -32,6 +32,7 @@ function workerEnv(bot: TestBot, latencyMs = 300): Record<string, string> {
     SLACK_BOT_TOKEN: 'xoxb-test',
     SLACK_API_URL: bot.config.SLACK_API_URL,
     REDIS_URL: bot.config.REDIS_URL,
+    ...(bot.config.REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES: bot.config.REDIS_CLUSTER_NODES.map((n) => `${n.host}:${n.port}`).join(',') } : {}),
     REDIS_PREFIX: bot.config.REDIS_PREFIX,
     ROLE: 'worker',
     PORT: '0',
@@ -135,7 +136,7 @@ describe('a step delivered twice', () => {
     await web.command(`start ${id}`);
     await web.waitForTask(id, (t) => t.components[0]!.status === 'Releasing');
     child.kill('SIGSTOP');
-    const opKey = `${web.config.REDIS_PREFIX}:sim:op:${id}-1-web`;
+    const opKey = keys(web.config.REDIS_PREFIX).simOp(`${id}-1-web`);
     expect(await web.redis.exists(opKey)).toBe(0); // frozen before its commit, as this test means
 
     // A's lock lapses; worker B gets the run again, re-runs the step and finishes the task.

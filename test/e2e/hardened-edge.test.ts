@@ -7,6 +7,8 @@
 import { request } from 'node:http';
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
+import { queuePrefix } from '../../src/jobs/queues.js';
+import { scanKeys } from '../../src/store/redis.js';
 import { signSlackRequest, slashCommandBody } from '../support/slack-signing.js';
 import { CHANNEL, SECRET, startTestBot, type TestBot } from '../support/test-bot.js';
 
@@ -42,8 +44,8 @@ const command = (text: string) => slashCommandBody({ command: '/release', text, 
 async function stored(b: TestBot): Promise<{ tasks: number; jobs: number; audit: number; queued: number }> {
   const p = b.config.REDIS_PREFIX;
   let queued = 0;
-  for (const name of ['releases', 'slack']) {
-    const q = new Queue(name, { connection: b.redis, prefix: p });
+  for (const name of ['releases', 'slack'] as const) {
+    const q = new Queue(name, { connection: b.redis, prefix: queuePrefix(p, name, b.redis.isCluster) });
     queued += Object.values(await q.getJobCounts()).reduce((a, n) => a + n, 0);
     await q.close();
   }
@@ -167,7 +169,7 @@ describe('replays', () => {
     expect(again).toEqual({ status: 200, body: '' });
     expect((await stored(b)).tasks).toBe(1);
     // The memory is in Redis under the bot's prefix, with the 10-minute window as its TTL.
-    const [seen] = await b.redis.keys(`${b.config.REDIS_PREFIX}:slack:seen:*`);
+    const [seen] = await scanKeys(b.redis, `${b.config.REDIS_PREFIX}:slack:seen:*`);
     expect(await b.redis.ttl(seen!)).toBeGreaterThan(590);
   });
 
@@ -193,7 +195,7 @@ describe('replays', () => {
     expect((await send(b, JSON.stringify(event), { type: 'application/json' })).status).toBe(200);
     const retry = await send(b, JSON.stringify({ ...event, retried: true }), { type: 'application/json', headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
     expect(retry).toEqual({ status: 200, body: '' });
-    expect(await b.redis.keys(`${b.config.REDIS_PREFIX}:slack:seen:*`)).toEqual([`${b.config.REDIS_PREFIX}:slack:seen:event:Ev0TEST1`]);
+    expect(await scanKeys(b.redis, `${b.config.REDIS_PREFIX}:slack:seen:*`)).toEqual([`${b.config.REDIS_PREFIX}:slack:seen:event:Ev0TEST1`]);
   });
 });
 

@@ -3,6 +3,7 @@
  */
 import type { ReleaseTask } from '../../src/domain/release-task.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { keys } from '../../src/store/redis.js';
 import { eventually, startTestBot, type TestBot } from '../support/test-bot.js';
 
 let bot: TestBot | undefined;
@@ -47,7 +48,7 @@ describe('suspend and resume', () => {
     expect(waiting).toBeGreaterThanOrEqual(1);
     expect(released + waiting).toBe(names.length);
     // Locks are let go while Suspended.
-    expect(await bot.redis.get(`${bot.config.REDIS_PREFIX}:lock:stage/c8`)).toBeNull();
+    expect(await bot.redis.get(keys(bot.config.REDIS_PREFIX).lock('stage/c8'))).toBeNull();
 
     const thread = await summary(bot, id, 'Suspended:');
     expect(thread).toContainEqual(expect.stringMatching(/^Suspending requested by <@U0CAROL>/));

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { start, type Running } from '../../src/bootstrap.js';
+import { queuePrefix } from '../../src/jobs/queues.js';
 import { eventually, startTestBot, type TestBot } from '../support/test-bot.js';
 
 let bot: TestBot | undefined;
@@ -69,7 +70,7 @@ describe('start-up failures', () => {
     await expect(start(clash, pino({ level: 'silent' }))).rejects.toThrow(/EADDRINUSE/);
     // Its workers were closed: only the running bot's workers are registered on the queue.
     const { Queue } = await import('bullmq');
-    const q = new Queue('releases', { connection: bot.redis, prefix: bot.config.REDIS_PREFIX });
+    const q = new Queue('releases', { connection: bot.redis, prefix: queuePrefix(bot.config.REDIS_PREFIX, 'releases', bot.redis.isCluster) });
     await eventually(async () => (await q.getWorkersCount()) === 1, 5000, 'only one worker left');
     await q.close();
   });

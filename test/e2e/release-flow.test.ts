@@ -3,6 +3,7 @@
  * state checked. Deploy, then upgrade with best effort On and one broken image; best effort Off.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { keys } from '../../src/store/redis.js';
 import { CHANNEL, eventually, startTestBot, type TestBot } from '../support/test-bot.js';
 
 let bot: TestBot;
@@ -121,7 +122,7 @@ describe('batch release tasks from Slack', () => {
 
     // c is removed from prod outside the bot after the plan: its upgrade fails, a and b go through.
     const up = await bot.create('up upgrade --env prod a=img:2 b=img:2 c=img:2 --best-effort');
-    await bot.redis.hdel(`${bot.config.REDIS_PREFIX}:sim:env:prod`, 'c');
+    await bot.redis.hdel(keys(bot.config.REDIS_PREFIX).simEnv('prod'), 'c');
     await bot.command(`start ${up}`);
     const failed = await bot.waitForTask(up, (x) => x.status === 'Release failed');
     expect(failed.components.find((c) => c.name === 'c')!.error).toBe('c does not exist in prod; deploy it first');

@@ -8,6 +8,8 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RELEASE_HELP } from '../../src/commands/release-grammar.js';
 import { start } from '../../src/bootstrap.js';
+import { queuePrefix } from '../../src/jobs/queues.js';
+import { keys, scanKeys } from '../../src/store/redis.js';
 import { cleanupPrefix, testRedisUrl } from '../support/redis.js';
 import { blockActionsBody, postSigned, slashCommandBody, type PostSignedResult } from '../support/slack-signing.js';
 import { CHANNEL, SECRET, cardPosted, eventually, slackIdle, startTestBot, type TestBot } from '../support/test-bot.js';
@@ -31,7 +33,7 @@ const ALL_JOB_TYPES: JobType[] = ['active', 'waiting', 'delayed', 'prioritized',
 
 /** Runs `fn` with a BullMQ view of one of the bot's queues. */
 async function withQueue<T>(b: TestBot, name: 'releases' | 'slack', fn: (q: Queue) => Promise<T>): Promise<T> {
-  const q = new Queue(name, { connection: b.redis, prefix: b.config.REDIS_PREFIX });
+  const q = new Queue(name, { connection: b.redis, prefix: queuePrefix(b.config.REDIS_PREFIX, name, b.redis.isCluster) });
   try {
     return await fn(q);
   } finally {
@@ -53,14 +55,7 @@ async function jobIds(b: TestBot, name: 'releases' | 'slack'): Promise<string[]>
 
 /** Task keys under the bot's prefix (SCAN, never KEYS). */
 async function taskKeys(b: TestBot): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await b.redis.scan(cursor, 'MATCH', `${b.config.REDIS_PREFIX}:task:*`, 'COUNT', 500);
-    cursor = next;
-    found.push(...keys);
-  } while (cursor !== '0');
-  return found;
+  return scanKeys(b.redis, keys(b.config.REDIS_PREFIX).task('*'));
 }
 
 /** `action` field of every audit entry, oldest first (optionally only for one task). */
@@ -435,14 +430,14 @@ describe('component locks', () => {
     expect(said).toBe(`Cannot start ${upgrade}: component \`prod/api\` belongs to ${a} (a-upgrade, Releasing). Wait for it to finish, or suspend it.`);
     const waiting = (await b.tasks.get(upgrade))!;
     expect([waiting.status, waiting.run]).toEqual(['To release', 0]);
-    expect(await b.redis.get(`${b.config.REDIS_PREFIX}:lock:prod/api`)).toBe(a);
+    expect(await b.redis.get(keys(b.config.REDIS_PREFIX).lock('prod/api'))).toBe(a);
 
     // The same component name in another environment is a different component.
     expect((await b.tasks.get(a))!.status).toBe('Releasing');
     expect(b.ackText(await b.command(`start ${elsewhere}`))).toBe(`${elsewhere} is now Releasing.`);
 
     await b.waitForTask(a, (t) => t.status === 'Released');
-    expect(await b.redis.get(`${b.config.REDIS_PREFIX}:lock:prod/api`)).toBeNull();
+    expect(await b.redis.get(keys(b.config.REDIS_PREFIX).lock('prod/api'))).toBeNull();
     expect(b.ackText(await b.command(`start ${upgrade}`))).toBe(`${upgrade} is now Releasing.`);
     const done = await b.waitForTask(upgrade, (t) => t.status === 'Released');
     expect(done.components[0]).toMatchObject({ name: 'api', image: 'api:2.0', previousImage: 'api:1.5' });
@@ -462,7 +457,7 @@ describe('restart', () => {
     const ref = await cardPosted(b, id);
     const posted = b.fake.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts);
     expect(posted).toHaveLength(1);
-    expect(await b.redis.hgetall(`${b.config.REDIS_PREFIX}:card:${id}`)).toMatchObject({ channel: CHANNEL, ts: ref.ts });
+    expect(await b.redis.hgetall(keys(b.config.REDIS_PREFIX).card(id))).toMatchObject({ channel: CHANNEL, ts: ref.ts });
     await slackIdle(b);
 
     // startTestBot always makes a fresh prefix and a fresh fake Slack, so restart by hand:

@@ -56,7 +56,7 @@ describe('a run that keeps failing', () => {
     const handlers = { 'task.run': boom, 'bluegreen.run': boom } as unknown as JobHandlers;
     host = new WorkerHost(
       handlers,
-      { redisUrl: testRedisUrl(), prefix, concurrency: 2, lockDurationMs: 5000, stalledIntervalMs: 5000, slackCallsPerSec: 10, log: pino({ level: 'silent' }) },
+      { redis: { url: testRedisUrl() }, prefix, concurrency: 2, lockDurationMs: 5000, stalledIntervalMs: 5000, slackCallsPerSec: 10, log: pino({ level: 'silent' }) },
       { 'task.run': abandonTaskRun(deps), 'bluegreen.run': abandonBlueGreenRun(deps) },
     );
     host.start();

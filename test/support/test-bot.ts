@@ -3,19 +3,19 @@
  * Web API: what end-to-end tests drive with real signed requests.
  */
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { BlueGreenJob, JobStatus } from '../../src/domain/bluegreen-job.js';
 import type { ReleaseTask } from '../../src/domain/release-task.js';
 import { start, type Running } from '../../src/bootstrap.js';
+import { queuePrefix } from '../../src/jobs/queues.js';
 import { SimulatedPlatform } from '../../src/platform/simulated/simulated-platform.js';
 import { CardStore } from '../../src/store/card-store.js';
-import { keys } from '../../src/store/redis.js';
+import { connectRedis, keys, redisSettings, type RedisClient } from '../../src/store/redis.js';
 import { TaskStore } from '../../src/store/task-store.js';
 import { JobStore } from '../../src/store/versioned-store.js';
 import { messageRefusal, startFakeSlack, type FakeSlack, type FakeMessage } from './fake-slack.js';
-import { cleanupPrefix, testRedisUrl, uniquePrefix } from './redis.js';
+import { cleanupPrefix, testClusterNodes, testRedisUrl, uniquePrefix } from './redis.js';
 import { blockActionsBody, postSigned, slashCommandBody, type PostSignedResult } from './slack-signing.js';
 
 export const SECRET = 'test-signing-secret';
@@ -25,7 +25,8 @@ export interface TestBot {
   url: string;
   config: Config;
   fake: FakeSlack;
-  redis: Redis;
+  /** The bot's Redis (a cluster when REDIS_CLUSTER_NODES is set). */
+  redis: RedisClient;
   tasks: TaskStore;
   /** The bot's blue-green jobs. */
   jobs: JobStore;
@@ -52,15 +53,20 @@ export interface TestBot {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts the bot with `env` over the tests' defaults. Its Redis is the tests' redis-server, or the
+ * Redis Cluster the global setup provides (or `env.REDIS_CLUSTER_NODES`).
+ */
 export async function startTestBot(env: Record<string, string> = {}, name = 'e2e'): Promise<TestBot> {
   const fake = await startFakeSlack();
   const prefix = uniquePrefix(name);
-  const redisUrl = testRedisUrl();
+  const cluster = testClusterNodes();
   const config = loadConfig({
     SLACK_BOT_TOKEN: 'xoxb-test',
     SLACK_SIGNING_SECRET: SECRET,
     SLACK_API_URL: fake.url,
-    REDIS_URL: redisUrl,
+    REDIS_URL: testRedisUrl(),
+    ...(cluster ? { REDIS_CLUSTER_NODES: cluster } : {}),
     REDIS_PREFIX: prefix,
     PORT: '0',
     SIM_LATENCY_MS: '20',
@@ -71,7 +77,8 @@ export async function startTestBot(env: Record<string, string> = {}, name = 'e2e
   });
   const running = await start(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   const url = `http://127.0.0.1:${running.port}`;
-  const redis = new Redis(redisUrl);
+  const redisAt = redisSettings(config);
+  const redis = connectRedis(redisAt, { name: 'switchyard-test' });
   const k = keys(prefix);
   const tasks = new TaskStore(redis, k);
   const jobs = new JobStore(redis, k);
@@ -147,7 +154,7 @@ export async function startTestBot(env: Record<string, string> = {}, name = 'e2e
     async stop() {
       await running.stop();
       await fake.close();
-      await cleanupPrefix(redisUrl, prefix);
+      await cleanupPrefix(redisAt, prefix);
       redis.disconnect();
       // A card or answer Slack would have refused fails the test that made it.
       fake.assertNothingRefused();
@@ -182,7 +189,7 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
 
 /** Waits until nothing is active, waiting, delayed or prioritized on the bot's slack queue. */
 export async function slackIdle(b: TestBot, timeoutMs = 10_000): Promise<void> {
-  const q = new Queue('slack', { connection: b.redis, prefix: b.config.REDIS_PREFIX });
+  const q = new Queue('slack', { connection: b.redis, prefix: queuePrefix(b.config.REDIS_PREFIX, 'slack', b.redis.isCluster) });
   try {
     await eventually(async () => {
       const c = await q.getJobCounts('active', 'waiting', 'delayed', 'prioritized');

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { redisSettings } from '../../src/store/redis.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -112,6 +113,24 @@ describe('invalid values name the variable and what it expects', () => {
     expect(msg).toContain('REDIS_URL expects');
     expect(msg).toContain('redis://');
     expect(msg).toContain('rediss://');
+  });
+
+  it('REDIS_CLUSTER_NODES is a comma-separated list of host:port, and wins over REDIS_URL', () => {
+    expect(loadConfig({ ...HTTP }).REDIS_CLUSTER_NODES).toBeUndefined();
+    const c = loadConfig({ ...HTTP, REDIS_URL: 'redis://single:6379', REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-2.internal:7001,[::1]:7002' });
+    expect(c.REDIS_CLUSTER_NODES).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-2.internal', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    expect(redisSettings(c)).toEqual({ cluster: c.REDIS_CLUSTER_NODES });
+    expect(redisSettings(loadConfig({ ...HTTP, REDIS_URL: 'redis://single:6379' }))).toEqual({ url: 'redis://single:6379' });
+  });
+
+  it.each(['10.0.0.1', 'redis://10.0.0.1:7000', '10.0.0.1:7000,', 'a:70000', 'a:b'])('REDIS_CLUSTER_NODES=%s is refused, naming the variable', (value) => {
+    const msg = errorOf({ ...HTTP, REDIS_CLUSTER_NODES: value });
+    expect(msg).toContain('REDIS_CLUSTER_NODES expects a comma-separated list of host:port');
+    expect(msg).toContain(value);
   });
 
   it('ROLE must be all, web or worker', () => {

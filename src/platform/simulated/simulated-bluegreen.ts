@@ -4,8 +4,7 @@
  * after it is deployed, unless its image tag ends in -broken. Switch and delete are level-based
  * (they bring the hash to a state), so repeating them is harmless.
  */
-import type { Redis } from 'ioredis';
-import type { Keys } from '../../store/redis.js';
+import type { Keys, RedisClient } from '../../store/redis.js';
 import type { BlueGreenObservation, BlueGreenPlatform, DeploySlotRequest, SlotObservation, SlotRequest } from '../port.js';
 import { isBrokenImage } from './failures.js';
 
@@ -24,7 +23,7 @@ return redis.call('HDEL', KEYS[1], ARGV[1])`;
 
 export class SimulatedBlueGreen implements BlueGreenPlatform {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly k: Keys,
     private readonly latencyMs: () => number,
     private readonly sleep: (ms: number) => Promise<void>,

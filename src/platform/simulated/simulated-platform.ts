@@ -6,8 +6,7 @@
  * checks nobody changed the component meanwhile. A re-delivered step finds its opId and returns
  * the first outcome; two deliveries racing each other commit once.
  */
-import type { Redis } from 'ioredis';
-import type { Keys } from '../../store/redis.js';
+import type { Keys, RedisClient } from '../../store/redis.js';
 import type {
   BlueGreenObservation,
   CloneRequest,
@@ -50,7 +49,7 @@ export class SimulatedPlatform implements Platform {
   readonly blueGreen: SimulatedBlueGreen;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly k: Keys,
     private readonly opts: SimulatedOptions,
   ) {
