@@ -10,21 +10,25 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Running } from '../src/bootstrap.js';
 import { QUEUES } from '../src/jobs/catalogue.js';
 import { buttonValue } from '../src/slack/blocks/task-card.js';
 import { CardStore } from '../src/store/card-store.js';
 import { SimulatedPlatform } from '../src/platform/simulated/simulated-platform.js';
-import { keys } from '../src/store/redis.js';
+import { connectRedis, keys, type RedisClient, type RedisSettings } from '../src/store/redis.js';
+import { queuePrefix } from '../src/jobs/queues.js';
 import { TaskStore } from '../src/store/task-store.js';
 import type { FakeSlack } from '../test/support/fake-slack.js';
+import { startRedisCluster } from '../test/support/redis-cluster.js';
 import { blockActionsBody, postSigned, slashCommandBody } from '../test/support/slack-signing.js';
 import { BENCH_SECRET, startBenchBot } from './lib/bot.js';
 import { round, summarize, type Summary } from './lib/stats.js';
 import type { BenchContext, Scenario, ScenarioResult, Table } from './lib/types.js';
 
 const SIZES = [200, 500, 2000] as const;
+/** Size run on the Redis Cluster too. */
+const CLUSTER_SIZE = 500;
 const PARALLEL = 32;
 const DEFAULT_ROUNDS = 3;
 const CHANNEL = 'C0SCALE';
@@ -46,31 +50,73 @@ interface SizeResult {
   slackMethods: Record<string, number>;
 }
 
+type Target = { label: string; redis: RedisSettings; sizes: readonly number[] };
+
 export const batchScale: Scenario = {
   name: 'batch-scale',
-  description: `Bulk Upgrade of ${SIZES.join(' and ')} components, Release click → Released, vs raw BullMQ no-op jobs (concurrency ${PARALLEL})`,
+  description: `Bulk Upgrade of ${SIZES.join(', ')} components, Release click → Released, vs raw BullMQ no-op jobs (concurrency ${PARALLEL}); ${CLUSTER_SIZE} on a 3-master Redis Cluster too`,
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     const rounds = ctx.rounds ?? DEFAULT_ROUNDS;
+    const results: Array<SizeResult & { target: string }> = [];
+    for (const r of await measure(ctx, { label: 'one Redis', redis: { url: ctx.redisUrl }, sizes: SIZES }, rounds)) results.push({ ...r, target: 'one Redis' });
+    const cluster = await startRedisCluster(3);
+    try {
+      const nodes = cluster.nodes.split(',').map((n) => ({ host: n.split(':')[0]!, port: Number(n.split(':')[1]) }));
+      for (const r of await measure(ctx, { label: '3-master cluster', redis: { cluster: nodes }, sizes: [CLUSTER_SIZE] }, rounds, { REDIS_CLUSTER_NODES: cluster.nodes })) {
+        results.push({ ...r, target: '3-master cluster' });
+      }
+    } finally {
+      await cluster.stop();
+    }
+
+    const table: Table = {
+      title: `batch-scale: Bulk Upgrade, Release click → Released (median of ${rounds}), vs raw BullMQ no-op jobs on the same Redis, concurrency ${PARALLEL}`,
+      headers: ['Redis', 'components', 'switchyard ms', 'raw BullMQ ms', 'ratio', 'target', 'Redis cmds/component', 'task in Redis', 'Slack calls'],
+      rows: results.map((x) => [
+        x.target,
+        x.size,
+        round(x.switchyardMs.p50, 0),
+        round(x.rawMs.p50, 0),
+        `${x.ratio}x`,
+        target(x),
+        x.commandsPerComponent,
+        `${round(x.taskBytes / 1024, 0)} KiB`,
+        x.slackCalls,
+      ]),
+      notes: [
+        `Slack calls: everything the task cost from create until the queues drained (${Object.entries(results.find((x) => x.size === 2000)?.slackMethods ?? {}).map(([m, n]) => `${m} ${n}`).join(', ')} for 2,000); target for 2,000: at most ${MAX_SLACK_CALLS_2000}`,
+        'Redis commands: INFO commandstats calls (every master) during click → Released, less this scenario\'s own polling, per component; commands run inside Lua scripts count too',
+      ],
+    };
+    return {
+      params: { sizes: SIZES, clusterSize: CLUSTER_SIZE, parallel: PARALLEL, rounds, SIM_LATENCY_MS: 0, CARD_COALESCE_MS: 1000, targets: TARGET_RATIO, maxSlackCalls2000: MAX_SLACK_CALLS_2000 },
+      results: { unit: 'ms', sizes: results },
+      table,
+    };
+  },
+};
+
+async function measure(ctx: BenchContext, on: Target, rounds: number, env: Record<string, string> = {}): Promise<SizeResult[]> {
     let fake: FakeSlack | undefined;
     let bot: Running | undefined;
-    let redis: Redis | undefined;
+    let redis: RedisClient | undefined;
     const queues: Queue[] = [];
     try {
-      const started = await startBenchBot(ctx, { CARD_COALESCE_MS: '1000' });
+      const started = await startBenchBot(ctx, { CARD_COALESCE_MS: '1000', ...env });
       ({ fake, bot } = started);
-      redis = new Redis(ctx.redisUrl, { maxRetriesPerRequest: 3, connectionName: 'bench-scale' });
+      redis = connectRedis(on.redis, { name: 'bench-scale' });
       const r = redis;
+      const clustered = r.isCluster;
       const slack = fake;
       const k = keys(ctx.prefix);
       const tasks = new TaskStore(r, k);
       const sim = new SimulatedPlatform(r, k, { latencyMs: 0, failComponents: [] });
       const cards = new CardStore(r, k);
-      const slackQueue = new Queue(QUEUES.slack, { connection: r, prefix: ctx.prefix });
-      const releasesQueue = new Queue(QUEUES.releases, { connection: r, prefix: ctx.prefix });
+      const slackQueue = new Queue(QUEUES.slack, { connection: r, prefix: queuePrefix(ctx.prefix, 'slack', clustered) });
+      const releasesQueue = new Queue(QUEUES.releases, { connection: r, prefix: queuePrefix(ctx.prefix, 'releases', clustered) });
       queues.push(slackQueue, releasesQueue);
       const events = `http://127.0.0.1:${bot.port}/slack/events`;
       let seq = 0;
-
       const drained = async () => {
         let quiet = 0;
         const deadline = Date.now() + TIMEOUT_MS;
@@ -132,7 +178,7 @@ export const batchScale: Scenario = {
         const ms = performance.now() - t0;
         // Commands of the run itself; the card edits and thread replies it queued come after.
         const statsAfter = await commandCount(r);
-        const commands = statsAfter - statsBefore - polls - 1; // our polls, and the INFO itself
+        const commands = statsAfter - statsBefore - polls - (clustered ? 3 : 1); // our polls, and the INFOs themselves
         await drained();
         const calls = slack.calls.slice(callsBefore);
         const released = (await tasks.get(id))!.components.filter((c) => c.status === 'Released').length;
@@ -144,14 +190,15 @@ export const batchScale: Scenario = {
       /** Raw BullMQ: `size` no-op jobs added, then a worker at concurrency 32 from start to the last completion. */
       const rawRound = async (size: number) => {
         const name = `raw-${size}-${++seq}`;
-        const q = new Queue(name, { connection: r, prefix: ctx.prefix });
+        const prefix = clustered ? `{${ctx.prefix}-${name}}` : ctx.prefix;
+        const q = new Queue(name, { connection: r, prefix });
         await q.addBulk(Array.from({ length: size }, (_, i) => ({ name: 'noop', data: { i }, opts: { removeOnComplete: true } })));
         let done = 0;
         let finished!: () => void;
         const all = new Promise<void>((resolve) => (finished = resolve));
-        const conn = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null });
+        const conn = connectRedis(on.redis, { forBullmq: true, name: 'bench-raw' });
         const t0 = performance.now();
-        const w = new Worker(name, async () => undefined, { connection: conn, prefix: ctx.prefix, concurrency: PARALLEL });
+        const w = new Worker(name, async () => undefined, { connection: conn, prefix, concurrency: PARALLEL });
         w.on('completed', () => {
           if (++done === size) finished();
         });
@@ -165,13 +212,13 @@ export const batchScale: Scenario = {
       };
 
       const results: SizeResult[] = [];
-      for (const size of SIZES) {
+      for (const size of on.sizes) {
         const sy: number[] = [];
         const raw: number[] = [];
         const perComponent: number[] = [];
         let bytes = 0;
         let calls: string[] = [];
-        ctx.log(`${size} components: warm-up`);
+        ctx.log(`${on.label}, ${size} components: warm-up`);
         await rawRound(size);
         for (let i = 1; i <= rounds; i++) {
           raw.push(await rawRound(size));
@@ -180,7 +227,7 @@ export const batchScale: Scenario = {
           perComponent.push(s.commandsPerComponent);
           bytes = s.bytes;
           calls = s.calls;
-          ctx.log(`${size} components, round ${i}/${rounds}: switchyard ${s.ms.toFixed(0)} ms, raw BullMQ ${raw.at(-1)!.toFixed(0)} ms, ${s.commandsPerComponent.toFixed(1)} Redis commands/component, ${s.calls.length} Slack calls`);
+          ctx.log(`${on.label}, ${size} components, round ${i}/${rounds}: switchyard ${s.ms.toFixed(0)} ms, raw BullMQ ${raw.at(-1)!.toFixed(0)} ms, ${s.commandsPerComponent.toFixed(1)} Redis commands/component, ${s.calls.length} Slack calls`);
         }
         const switchyardMs = summarize(sy);
         const rawMs = summarize(raw);
@@ -196,47 +243,28 @@ export const batchScale: Scenario = {
         });
       }
 
-      const table: Table = {
-        title: `batch-scale: Bulk Upgrade, Release click → Released (median of ${rounds}), vs raw BullMQ no-op jobs, concurrency ${PARALLEL}`,
-        headers: ['components', 'switchyard ms', 'raw BullMQ ms', 'ratio', 'target', 'Redis cmds/component', 'task in Redis', 'Slack calls'],
-        rows: results.map((x) => [
-          x.size,
-          round(x.switchyardMs.p50, 0),
-          round(x.rawMs.p50, 0),
-          `${x.ratio}x`,
-          target(x),
-          x.commandsPerComponent,
-          `${round(x.taskBytes / 1024, 0)} KiB`,
-          x.slackCalls,
-        ]),
-        notes: [
-          `Slack calls: everything the task cost from create until the queues drained (${Object.entries(results.at(-1)!.slackMethods).map(([m, n]) => `${m} ${n}`).join(', ')} for ${results.at(-1)!.size}); target for 2,000: at most ${MAX_SLACK_CALLS_2000}`,
-          'Redis commands: INFO commandstats calls during click → Released, less this scenario\'s own polling, per component (the platform, the run, BullMQ and the queued Slack jobs)',
-        ],
-      };
-      return {
-        params: { sizes: SIZES, parallel: PARALLEL, rounds, SIM_LATENCY_MS: 0, CARD_COALESCE_MS: 1000, targets: TARGET_RATIO, maxSlackCalls2000: MAX_SLACK_CALLS_2000 },
-        results: { unit: 'ms', sizes: results },
-        table,
-      };
+      return results;
     } finally {
       await Promise.all(queues.map((q) => q.close()));
       redis?.disconnect();
       await bot?.stop();
       await fake?.close();
     }
-  },
-};
+}
 
 function target(x: SizeResult): string {
   const t = TARGET_RATIO[x.size as (typeof SIZES)[number]];
   return t === undefined ? '—' : `≤ ${t}x ${x.ratio <= t ? 'met' : 'NOT met'}`;
 }
 
-async function commandCount(r: Redis): Promise<number> {
-  const info = await r.info('commandstats');
+/** Commands served so far, summed over every master of a cluster. */
+async function commandCount(r: RedisClient): Promise<number> {
+  const nodes = r.isCluster ? (r as Cluster).nodes('master') : [r as Redis];
   let total = 0;
-  for (const m of info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)) total += Number(m[1]);
+  for (const node of nodes) {
+    const info = await node.info('commandstats');
+    for (const m of info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)) total += Number(m[1]);
+  }
   return total;
 }
 
