@@ -23,6 +23,7 @@ import { slackLogger } from './slack/logger.js';
 import { QueueNotifier } from './slack/notifier.js';
 import { AuditLog } from './store/audit-log.js';
 import { CardStore } from './store/card-store.js';
+import { moveLegacyKeys } from './store/key-layout.js';
 import { ComponentLocks } from './store/locks.js';
 import { connectRedis, keys, redisSettings } from './store/redis.js';
 import { TaskStore } from './store/task-store.js';
@@ -46,6 +47,9 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   const redisAt = redisSettings(config);
   const redis = connectRedis(redisAt, { name: 'switchyard-store' });
   const k = keys(config.REDIS_PREFIX);
+  // Data from before hash-tagged keys moves over once, in the background: a Redis that is down at
+  // start must not stop the bot (readiness says so until it answers).
+  void moveLegacyKeys(redis, config.REDIS_PREFIX, k, log).catch((err: Error) => log.warn({ err: err.message }, 'could not move keys to the current layout; will try at the next start'));
   const tasks = new TaskStore(redis, k);
   const jobs = new JobStore(redis, k);
   const locks = new ComponentLocks(redis, k);

@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseTask } from '../../src/domain/release-task.js';
+import { pino } from 'pino';
+import { moveLegacyKeys } from '../../src/store/key-layout.js';
 import { ComponentLocks } from '../../src/store/locks.js';
 import { keys } from '../../src/store/redis.js';
 import { TaskStore } from '../../src/store/task-store.js';
@@ -151,5 +153,38 @@ describe('blue-green release objects', () => {
     expect(await jobs.reserveWorkload('prod', 'web', 'other')).toBe('late');
     await jobs.releaseWorkload('prod', 'web', 'late');
     expect(await jobs.reserveWorkload('prod', 'web', 'other')).toBeUndefined();
+  });
+});
+
+describe('keys from before hash tags', () => {
+  it('move to the current names once, keeping TTLs and never overwriting newer data', async () => {
+    const p = uniquePrefix('layout');
+    const k2 = keys(p);
+    const log = pino({ level: 'silent' });
+    await redis.hset(`${p}:bgjob:shop`, 'v', '3', 'json', '{"id":"shop"}');
+    await redis.set(`${p}:lock:prod/web`, 'rt-aaaaa1');
+    await redis.hset(`${p}:card:rt-aaaaa1`, 'channel', 'C1', 'ts', '1.2');
+    await redis.rpush(`${p}:card:rt-aaaaa1:outbox`, 'reply');
+    await redis.set(`${p}:card:rt-aaaaa1:outbox-lease`, 'w1', 'PX', 5000);
+    await redis.hset(`${p}:sim:env:prod`, 'web', '{}');
+    await redis.set(`${p}:sim:op:op-1`, '{}', 'EX', 600);
+    await redis.hset(`${p}:sim:bg:prod/shop`, 'serving', 'blue');
+    await redis.set(k2.card('bg:newer'), 'new'); // already current: left alone
+    await redis.set(`${p}:card:bg:newer`, 'old');
+
+    expect(await moveLegacyKeys(redis, p, k2, log)).toBe(7);
+    expect(await redis.hget(k2.bgJob('shop'), 'v')).toBe('3');
+    expect(await redis.get(k2.lock('prod/web'))).toBe('rt-aaaaa1');
+    expect(await redis.hget(k2.card('rt-aaaaa1'), 'ts')).toBe('1.2');
+    expect(await redis.lrange(k2.outbox('rt-aaaaa1'), 0, -1)).toEqual(['reply']);
+    expect(await redis.exists(`${p}:card:rt-aaaaa1:outbox-lease`, k2.outboxLease('rt-aaaaa1'))).toBe(0);
+    expect(await redis.hget(k2.simEnv('prod'), 'web')).toBe('{}');
+    expect(await redis.ttl(k2.simOp('op-1'))).toBeGreaterThan(0);
+    expect(await redis.hget(k2.simBg('prod', 'shop'), 'serving')).toBe('blue');
+    expect(await redis.get(k2.card('bg:newer'))).toBe('new');
+    // Once done, it is not looked for again.
+    await redis.set(`${p}:bgjob:late`, 'x');
+    expect(await moveLegacyKeys(redis, p, k2, log)).toBe(0);
+    await cleanupPrefix(testRedisUrl(), p);
   });
 });
