@@ -35,6 +35,7 @@ import { slackLogger } from './slack/logger.js';
 import { QueueNotifier } from './slack/notifier.js';
 import { AuditLog } from './store/audit-log.js';
 import { CardStore } from './store/card-store.js';
+import { KnownEnvironments } from './store/known-environments.js';
 import { ComponentLocks } from './store/locks.js';
 import { connectRedis, keys } from './store/redis.js';
 import { SeenRequests } from './store/seen-requests.js';
@@ -114,7 +115,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
     if (config.ROLE !== 'worker') {
       const identity = await slackIdentity(client, log);
       const governance = new Governance(policy, new Directory(client, redis, config.REDIS_PREFIX, log));
-      const environments = new Environments({ policy, tasks, jobs, platform });
+      const environments = new Environments({ policy, tasks, jobs, platform, known: new KnownEnvironments(redis, k) });
       const release = new ReleaseOperations({ tasks, locks, audit, runs, notifier, platform, environments, metrics, governance, clock });
       const bluegreen = new BlueGreenOperations({ jobs, audit, runs, notifier, platform, environments, metrics, governance, clock });
       const auditQueries = new AuditQueries({ audit, tasks, jobs, notifier, clock });
