@@ -84,7 +84,9 @@ export function selectComponents(req: SelectionRequest, pool: readonly string[] 
     if (matches.length === 0) {
       const has = pool.length === 0
         ? `${whereWords} has no components`
-        : `${whereWords} has ${pool.length} (${pool.length > SHOWN ? 'closest: ' : ''}${quote(nearest(pattern, pool))}${pool.length > SHOWN ? ', …' : ''})`;
+        : pool.length <= SHOWN
+          ? `${whereWords} has ${quote(pool)}`
+          : `${whereWords} has ${pool.length}, the closest ${quote(nearest(pattern, pool))}, …`;
       reasons.push(`\`${pattern}\` matches no component: ${has}`);
     }
     for (const name of matches) chosen.add(name);

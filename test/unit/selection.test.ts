@@ -53,11 +53,11 @@ describe('selectComponents', () => {
 
   it('refuses a pattern that chooses nothing, naming the environment and the closest names', () => {
     expect(selectComponents(upgrade({ all: false, globs: ['wbe-*', 'web-?'], tag: '1' }), pool)).toEqual({
-      ok: false, reasons: ['`wbe-*` matches no component: prod has 4 (`web-1`, `web-2`, `worker`, `api`)'],
+      ok: false, reasons: ['`wbe-*` matches no component: prod has `api`, `web-1`, `web-2`, `worker`'],
     });
     const many = Array.from({ length: 12 }, (_, i) => `svc-${i}`).sort();
     expect(selectComponents(upgrade({ all: false, globs: ['sv-*'], tag: '1' }), many)).toEqual({
-      ok: false, reasons: ['`sv-*` matches no component: prod has 12 (closest: `svc-0`, `svc-1`, `svc-10`, `svc-11`, `svc-2`, …)'],
+      ok: false, reasons: ['`sv-*` matches no component: prod has 12, the closest `svc-0`, `svc-1`, `svc-10`, `svc-11`, `svc-2`, …'],
     });
   });
 
