@@ -12,7 +12,7 @@ import { MAX_TASK_COMPONENTS, isPattern } from '../domain/selection.js';
 import type { BuildInput } from './grammar.js';
 import { didYouMean, parseFlag, quoteWord as code } from './tokenize.js';
 import {
-  ComponentSchema, DescriptionSchema, EnvSchema, check, fail, firstOnly, hasTagOrDigest, imageSchema, inRange, replicasSchema, says,
+  ComponentSchema, DescriptionSchema, EnvSchema, check, checkImage, checkLabel, fail, firstOnly, hasTagOrDigest, inRange, replicasSchema, says,
 } from './values.js';
 
 type Keyword = keyof typeof OPERATION_KEYWORDS;
@@ -69,31 +69,31 @@ function component(word: string, keyword: Keyword, tagged: boolean): ComponentSp
   const example = (name: string) => (ComponentSchema.safeParse(name).success ? name : 'web');
   if (keyword === 'clone') {
     if (eq >= 0) fail(`${code(word)}: clone copies each image from \`--from\`, so write just the component name, e.g. ${example(word.slice(0, eq))}`);
-    return { name: check(ComponentSchema, word) };
+    return { name: checkLabel(ComponentSchema, word) };
   }
   if (tagged) {
     if (eq >= 0) {
       fail(`${code(word)} gives an image, but \`--tag\` sets the image of every component chosen: write just ${example(word.slice(0, eq))}, or leave out --tag and give each component its image`);
     }
-    return { name: check(ComponentSchema, word) };
+    return { name: checkLabel(ComponentSchema, word) };
   }
   const orTag = keyword === 'upgrade' ? `, or add --tag <tag> to give its current image a new tag` : '';
   if (eq < 0 && example(word) === word) fail(`${code(word)} has no image: write ${word}=<image>, e.g. ${word}=nginx:1.27${orTag}`);
   if (eq < 0) fail(`${code(word)} is not <component>=<image>: write e.g. web=nginx:1.27`);
   if (eq === 0) fail(`${code(word)} has no component name before "=": write <component>=<image>, e.g. web=nginx:1.27`);
-  const name = check(ComponentSchema, word.slice(0, eq));
+  const name = checkLabel(ComponentSchema, word.slice(0, eq));
   const image = word.slice(eq + 1);
   // `xN` counts as replicas only right after a tag or digest character, so tags such as
   // `linux-x86` survive; the length cap keeps the backtracking regex cheap on junk.
   const suffix = image.length <= 300 ? /^(.*[A-Za-z0-9])x(\d+)$/.exec(image) : null;
   if (suffix && hasTagOrDigest(suffix[1]!)) {
-    const base = check(imageSchema(word, name), suffix[1]!);
+    const base = checkImage(word, name, suffix[1]!);
     if (keyword === 'upgrade') {
       fail(`${code(word)}: replicas (x${suffix[2]}) can only be set on deploy; upgrade keeps each component's replicas, so write ${name}=${base}`);
     }
     return { name, image: base, replicas: check(replicasSchema(word), suffix[2]!) };
   }
-  const checked = check(imageSchema(word, name), image);
+  const checked = checkImage(word, name, image);
   return keyword === 'deploy' ? { name, image: checked, replicas: 1 } : { name, image: checked };
 }
 
