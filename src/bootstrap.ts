@@ -24,6 +24,7 @@ import { QueueNotifier } from './slack/notifier.js';
 import { AuditLog } from './store/audit-log.js';
 import { CardStore } from './store/card-store.js';
 import { moveLegacyKeys } from './store/key-layout.js';
+import { KnownEnvironments } from './store/known-environments.js';
 import { ComponentLocks } from './store/locks.js';
 import { connectRedis, keys, redisSettings } from './store/redis.js';
 import { TaskStore } from './store/task-store.js';
@@ -130,7 +131,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       ]);
       const identity = await slackIdentity(client, log);
       const governance = new Governance(policy, new Directory(client, redis, config.REDIS_PREFIX, log));
-      const environments = new Environments({ policy, tasks, jobs, platform });
+      const environments = new Environments({ policy, tasks, jobs, platform, known: new KnownEnvironments(redis, k) });
       const release = new ReleaseOperations({ tasks, locks, audit, runs, notifier, platform, environments, metrics, governance, clock });
       const bluegreen = new BlueGreenOperations({ jobs, audit, runs, notifier, platform, environments, metrics, governance, clock });
       const auditQueries = new AuditQueries({ audit, tasks, jobs, notifier, clock });

@@ -7,6 +7,19 @@ import type { ComponentSpec, OperationType, TaskStatus } from '../domain/release
 
 export type { ParseResult } from './grammar.js';
 
+/**
+ * Components chosen without naming each one (upgrade and clone): the operations layer resolves
+ * them against what runs now, so the grammar stays pure.
+ */
+export interface Selection {
+  /** `--all`: every component of the environment the task reads from (`--env`; `--from` for clone). */
+  all: boolean;
+  /** Name patterns (`web-*`, `api-?`): the components of that environment whose names match. */
+  globs: string[];
+  /** `--tag` (upgrade): each chosen component gets its current image's repository with this tag. */
+  tag?: string;
+}
+
 /** What `/release create` and `/release plan` carry: the task to create, or to plan without creating. */
 export interface CreateRequest {
   name: string;
@@ -14,7 +27,13 @@ export interface CreateRequest {
   env: string;
   /** Bulk Clone only. */
   sourceEnv?: string;
+  /**
+   * The components listed by name. With `--tag` an upgrade's have no image yet (the tag decides
+   * it); with a selection the list may be empty. Listed entries win over selected ones.
+   */
   components: ComponentSpec[];
+  /** `--all`, name patterns, `--tag`: present only when given. */
+  select?: Selection;
   bestEffort: boolean;
   parallel: number;
   description?: string;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { ReleaseCommand } from './release-command.js';
 import { ACTIONS, TASK_ACTIONS, type ActionSpec, type TaskAction } from '../domain/actions.js';
 import { DEFAULT_PARALLEL, TASK_STATUSES, type TaskStatus } from '../domain/release-task.js';
+import { MAX_TASK_COMPONENTS } from '../domain/selection.js';
 import { helpText, parse, usageSummary, usages, type BuildInput, type Grammar, type ParseResult, type SubcommandSpec } from './grammar.js';
 import { onSubject, type Subject } from './subject.js';
 import { CREATE_FLAGS, CREATE_FORMS, buildCreate } from './release-create.js';
@@ -19,6 +20,7 @@ import {
 type Command<K extends ReleaseCommand['kind']> = Extract<ReleaseCommand, { kind: K }>;
 
 const OVERRIDE = '[--override "reason"]';
+const [UPGRADE_BY_IMAGE, UPGRADE_BY_TAG] = CREATE_FORMS.upgrade.split('\n') as [string, string];
 const TASK_ID_FORM = /^rt-[0-9a-z]{6}$/i;
 
 const TaskIdSchema = z.string()
@@ -97,12 +99,18 @@ const SUBCOMMANDS = {
         examples: ['create web-1.27 deploy --env staging web=registry.example.com/team/web:1.27x3 worker=worker:1.27'],
       },
       {
-        usage: CREATE_FORMS.upgrade, what: 'change the image of running components',
+        usage: UPGRADE_BY_IMAGE, what: 'change the image of running components',
         examples: ['create api-2.0 upgrade --env prod api=api:2.0 cron=api:2.0 --best-effort --parallel 2'],
       },
       {
-        usage: CREATE_FORMS.clone, what: "copy components' images from one environment to another",
-        examples: ['create sync-prod clone --from staging --env prod web api --desc "Friday sync"'],
+        usage: UPGRADE_BY_TAG,
+        what: "give each chosen component's current image a new tag (the repository stays; a digest @sha256:… is replaced by the tag too). " +
+          "Choose by name, by pattern (`*` any run, `?` one character; quotes optional) or `--all` of the environment",
+        examples: ['create r-1.4 upgrade --env prod --all --tag 1.4', "create r-web upgrade --env prod 'web-*' --tag 1.4"],
+      },
+      {
+        usage: CREATE_FORMS.clone, what: "copy components' images from one environment to another: named ones, those matching a pattern, or `--all` of `--from`",
+        examples: ['create sync-prod clone --from staging --env prod web api --desc "Friday sync"', 'create c1 clone --from staging --env prod --all'],
       },
     ],
     flags: CREATE_FLAGS, positionals: 'a task name, an operation and components',
@@ -134,7 +142,7 @@ const SUBCOMMANDS = {
     return { kind: 'show', taskId, ...(page ? { page: check(PageSchema, page.value) } : {}) };
   }),
   plan: {
-    usage: Object.values(CREATE_FORMS).map((f) => f.replace('/release create', '/release plan')).join('\n'),
+    usage: Object.values(CREATE_FORMS).map((f) => f.replaceAll('/release create', '/release plan')).join('\n'),
     help: [{
       what: 'what create would do, component by component (what runs now -> the target), without creating anything',
       examples: ['plan web-1.4 upgrade --env prod web=registry.example.com/team/web:1.4'],
@@ -159,7 +167,7 @@ const RELEASE: Grammar<ReleaseCommand, keyof typeof SUBCOMMANDS> = {
   subcommands: SUBCOMMANDS,
   intro: ['*`/release`: batch release tasks*'],
   notes: [
-    `*Create options* (any order after the operation; \`--opt=value\` works too): \`--best-effort\` keeps releasing the other components when one fails; \`--parallel N\` releases N components at once (1–32, default ${DEFAULT_PARALLEL}); \`--desc "text"\` up to 500 characters.`,
+    `*Create options* (any order after the operation; \`--opt=value\` works too): \`--best-effort\` keeps releasing the other components when one fails; \`--parallel N\` releases N components at once (1–32, default ${DEFAULT_PARALLEL}); \`--desc "text"\` up to 500 characters. A task takes at most ${MAX_TASK_COMPONENTS.toLocaleString('en-US')} components; a pattern or \`--all\` that chooses nothing is refused, and a component both named and chosen is taken as named.`,
     freezeNote('/release start rt-7k2f9q'),
     SINCE_NOTE,
     `*Statuses*: ${TASK_STATUSES.join(', ')}. Task IDs look like \`rt-7k2f9q\`.`,

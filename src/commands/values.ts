@@ -46,6 +46,21 @@ export const imageSchema = (word: string, component: string) => z.string()
     return `${code(word)} is not a valid image reference: expected e.g. ${component}=registry.example.com/team/${component}:1.2.3`;
   }));
 
+/**
+ * `image` from `word`, checked as imageSchema checks it. A valid image (nearly every one) is
+ * accepted by the same tests without building that schema, which is built per word for its
+ * messages and costs more than the check: it matters on the ack path and for 2,000 components.
+ */
+export function checkImage(word: string, component: string, image: string): string {
+  if (image.length >= 1 && image.length <= 255 && !/\s/.test(image) && hasTagOrDigest(image) && IMAGE_REF.test(image)) return image;
+  return check(imageSchema(word, component), image);
+}
+
+/** A component or environment name: a valid one by the DNS label test alone, else the schema for its message. */
+export function checkLabel(schema: ReturnType<typeof labelSchema>, value: string): string {
+  return DNS_LABEL.test(value) ? value : check(schema, value);
+}
+
 export const inRange = (v: string, max: number) => /^\d{1,3}$/.test(v) && Number(v) >= 1 && Number(v) <= max;
 export const replicasSchema = (word: string) => z.string()
   .refine((v) => inRange(v, 100), says((v) => `${code(word)}: replicas must be from 1 to 100 (got x${v})`))

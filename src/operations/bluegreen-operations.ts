@@ -101,8 +101,11 @@ export class BlueGreenOperations {
       return say(`A blue-green job named ${cmd.job} exists already: \`/bluegreen show ${cmd.job}\`.`);
     }
     await this.d.runs.jobRun(job);
-    await this.d.audit.record({ at: now, actor: actor.user, action: 'create', target: job.id, env: job.env, to: job.status });
-    await this.d.notifier.cardCreated(jobRef(job.id));
+    await Promise.all([
+      this.d.audit.record({ at: now, actor: actor.user, action: 'create', target: job.id, env: job.env, to: job.status }),
+      this.d.notifier.cardCreated(jobRef(job.id)),
+      this.d.environments.remember([job.env]),
+    ]);
     this.d.metrics.operation('bluegreen.create', 'accepted');
     return say(`Created blue-green job *${job.name}* for ${job.env}/${job.workload}: bringing up ${cmd.image} (rev 1).`, true);
   }

@@ -8,8 +8,9 @@ import type { CreateRequest, ReleaseCommand } from '../commands/release-command.
 import type { TaskAction } from '../domain/actions.js';
 import { taskRef } from '../domain/entity.js';
 import { newTaskId } from '../domain/ids.js';
-import { planComponents } from '../domain/plan.js';
-import type { ComponentState, ReleaseTask } from '../domain/release-task.js';
+import { planComponents, type Reading, type Running } from '../domain/plan.js';
+import type { ComponentSpec, ComponentState, ReleaseTask } from '../domain/release-task.js';
+import { applyTag, describeSelection, selectComponents, selectionEnv, selects } from '../domain/selection.js';
 import type { Platform } from '../platform/port.js';
 import { readComponents } from '../platform/read.js';
 import type { RunQueue } from '../ports/run-queue.js';
@@ -27,6 +28,9 @@ export interface ReleaseOperationsDeps extends PipelineDeps {
   platform: Platform;
   environments: Environments;
 }
+
+/** The environments a create names: `--env`, and `--from` for a clone. */
+const environmentsOf = (req: CreateRequest) => (req.sourceEnv ? [req.env, req.sourceEnv] : [req.env]);
 
 export class ReleaseOperations {
   readonly pipeline: OperationPipeline<ReleaseTask, TaskAction>;
@@ -68,21 +72,42 @@ export class ReleaseOperations {
 
   /**
    * The environment check and the plan (read only): the components as the task will hold them,
-   * or the refusal naming every reason the plan cannot succeed.
+   * or the refusal naming every reason the plan cannot succeed. The check and the reading do not
+   * depend on each other, so they run at once; a refused environment's reading is dropped.
    */
   private async plan(req: CreateRequest): Promise<{ components: ComponentState[] } | { refusal: Outcome }> {
-    const envs = req.sourceEnv ? [req.env, req.sourceEnv] : [req.env];
-    const verdict = await this.d.environments.check(envs, req.newEnv === true, '`--new-env`');
+    const reading = this.read(req);
+    reading.catch(() => undefined); // awaited below unless the environment is refused
+    const verdict = await this.d.environments.check(environmentsOf(req), req.newEnv === true, '`--new-env`');
     if (!verdict.ok) return { refusal: say(verdict.reason) };
-    const names = req.components.map((c) => c.name);
-    const [now, source] = await Promise.all([
-      readComponents(this.d.platform, req.env, names),
-      req.sourceEnv ? readComponents(this.d.platform, req.sourceEnv, names) : undefined,
-    ]);
-    const plan = planComponents(req, now, source);
+    const read = await reading;
+    const plan = read.ok ? planComponents({ ...req, components: read.components }, read.now, read.source) : read;
     if (plan.ok) return { components: plan.components };
     const reasons = plan.reasons.map((r) => `• ${r}`).join('\n');
     return { refusal: say(`Cannot create ${req.name}: the plan cannot succeed.\n${reasons}\nNothing was created.`) };
+  }
+
+  /**
+   * What the plan needs, in batched reads: the components chosen (`--all` and patterns list the
+   * environment they choose from, once), then what runs now in the target environment and, for a
+   * clone, in the source, reading again only what the listing did not hold.
+   */
+  private async read(req: CreateRequest): Promise<{ ok: true; components: ComponentSpec[]; now: Reading; source?: Reading } | { ok: false; reasons: string[] }> {
+    const from = selectionEnv(req);
+    const listing = selects(req) ? await this.d.platform.list(from) : undefined;
+    const chosen = selectComponents(req, listing?.map((c) => c.name));
+    if (!chosen.ok) return chosen;
+    const names = chosen.components.map((c) => c.name);
+    const readEnv = async (env: string): Promise<Reading> => {
+      if (!listing || env !== from) return readComponents(this.d.platform, env, names);
+      const held = new Map(listing.map((c) => [c.name, c]));
+      const rest = names.filter((n) => !held.has(n));
+      const more = rest.length ? await readComponents(this.d.platform, env, rest) : new Map<string, Running>();
+      return new Map(names.map((n) => [n, held.has(n) ? { image: held.get(n)!.image, replicas: held.get(n)!.replicas } : more.get(n)]));
+    };
+    const [now, source] = await Promise.all([readEnv(req.env), req.sourceEnv ? readEnv(req.sourceEnv) : undefined]);
+    const components = req.select?.tag ? applyTag(chosen.components, now, req.select.tag) : chosen.components;
+    return { ok: true, components, now, ...(source ? { source } : {}) };
   }
 
   private async create(cmd: Extract<ReleaseCommand, { kind: 'create' }>, actor: Actor): Promise<Outcome> {
@@ -111,13 +136,18 @@ export class ReleaseOperations {
       channel: this.d.governance.policy.channel(cmd.env) ?? actor.channel,
     };
     while (!(await this.d.tasks.create(task))) task.id = newTaskId();
-    await this.d.audit.record({ at: task.createdAt, actor: actor.user, action: 'create', target: task.id, env: task.env, to: task.status });
-    await this.d.notifier.cardCreated(taskRef(task.id));
+    // Independent writes, all before the ack: a task the ack announces has its audit entry and its card on the way.
+    await Promise.all([
+      this.d.audit.record({ at: task.createdAt, actor: actor.user, action: 'create', target: task.id, env: task.env, to: task.status }),
+      this.d.notifier.cardCreated(taskRef(task.id)),
+      this.d.environments.remember(environmentsOf(cmd)),
+    ]);
     this.d.metrics.operation('create', 'accepted');
     const same = task.components.filter((c) => c.status === 'No change').length;
+    const chosen = cmd.select ? ` (${describeSelection(cmd)})` : '';
     return say(
       `Created release task *${task.name}* (\`${task.id}\`): ${task.operation} of ${task.components.length} component(s) ` +
-        `to ${task.env}${same ? ` (${same} already at the target: no change)` : ''}. Click *Release* on the card, or \`/release start ${task.id}\`.`,
+        `to ${task.env}${chosen}${same ? ` (${same} already at the target: no change)` : ''}. Click *Release* on the card, or \`/release start ${task.id}\`.`,
       true,
     );
   }

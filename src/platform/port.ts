@@ -89,6 +89,12 @@ export interface ReleasePlatform {
   list(env: string): Promise<RunningComponent[]>;
   get(env: string, name: string): Promise<RunningComponent | undefined>;
   /**
+   * Several components of one environment in one batched read (what `get` says for each name,
+   * missing ones left out), so a plan of 2,000 components is not 2,000 round trips. Optional:
+   * without it readers fall back to `get`, a few at a time.
+   */
+  getMany?(env: string, names: readonly string[]): Promise<Map<string, RunningComponent>>;
+  /**
    * Environments that have components, if the adapter can tell cheaply (the simulated platform
    * can; on Kubernetes that would need cluster-wide reads, so known environments come from the
    * bot's own tasks and jobs, and the policy file declares the rest).

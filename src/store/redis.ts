@@ -91,6 +91,8 @@ export function keys(prefix: string) {
     outbox: (entityId: string) => `${prefix}:{${entityId}}:outbox`,
     outboxLease: (entityId: string) => `${prefix}:{${entityId}}:outbox-lease`,
     audit: `${prefix}:audit`,
+    /** Environments named by a task or job (a set), so a create need not read the tasks to check one. */
+    knownEnvs: `${prefix}:envs`,
     /** A Slack request already acted on (signature or event_id), kept for the replay window. */
     seenRequest: (id: string) => `${prefix}:slack:seen:${id}`,
     simEnv: (env: string) => `${prefix}:{sim}:env:${env}`,

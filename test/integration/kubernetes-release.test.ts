@@ -304,6 +304,38 @@ describe('kubernetes platform: batch release', () => {
     expect(kube.object('Deployment', 'nopods', 'api')!.spec.replicas).toBe(0);
   });
 
+  it('reads many components in one LIST of its own Deployments; names it lacks by name, or many with one LIST of the namespace', async () => {
+    const p = platform();
+    for (const name of ['batch-a', 'batch-b']) await p.deploy({ opId: `b-${name}`, env: 'production', name, image: `registry/${name}:1`, replicas: 1 });
+    // A Deployment the team made themselves (no managed-by label): `get` sees it, so getMany must too.
+    kube.seed({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'theirs', namespace: 'prod', labels: { app: 'theirs' } },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'theirs' } }, template: { metadata: { labels: { app: 'theirs' } }, spec: { containers: [{ name: 'theirs', image: 'team/theirs:7' }] } } },
+    });
+    kube.requests.length = 0;
+    const lists = () => kube.requests.filter((r) => r.method === 'GET' && r.path === '/apis/apps/v1/namespaces/prod/deployments');
+    const gets = () => kube.requests.filter((r) => r.method === 'GET' && /\/deployments\/[^/]+$/.test(r.path));
+
+    const some = await p.getMany('production', ['batch-a', 'batch-b']);
+    expect([...some.values()]).toMatchObject([{ name: 'batch-a', image: 'registry/batch-a:1' }, { name: 'batch-b', image: 'registry/batch-b:1' }]);
+    expect(lists().map((r) => r.query.labelSelector)).toEqual(['app.kubernetes.io/managed-by=switchyard']);
+    expect(gets()).toEqual([]);
+
+    kube.requests.length = 0;
+    const mixed = await p.getMany('production', ['batch-a', 'theirs', 'nope']);
+    expect(Object.fromEntries([...mixed].map(([n, c]) => [n, c.image]))).toEqual({ 'batch-a': 'registry/batch-a:1', theirs: 'team/theirs:7' });
+    expect(lists()).toHaveLength(1);
+    expect(gets().map((r) => r.path.split('/').pop())).toEqual(['theirs', 'nope']);
+
+    kube.requests.length = 0;
+    const fresh = Array.from({ length: 40 }, (_, i) => `new-${i}`);
+    const many = await p.getMany('production', ['batch-b', 'theirs', ...fresh]);
+    expect([...many.keys()]).toEqual(['batch-b', 'theirs']);
+    expect(lists().map((r) => r.query.labelSelector ?? 'all')).toEqual(['app.kubernetes.io/managed-by=switchyard', 'all']);
+    expect(gets()).toEqual([]);
+    expect(await p.getMany('empty-env', ['x'])).toEqual(new Map());
+  });
+
   it('throws a short error when the API server fails', async () => {
     const p = platform();
     kube.injectErrors(1, { method: 'GET', path: '/deployments/flaky' });

@@ -57,4 +57,26 @@ describe('simulated platform', () => {
     expect(results[0]).toMatchObject({ ok: true, previousImage: 'api:1' });
     expect((await p.appliedCounts())['e5/api']).toBe(2); // the deploy, then the upgrade once
   });
+
+  it('reads many components of an environment in one HMGET, leaving out the missing ones', async () => {
+    const p = platform();
+    await redis.hset(k.simEnv('many'), Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [
+      `c${i}`, JSON.stringify({ env: 'many', name: `c${i}`, image: `reg/c${i}:1`, replicas: 1, updatedAt: '2030-01-01T00:00:00.000Z' }),
+    ])));
+    const calls: string[] = [];
+    const counting = new Proxy(redis, {
+      get(r, key, receiver) {
+        if (key === 'hget' || key === 'hmget' || key === 'hgetall') calls.push(key);
+        return Reflect.get(r, key, receiver);
+      },
+    });
+    const batched = new SimulatedPlatform(counting, k, { latencyMs: 0, failComponents: [] });
+    const names = [...Array.from({ length: 2000 }, (_, i) => `c${i}`), 'nope'];
+    const found = await batched.getMany('many', names);
+    expect(calls).toEqual(['hmget']);
+    expect(found.size).toBe(2000);
+    expect(found.get('c1999')).toMatchObject({ image: 'reg/c1999:1' });
+    expect(found.has('nope')).toBe(false);
+    expect(await p.getMany('many', [])).toEqual(new Map());
+  });
 });

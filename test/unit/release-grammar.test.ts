@@ -156,6 +156,95 @@ describe('parseReleaseCommand: valid forms', () => {
   });
 });
 
+describe('parseReleaseCommand: choosing components without naming each', () => {
+  const base = { kind: 'create', bestEffort: false, parallel: DEFAULT_PARALLEL } as const;
+
+  it('upgrade --all --tag', () => {
+    expect(ok('create r-1.4 upgrade --env prod --all --tag 1.4')).toEqual({
+      ...base, name: 'r-1.4', operation: 'Bulk Upgrade', env: 'prod', components: [], select: { all: true, globs: [], tag: '1.4' },
+    });
+  });
+
+  it.each([
+    ["create r-web upgrade --env prod 'web-*' --tag 1.4", 'single quotes, as Slack sends them'],
+    ['create r-web upgrade --env prod "web-*" --tag 1.4', 'double quotes'],
+    ['create r-web upgrade --env prod ‘web-*’ --tag 1.4', 'smart quotes'],
+    ['create r-web upgrade --env prod web-* --tag=1.4', 'no quotes'],
+  ])('upgrade with a pattern: %j (%s)', (text) => {
+    expect(ok(text)).toEqual({
+      ...base, name: 'r-web', operation: 'Bulk Upgrade', env: 'prod', components: [], select: { all: false, globs: ['web-*'], tag: '1.4' },
+    });
+  });
+
+  it('upgrade --tag with names and patterns mixed: the names are listed (no image yet), the patterns chosen', () => {
+    expect(ok("create r upgrade --env prod api 'web-?' '*-worker' --tag v2.0_rc-1 --best-effort")).toEqual({
+      ...base, name: 'r', operation: 'Bulk Upgrade', env: 'prod', bestEffort: true,
+      components: [{ name: 'api' }], select: { all: false, globs: ['web-?', '*-worker'], tag: 'v2.0_rc-1' },
+    });
+  });
+
+  it('clone --all, and clone with names and a pattern', () => {
+    expect(ok('create c1 clone --from staging --env prod --all')).toEqual({
+      ...base, name: 'c1', operation: 'Bulk Clone', env: 'prod', sourceEnv: 'staging', components: [], select: { all: true, globs: [] },
+    });
+    expect(ok("create c2 clone --from staging --env prod web 'api-*'")).toMatchObject({
+      components: [{ name: 'web' }], select: { all: false, globs: ['api-*'] },
+    });
+  });
+
+  it('plan takes the same forms', () => {
+    expect(ok("plan r upgrade --env prod 'web-*' --tag 1.4")).toMatchObject({ kind: 'plan', select: { globs: ['web-*'], tag: '1.4' } });
+    expect(ok('plan c1 clone --from staging --env prod --all')).toMatchObject({ kind: 'plan', select: { all: true } });
+  });
+
+  it('leaves commands without a choice as they were (no select)', () => {
+    expect(ok('create r upgrade --env prod web=web:2')).not.toHaveProperty('select');
+    expect(ok('create r clone --from a --env b web')).not.toHaveProperty('select');
+  });
+
+  const { deploy, upgrade, clone } = RELEASE_USAGE;
+  it.each([
+    ['create r deploy --env prod --all web=a:1', '`--all` chooses components that exist, and deploy creates new ones: name each with its image, e.g. web=nginx:1.27', deploy],
+    ["create r deploy --env prod 'web-*'", '`web-*` is a pattern: it chooses components that exist, and deploy creates new ones', deploy],
+    ['create r deploy --env prod web=a:1 --tag 1.4', '`--tag` is only for upgrade: deploy takes each image from <component>=<image>', deploy],
+    ["create r upgrade --env prod 'web-*'", '`web-*` chooses components but not their image: say which image with --tag <tag>', upgrade],
+    ['create r upgrade --env prod --all', '`--all` chooses components but not their image: say which image with --tag <tag>', upgrade],
+    ['create r upgrade --env prod --all web=web:2', '`--all` chooses components but not their image', upgrade],
+    ['create r upgrade --env prod web=web:2 --tag 1.4', '`web=web:2` gives an image, but `--tag` sets the image of every component chosen: write just web, or leave out --tag', upgrade],
+    ['create r upgrade --env prod --all api=api:2 --tag 1.4', '`api=api:2` gives an image, but `--tag`', upgrade],
+    ['create r upgrade --env prod web', '`web` has no image: write web=<image>, e.g. web=nginx:1.27, or add --tag <tag> to give its current image a new tag', upgrade],
+    ['create r upgrade --env prod --tag 1.4', "no components: with --tag, name them (web api), give a pattern ('web-*') or --all", upgrade],
+    ['create r upgrade --env prod --all --tag', '`--tag` needs a value: write --tag <tag>', upgrade],
+    ['create r upgrade --env prod --all --tag web:1.4', '`--tag` takes just the tag, not an image: write --tag 1.4 (each component keeps its repository)', upgrade],
+    ['create r upgrade --env prod --all --tag registry:5000/web', '`--tag` takes just the tag, not an image: write --tag 1.4', upgrade],
+    ['create r upgrade --env prod --all --tag .hidden', '`--tag .hidden` is not an image tag: use letters, digits, "_", "." and "-"', upgrade],
+    [`create r upgrade --env prod --all --tag ${'t'.repeat(129)}`, 'is not an image tag', upgrade],
+    ['create r upgrade --env prod --all --all --tag 1', '`--all` is given twice', upgrade],
+    ['create r upgrade --env prod --all=yes --tag 1', '`--all` takes no value: write just --all', upgrade],
+    ["create r upgrade --env prod 'Web-*' --tag 1", 'component names are lower case: write `web-*`, not `Web-*`', upgrade],
+    ["create r upgrade --env prod 'web_*' --tag 1", 'the pattern `web_*` may contain only lower-case letters, digits, "-", "*" (any run) and "?" (one character)', upgrade],
+    [`create r upgrade --env prod '${'w'.repeat(63)}*' --tag 1`, 'is longer than 63 characters', upgrade],
+    ["create r upgrade --env prod 'web-*' 'web-*' --tag 1", 'the pattern `web-*` is given twice: give each pattern once', upgrade],
+    ['create r upgrade --env prod web web --tag 1', 'component `web` is listed twice', upgrade],
+    ['create r clone --from staging --env prod --all --tag 1.4', '`--tag` is only for upgrade: clone copies each image from `--from` as it is', clone],
+    ['create r clone --from staging --env prod', "no components: list at least one, e.g. web (or choose them with 'web-*' or --all)", clone],
+    ["create r clone --env prod 'web-*'", '`--from <env>` is missing', clone],
+  ])('%j', (text, message, usage) => {
+    const result = err(text);
+    expect(result.error).toContain(message);
+    expect(result.usage).toBe(usage);
+  });
+
+  it('upgrade shows both its usage lines; plan shows them as plan', () => {
+    expect(RELEASE_USAGE.upgrade.split('\n')).toEqual([
+      '/release create <name> upgrade --env <env> <component>=<image> … [--best-effort] [--parallel N] [--desc "text"] [--new-env]',
+      "/release create <name> upgrade --env <env> --tag <tag> <component>|'<pattern>'|--all … [--best-effort] [--parallel N] [--desc \"text\"] [--new-env]",
+    ]);
+    expect(RELEASE_USAGE.plan).not.toContain('/release create');
+    expect(RELEASE_USAGE.plan.split('\n')).toHaveLength(4);
+  });
+});
+
 describe('parseReleaseCommand: errors', () => {
   const { deploy, upgrade, clone, create } = RELEASE_USAGE;
   it.each([
@@ -350,7 +439,10 @@ describe('fuzz: never throws, always well-formed', () => {
       sourceEnv: label.optional(),
       components: z.array(z.strictObject({
         name: label, image: z.string().regex(/^\S{1,255}$/).optional(), replicas: z.number().int().min(1).max(100).optional(),
-      })).min(1).max(200),
+      })).max(2000),
+      select: z.strictObject({
+        all: z.boolean(), globs: z.array(z.string().regex(/^[a-z0-9*?-]{1,63}$/).regex(/[*?]/)), tag: z.string().regex(/^\w[\w.-]{0,127}$/).optional(),
+      }).optional(),
       bestEffort: z.boolean(),
       parallel: z.number().int().min(1).max(32),
       description: z.string().min(1).max(500).optional(),
@@ -384,11 +476,16 @@ describe('fuzz: never throws, always well-formed', () => {
     expect(WellFormed.safeParse(c).error, JSON.stringify(text)).toBeUndefined();
     if (c.kind !== 'create') return;
     expect(new Set(c.components.map((x) => x.name)).size).toBe(c.components.length);
+    // Something is chosen: listed components, a pattern or --all; patterns and --all never on deploy, --tag only on upgrade.
+    expect(c.components.length > 0 || !!c.select?.all || !!c.select?.globs.length, JSON.stringify(text)).toBe(true);
+    if (c.select) expect(c.operation).not.toBe('Bulk Deploy');
+    if (c.select?.tag) expect(c.operation).toBe('Bulk Upgrade');
+    if (c.operation === 'Bulk Upgrade' && (c.select?.all || c.select?.globs.length)) expect(c.select.tag).toBeDefined();
     const clone = c.operation === 'Bulk Clone';
     expect(c.sourceEnv !== undefined).toBe(clone);
     if (clone) expect(c.sourceEnv).not.toBe(c.env);
     for (const x of c.components) {
-      expect(x.image === undefined).toBe(clone);
+      expect(x.image === undefined).toBe(clone || !!c.select?.tag);
       expect(x.replicas === undefined).toBe(c.operation !== 'Bulk Deploy');
     }
   }
@@ -396,12 +493,14 @@ describe('fuzz: never throws, always well-formed', () => {
   const ALPHABET = [
     ...'abcxyzAZ0129 -_.:/@=x"\'`\\\n\t', ...COMMON_ALPHABET,
     '--', ' --env ', ' --from ', ' --desc ', ' --status ', ' --parallel ', ' --best-effort', 'rt-', 'rt-7k2f9q',
+    ' --all', ' --tag ', "'web-*'", '*', '?',
     'create ', 'deploy ', 'upgrade ', 'clone ', 'list ', 'show ', 'start ', 'components ', 'help', 'nginx:1.27', 'x3', '@sha256:',
   ];
   const VALID = [
     'create web-1.27 deploy --env staging web=registry.example.com/team/web:1.27x3 api=api:2.0',
     'create api-2.0 upgrade --env prod api=api:2.0 --best-effort --parallel 2 --desc "fix it"',
     'create sync clone --from staging --env prod web api --desc=“Friday sync”',
+    'create r-1.4 upgrade --env prod --all --tag 1.4', "create r-web upgrade --env prod 'web-*' api --tag 1.4", 'create c1 clone --from staging --env prod --all web',
     'start rt-7k2f9q', 'show RT-7K2F9Q', 'list --status "Release failed" --env prod', 'components staging', 'help',
     'retry rt-7k2f9q --override "hotfix for INC-123"', 'approve rt-7k2f9q', 'reject rt-7k2f9q --reason "wrong tag"',
     'audit rt-7k2f9q --since 7d', 'audit --env prod --since 12h --csv', 'audit',

@@ -72,6 +72,10 @@ export class KubernetesPlatform implements Platform {
     return this.release.get(env, name);
   }
 
+  getMany(env: string, names: readonly string[]): Promise<Map<string, RunningComponent>> {
+    return this.release.getMany(env, names);
+  }
+
   bgInspect(env: string, workload: string): Promise<BlueGreenObservation | undefined> {
     const t = this.clients.target(env);
     return this.engine(t).bgInspect(t, workload);

@@ -11,7 +11,7 @@
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { CloneRequest, DeployRequest, ReleasePlatform, RunningComponent, StepOutcome, UpgradeRequest } from '../port.js';
 import {
-  ANNOTATION, LABEL, apiError, isNotFound, readOrUndefined, refusal, retryOnConflict, statusBody, statusCode,
+  ANNOTATION, LABEL, MANAGER, apiError, isNotFound, readOrUndefined, refusal, retryOnConflict, statusBody, statusCode,
   type EnvTarget, type KubeClients,
 } from './kube-api.js';
 import {
@@ -33,11 +33,19 @@ class Outcome extends Error {
   }
 }
 
+/** The label selector of the Deployments Switchyard manages. */
+const MANAGED = `${LABEL.managedBy}=${MANAGER}`;
+/** getMany reads at most this many names the LIST lacks one by one (in parallel); more, and it lists the namespace. */
+const READ_ONE_BY_ONE = 16;
+
 /** A deploy or clone that failed: scaled to zero, not a running component. */
 const isHusk = (d: V1Deployment) => {
   const a = annotationsOf(d);
   return !!a[ANNOTATION.opError] && (a[ANNOTATION.op] === 'deploy' || a[ANNOTATION.op] === 'clone');
 };
+
+/** A component as `get` and `list` report it: not a husk, not a blue-green slot. */
+const isComponent = (d: V1Deployment) => !isHusk(d) && !d.metadata?.labels?.[LABEL.slot];
 
 export class KubernetesRelease implements ReleasePlatform {
   constructor(private readonly c: AdapterContext) {}
@@ -76,20 +84,47 @@ export class KubernetesRelease implements ReleasePlatform {
 
   async list(env: string): Promise<RunningComponent[]> {
     const t = this.c.clients.target(env);
-    const labelSelector = `${LABEL.managedBy}=switchyard`;
-    const all = await t.api.apps.listNamespacedDeployment({ namespace: t.namespace, labelSelector }).catch((err: unknown) => {
-      if (isNotFound(err)) return { items: [] as V1Deployment[] };
-      throw apiError(err, `listing deployments in ${t.namespace}`);
-    });
-    return all.items
-      .filter((d) => !d.metadata?.labels?.[LABEL.slot] && !isHusk(d))
+    return (await this.listDeployments(t, MANAGED))
+      .filter(isComponent)
       .map((d) => this.component(env, d))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async get(env: string, name: string): Promise<RunningComponent | undefined> {
     const d = await this.read(this.c.clients.target(env), name);
-    return d && !isHusk(d) && !d.metadata?.labels?.[LABEL.slot] ? this.component(env, d) : undefined;
+    return d && isComponent(d) ? this.component(env, d) : undefined;
+  }
+
+  /**
+   * What `get` says for each name, in one LIST of the Deployments Switchyard manages (by its
+   * label). `get` also sees a Deployment of that name that the team made themselves, so names
+   * the LIST lacks are read too: by name when a few, else with one LIST of the whole namespace.
+   */
+  async getMany(env: string, names: readonly string[]): Promise<Map<string, RunningComponent>> {
+    const t = this.c.clients.target(env);
+    const byName = new Map((await this.listDeployments(t, MANAGED)).map((d) => [d.metadata?.name ?? '', d]));
+    const missing = names.filter((n) => !byName.has(n));
+    if (missing.length > 0 && missing.length <= READ_ONE_BY_ONE) {
+      const read = await Promise.all(missing.map((n) => this.read(t, n)));
+      missing.forEach((n, i) => read[i] && byName.set(n, read[i]));
+    } else if (missing.length > 0) {
+      for (const d of await this.listDeployments(t)) if (!byName.has(d.metadata?.name ?? '')) byName.set(d.metadata?.name ?? '', d);
+    }
+    const out = new Map<string, RunningComponent>();
+    for (const n of names) {
+      const d = byName.get(n);
+      if (d && isComponent(d)) out.set(n, this.component(env, d));
+    }
+    return out;
+  }
+
+  /** The Deployments of a namespace (those matching `labelSelector`, if given); none when the namespace does not exist. */
+  private async listDeployments(t: EnvTarget, labelSelector?: string): Promise<V1Deployment[]> {
+    const all = await t.api.apps.listNamespacedDeployment({ namespace: t.namespace, ...(labelSelector ? { labelSelector } : {}) }).catch((err: unknown) => {
+      if (isNotFound(err)) return { items: [] as V1Deployment[] };
+      throw apiError(err, `listing deployments in ${t.namespace}`);
+    });
+    return all.items;
   }
 
   private component(env: string, d: V1Deployment): RunningComponent {

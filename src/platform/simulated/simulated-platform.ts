@@ -120,6 +120,18 @@ export class SimulatedPlatform implements Platform {
     return json ? (JSON.parse(json) as RunningComponent) : undefined;
   }
 
+  /** One HMGET for all the names. */
+  async getMany(env: string, names: readonly string[]): Promise<Map<string, RunningComponent>> {
+    const out = new Map<string, RunningComponent>();
+    if (names.length === 0) return out;
+    const found = await this.redis.hmget(this.k.simEnv(env), ...names);
+    names.forEach((name, i) => {
+      const json = found[i];
+      if (json) out.set(name, JSON.parse(json) as RunningComponent);
+    });
+    return out;
+  }
+
   /** How many times each env/name was changed: lets tests prove a step was applied exactly once. */
   async appliedCounts(): Promise<Record<string, number>> {
     const h = await this.redis.hgetall(this.k.simApplied);

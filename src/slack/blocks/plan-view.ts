@@ -6,6 +6,7 @@ import type { KnownBlock } from '@slack/types';
 import type { CreateRequest } from '../../commands/release-command.js';
 import { planLine } from '../../domain/plan.js';
 import type { ComponentState } from '../../domain/release-task.js';
+import { describeSelection } from '../../domain/selection.js';
 import { MAX_BLOCKS, code, context, esc, header, packLines, section } from './format.js';
 
 /** "`web` registry/web:1.3 (2 replicas) -> registry/web:1.4" */
@@ -21,6 +22,7 @@ export function planView(req: CreateRequest, components: ComponentState[]): { te
     header(`Plan: ${req.name}`),
     context(`${esc(summary)}. Nothing was created: \`/release create\` with the same arguments creates it.`),
   ];
+  if (req.select) blocks.push(context(`Components ${esc(describeSelection(req))}.`));
   blocks.push(...packLines(components.map(planComponentLine), MAX_BLOCKS - blocks.length).map(section));
   return { text: summary, blocks };
 }
