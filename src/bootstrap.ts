@@ -63,7 +63,9 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
           latencyMs: config.SIM_LATENCY_MS,
           failComponents: config.SIM_FAIL_COMPONENTS,
         });
-  const queues = new JobQueues(redis, config.REDIS_PREFIX);
+  // The queues' producers get a connection of their own, without the store's autopipelining.
+  const queueRedis = connectRedis(redisAt, { name: 'switchyard-queues', autopipeline: false });
+  const queues = new JobQueues(queueRedis, config.REDIS_PREFIX);
   const runs = new BullRunQueue(queues);
   const notifier = new QueueNotifier(queues, cards, config.CARD_COALESCE_MS);
   const metrics = new Metrics();
@@ -113,6 +115,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
     await workers?.close();
     await queues.close();
     await redis.quit().catch(() => redis.disconnect());
+    await queueRedis.quit().catch(() => queueRedis.disconnect());
   };
   const routes = probeRoutes({ redis, queues, metrics, ...(workers ? { workersRunning: () => workers.running } : {}) });
   let server: Server;

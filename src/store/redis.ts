@@ -21,16 +21,16 @@ export function redisSettings(c: { REDIS_URL: string; REDIS_CLUSTER_NODES?: Redi
   return c.REDIS_CLUSTER_NODES?.length ? { cluster: c.REDIS_CLUSTER_NODES } : { url: c.REDIS_URL };
 }
 
-export function connectRedis(at: RedisSettings, opts: { forBullmq?: boolean; name?: string } = {}): RedisClient {
+/**
+ * A connection. The store's (the default) autopipelines: commands issued in one tick go out as one
+ * write, which keeps a burst of requests cheap and lets reads of many keys batch per cluster node.
+ * BullMQ's connections never do (workers block on Redis, and Bull has known trouble with it).
+ */
+export function connectRedis(at: RedisSettings, opts: { forBullmq?: boolean; name?: string; autopipeline?: boolean } = {}): RedisClient {
   const options = { connectionName: opts.name ?? 'switchyard', maxRetriesPerRequest: opts.forBullmq ? null : 3 };
-  if ('url' in at) return new Redis(at.url, { ...options, enableReadyCheck: true });
-  return new Cluster(at.cluster, {
-    redisOptions: options,
-    enableReadyCheck: true,
-    // Reads of many entities (a list) go out as one command per key, in parallel: autopipelining
-    // batches them per node. Not on BullMQ's own connections, whose workers block on Redis.
-    enableAutoPipelining: !opts.forBullmq,
-  });
+  const enableAutoPipelining = opts.autopipeline ?? !opts.forBullmq;
+  if ('url' in at) return new Redis(at.url, { ...options, enableReadyCheck: true, enableAutoPipelining });
+  return new Cluster(at.cluster, { redisOptions: options, enableReadyCheck: true, enableAutoPipelining });
 }
 
 /**
