@@ -6,8 +6,7 @@
  * cross slots (the cluster refuses those), scans on every master.
  * The other e2e files run on a cluster too with SWITCHYARD_TEST_CLUSTER=1 (see README).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { Cluster } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
@@ -25,9 +24,9 @@ import { removePolicies, writePolicy } from '../support/policy.js';
 import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
 import { testClusterNodes } from '../support/redis.js';
 import { eventually, startTestBot, type TestBot } from '../support/test-bot.js';
+import { spawnWorker } from '../support/worker-process.js';
 import { describeNeeding, onPath } from '../support/tools.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LOCK = { JOB_LOCK_MS: '1000', JOB_STALLED_INTERVAL_MS: '500' };
 
 let cluster: RedisCluster | undefined;
@@ -235,21 +234,3 @@ environments:
     expect(await bot.redis.zscore(k.bgJobIndex, 'api')).toBeNull();
   });
 });
-
-/** A worker in its own process, resolved once it logs that it started. */
-function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('switchyard started')) resolve(proc);
-    });
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    proc.on('exit', (code) => reject(new Error(`worker exited (${code}) before starting:\n${out}`)));
-  });
-}

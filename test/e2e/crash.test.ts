@@ -2,8 +2,7 @@
  * Crash: a worker process is killed with SIGKILL mid-release. Its job's lock lapses, a second
  * worker picks the run up, and every component is released exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -11,8 +10,8 @@ import { start, type Running } from '../../src/bootstrap.js';
 import { keys } from '../../src/store/redis.js';
 import { JobStore } from '../../src/store/versioned-store.js';
 import { eventually, startTestBot, type TestBot } from '../support/test-bot.js';
+import { spawnWorker } from '../support/worker-process.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LOCK = { JOB_LOCK_MS: '1000', JOB_STALLED_INTERVAL_MS: '500' };
 
 let web: TestBot | undefined;
@@ -40,24 +39,6 @@ function workerEnv(bot: TestBot, latencyMs = 300): Record<string, string> {
     CARD_COALESCE_MS: '50',
     ...LOCK,
   };
-}
-
-/** A worker in its own process, resolved once it logs that it started. */
-function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('switchyard started')) resolve(proc);
-    });
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    proc.on('exit', (code) => reject(new Error(`worker exited (${code}) before starting:\n${out}`)));
-  });
 }
 
 describe('a worker killed mid-release', () => {
