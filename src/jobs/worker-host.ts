@@ -82,7 +82,7 @@ export class WorkerHost {
     const held = [...this.active.values()];
     await Promise.all(this.workers.map((w) => w.close(true)));
     await this.disconnect();
-    const connection = connectRedis(this.o.redis, { name: 'switchyard-hand-back' });
+    const connection = connectRedis(this.o.redis, { name: 'switchyard-hand-back', autopipeline: false });
     try {
       await Promise.all(held.map(async ({ queue, job, token }) => {
         const q = new Queue(queue, { connection, prefix: queuePrefix(this.o.prefix, queue, connection.isCluster) });

@@ -59,7 +59,9 @@ function byEnvironment(components: string[]): string[][] {
   const groups = new Map<string, string[]>();
   for (const c of components) {
     const env = c.slice(0, c.indexOf('/'));
-    groups.set(env, [...(groups.get(env) ?? []), c]);
+    const group = groups.get(env);
+    if (group) group.push(c);
+    else groups.set(env, [c]);
   }
   return [...groups.values()];
 }

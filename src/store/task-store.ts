@@ -97,13 +97,17 @@ export class TaskStore implements EntityStore<ReleaseTask> {
 
   /** Store a new task; false if the ID is taken. */
   async create(task: ReleaseTask): Promise<boolean> {
-    // The index first: a crash before the task is written leaves an ID that lists skip.
-    await this.redis.zadd(this.k.taskIndex, Date.parse(task.createdAt), task.id);
+    // The index first: a crash before the task is written leaves an ID that lists skip. NX: an ID
+    // that is taken keeps its place.
+    const score = Date.parse(task.createdAt);
+    await this.redis.zadd(this.k.taskIndex, 'NX', score, task.id);
     const pairs = task.components.flatMap((c, i) => [c.name, componentJson(c, i)]);
     const r = await CREATE.run(this.redis, [this.k.task(task.id), this.k.taskComponents(task.id)], [
       task.version, JSON.stringify(headOf(task)), task.status, task.run, ...pairs,
     ]);
-    return r === 1;
+    if (r !== 1) return false;
+    await this.redis.zadd(this.k.taskIndex, score, task.id); // an entry a crashed delete left gets our time
+    return true;
   }
 
   async get(id: string): Promise<ReleaseTask | undefined> {
