@@ -54,7 +54,7 @@ export class Environments {
 
   /** Every environment named by a stored task or job: what the known set starts from. */
   private async stored(): Promise<string[]> {
-    const [tasks, jobs] = await Promise.all([this.d.tasks.list(BACKFILL), this.d.jobs.list(BACKFILL)]);
+    const [tasks, jobs] = await Promise.all([this.d.tasks.heads(BACKFILL), this.d.jobs.list(BACKFILL)]);
     return [...new Set([...tasks.flatMap((t) => (t.sourceEnv ? [t.env, t.sourceEnv] : [t.env])), ...jobs.map((j) => j.env)])];
   }
 

@@ -215,11 +215,7 @@ export class TaskStore implements EntityStore<ReleaseTask> {
   private async migrate(id: string): Promise<Read | undefined> {
     const json = await this.redis.hget(this.k.legacyTask(id), 'json');
     if (!json) return undefined;
-    const task = JSON.parse(json) as ReleaseTask;
-    const pairs = task.components.flatMap((c, i) => [c.name, componentJson(c, i)]);
-    await CREATE.run(this.redis, [this.k.task(id), this.k.taskComponents(id)], [
-      task.version, JSON.stringify(headOf(task)), task.status, task.run, ...pairs,
-    ]);
+    await this.create(JSON.parse(json) as ReleaseTask);
     await this.redis.del(this.k.legacyTask(id));
     return this.read(id);
   }
