@@ -122,7 +122,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   let stopWeb: () => Promise<void>;
   try {
     if (config.ROLE !== 'worker') {
-      const [{ AuditQueries }, { BlueGreenOperations }, { Environments }, { Governance }, { ReleaseOperations }, { Directory }, { createSlackApp }, { SeenRequests }] = await Promise.all([
+      const [{ AuditQueries }, { BlueGreenOperations }, { Environments }, { Governance }, { ReleaseOperations }, { Directory }, { createSlackApp }, { SeenRequests }, api] = await Promise.all([
         import('./operations/audit-queries.js'),
         import('./operations/bluegreen-operations.js'),
         import('./operations/environments.js'),
@@ -131,6 +131,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
         import('./policy/directory.js'),
         import('./slack/app.js'),
         import('./store/seen-requests.js'),
+        import('./api/index.js'),
       ]);
       const identity = await slackIdentity(client, log);
       const governance = new Governance(policy, new Directory(client, redis, config.REDIS_PREFIX, log));
@@ -139,7 +140,8 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       const bluegreen = new BlueGreenOperations({ jobs, audit, runs, notifier, platform, environments, metrics, governance, clock });
       const auditQueries = new AuditQueries({ audit, tasks, jobs, notifier, clock });
       const deps = { release, bluegreen, audit: auditQueries, notifier, metrics, log };
-      const { app } = createSlackApp(config, identity, routes, new SeenRequests(redis, k), deps, log);
+      const apiRoutes = api.httpApi({ policy, release, bluegreen, tasks, jobs, redis, keys: k, client, notifier, metrics, log, rateLimit: config.API_RATE_LIMIT });
+      const { app } = createSlackApp(config, identity, [...routes, ...apiRoutes], new SeenRequests(redis, k), deps, log);
       server = (await app.start(config.PORT)) as Server;
       stopWeb = () => app.stop().then(() => undefined);
     } else {

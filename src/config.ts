@@ -63,6 +63,8 @@ const schema = z
     CARD_COALESCE_MS: intFrom(0, 60_000).default(1000),
     /** Slack Web API calls per second, across all workers (the slack queue's limiter). */
     SLACK_CALLS_PER_SEC: intFrom(1, 100).default(4),
+    /** HTTP API requests per minute per token, unless its policy entry sets `rateLimit`. */
+    API_RATE_LIMIT: intFrom(1, 100_000).default(120),
   });
 
 export type Config = z.infer<typeof schema>;

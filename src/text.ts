@@ -3,11 +3,18 @@
  * truncation, and short durations and distances ("2m 13s", "3h ago"). Operations and workers
  * write thread replies with them; the Block Kit builders in slack/blocks use them too. Pure.
  */
+import { isApiActor } from './domain/entity.js';
 import { formatDistanceStrict, formatDuration, intervalToDuration, type Duration, type Locale } from 'date-fns';
 
 /** Escape the three characters Slack mrkdwn treats as control characters. */
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Who did something, as a message names them: a mention for a person, an API token's name in bold, or "system". */
+export function mention(user: string): string {
+  if (user === 'system') return 'system';
+  return isApiActor(user) ? `*${esc(user)}*` : `<@${user}>`;
 }
 
 /** Shorten to at most `max` characters, ending with an ellipsis when cut. */

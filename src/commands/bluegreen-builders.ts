@@ -24,7 +24,7 @@ const WorkloadSchema = labelSchema('workload');
 export const JOB: Subject<string> = { what: 'job', placeholder: '<job>', example: 'web', alone: 'one job name', schema: JobSchema };
 
 /** An image given on its own (`--image x`, `update web x`); same rules as /release's <component>=<image>. */
-const ImageSchema = z.string()
+export const ImageSchema = z.string()
   .min(1, says(() => `the image is empty: write e.g. ${EXAMPLE_IMAGE}`))
   .max(255, firstOnly((v) => `the image ${code(v)} is ${v.length} characters long: at most 255`))
   .refine((v) => !/\s/.test(v), firstOnly((v) => `the image ${code(v)} contains a space`))

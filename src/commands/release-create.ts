@@ -36,7 +36,7 @@ export const CREATE_FLAGS = {
 };
 const EXAMPLES: Record<Keyword, string> = { deploy: 'web=nginx:1.27x2', upgrade: 'web=nginx:1.27', clone: "web (or choose them with 'web-*' or --all)" };
 
-const TaskNameSchema = z.string()
+export const TaskNameSchema = z.string()
   .min(1, says(() => 'the task name is empty'))
   .max(80, firstOnly((v) => `the task name ${code(v)} is ${v.length} characters long: at most 80`))
   .regex(/^[A-Za-z0-9._-]+$/, says((v) => `the task name ${code(v)} may contain only letters, digits, ".", "_" and "-"`));
@@ -46,14 +46,14 @@ const ParallelSchema = z.string()
   .transform(Number);
 
 /** A name pattern: a component name with `*` (any run) and `?` (one character) in it. */
-const PatternSchema = z.string()
+export const PatternSchema = z.string()
   .max(63, firstOnly((v) => `the pattern ${code(v)} is longer than 63 characters`))
   .refine((v) => v === v.toLowerCase() || !/^[a-z0-9*?-]+$/.test(v.toLowerCase()),
     firstOnly((v) => `component names are lower case: write ${code(v.toLowerCase())}, not ${code(v)}`))
   .regex(/^[a-z0-9*?-]+$/, says((v) => `the pattern ${code(v)} may contain only lower-case letters, digits, "-", "*" (any run) and "?" (one character)`));
 
 /** Docker's tag grammar: a word character, then up to 127 of word characters, "." and "-". */
-const TagSchema = z.string().transform((v, ctx): string => {
+export const TagSchema = z.string().transform((v, ctx): string => {
   if (/^\w[\w.-]{0,127}$/.test(v)) return v;
   const justTag = /[:@/]/.test(v) ? /:([^:/@]+)$/.exec(v)?.[1] : undefined;
   const message = /[:@/]/.test(v)

@@ -12,8 +12,15 @@ export interface EntityRef {
   id: string;
 }
 
-/** A Slack user, by ID (rendered as <@U…>). */
+/**
+ * Who acts: a Slack user by ID (rendered as <@U…>), an API token by name with the `ci:` prefix
+ * (`ci:github-actions`, rendered in bold), or `system` for the workers.
+ */
 export type SlackUserId = string;
+
+/** An API token acting (its scope was checked where the request came in); never a Slack user ID. */
+export const API_ACTOR_PREFIX = 'ci:';
+export const isApiActor = (user: string): boolean => user.startsWith(API_ACTOR_PREFIX);
 
 export const taskRef = (id: string): EntityRef => ({ kind: 'task', id });
 export const jobRef = (id: string): EntityRef => ({ kind: 'bluegreen', id });

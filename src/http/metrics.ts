@@ -9,6 +9,7 @@ const ACK_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 3000];
 
 export class Metrics implements OperationMetrics {
   private readonly ops = new Map<string, number>();
+  private readonly api = new Map<string, number>();
   private readonly ackBuckets = ACK_BUCKETS_MS.map(() => 0);
   private ackCount = 0;
   private ackSumMs = 0;
@@ -17,6 +18,12 @@ export class Metrics implements OperationMetrics {
   operation(type: string, outcome: string): void {
     const key = `${type}\u0000${outcome}`;
     this.ops.set(key, (this.ops.get(key) ?? 0) + 1);
+  }
+
+  /** An HTTP API request (`POST /api/v1/tasks`) and the status it was answered with. */
+  apiRequest(route: string, status: number): void {
+    const key = `${route}\u0000${status}`;
+    this.api.set(key, (this.api.get(key) ?? 0) + 1);
   }
 
   observeAck(ms: number): void {
@@ -38,6 +45,11 @@ export class Metrics implements OperationMetrics {
     for (const [key, n] of this.ops) {
       const [type, outcome] = key.split('\u0000') as [string, string];
       out.push(`switchyard_operations_total{type="${esc(type)}",outcome="${esc(outcome)}"} ${n}`);
+    }
+    out.push('# HELP switchyard_api_requests_total HTTP API requests by route and status.', '# TYPE switchyard_api_requests_total counter');
+    for (const [key, n] of this.api) {
+      const [route, status] = key.split('\u0000') as [string, string];
+      out.push(`switchyard_api_requests_total{route="${esc(route)}",status="${status}"} ${n}`);
     }
     out.push('# HELP switchyard_ack_latency_seconds Time to acknowledge a Slack request.', '# TYPE switchyard_ack_latency_seconds histogram');
     ACK_BUCKETS_MS.forEach((le, i) => out.push(`switchyard_ack_latency_seconds_bucket{le="${le / 1000}"} ${this.ackBuckets[i]}`));

@@ -10,7 +10,7 @@ import type { Approval, ApprovalRequest } from '../domain/approval.js';
 import type { CardPlace, Notifier } from '../ports/notifier.js';
 import type { AuditLog } from '../store/audit-log.js';
 import { Refusal } from '../store/versioned-store.js';
-import { esc } from '../text.js';
+import { esc, mention } from '../text.js';
 import type { FreezeOverride, Governance } from './governance.js';
 import type { Entity, KindDescriptor } from './kind.js';
 import { say, type Actor, type Outcome } from './outcome.js';
@@ -70,7 +70,7 @@ export class ApprovalFlow<T extends Entity> {
       detail: `${ask.action}${ask.revision !== undefined ? ` rev ${ask.revision}` : ''}${ask.force ? ' --force' : ''}${ask.override ? `; freeze ${ask.override.window} overridden: ${ask.override.reason}` : ''}`,
     });
     await this.d.notifier.cardChanged(this.d.kind.ref(entity.id));
-    await this.d.notifier.thread(this.d.kind.ref(entity.id), `Approval requested by <@${actor.user}> to ${what}: needs ${count(ask.needed)} from ${entity.env} approvers`);
+    await this.d.notifier.thread(this.d.kind.ref(entity.id), `Approval requested by ${mention(actor.user)} to ${what}: needs ${count(ask.needed)} from ${entity.env} approvers`);
     return say(`Waiting for approval: to ${what}, ${entity.name} needs ${count(ask.needed)} from the ${entity.env} approvers. They can use Approve on the card.`, true);
   }
 
@@ -106,7 +106,7 @@ export class ApprovalFlow<T extends Entity> {
     await this.d.audit.record({ at: approval.at, actor: actor.user, action: 'approve', target: id, env: entity.env, detail: `${this.describe(updated)} (${progress(updated)})` });
     if (updated.approvals.length < updated.needed) {
       await this.d.notifier.cardChanged(this.d.kind.ref(id));
-      await this.d.notifier.thread(this.d.kind.ref(id), `Approved by <@${actor.user}> (${progress(updated)})`);
+      await this.d.notifier.thread(this.d.kind.ref(id), `Approved by ${mention(actor.user)} (${progress(updated)})`);
       return answer(say(`Approved (${progress(updated)}); it needs ${count(updated.needed - updated.approvals.length)} more.`, true));
     }
     return { run: { entity: r.task, request: updated, approvers: updated.approvals.map((a) => a.user) } };
@@ -158,7 +158,7 @@ export class ApprovalFlow<T extends Entity> {
     const why = esc(reason?.trim() || 'no reason given');
     await this.d.audit.record({ at: this.d.clock().toISOString(), actor: actor.user, action: 'reject', target: id, env: entity.env, detail: `${this.describe(req)}: ${why}` });
     await this.d.notifier.cardChanged(this.d.kind.ref(id));
-    await this.d.notifier.thread(this.d.kind.ref(id), `Rejected by <@${actor.user}>: ${why}. The request to ${this.describe(req)} is closed.`);
+    await this.d.notifier.thread(this.d.kind.ref(id), `Rejected by ${mention(actor.user)}: ${why}. The request to ${this.describe(req)} is closed.`);
     return say(`Rejected: ${entity.name} will not ${this.describe(req)}.`, true);
   }
 

@@ -107,6 +107,6 @@ export class BlueGreenOperations {
       this.d.environments.remember([job.env]),
     ]);
     this.d.metrics.operation('bluegreen.create', 'accepted');
-    return say(`Created blue-green job *${job.name}* for ${job.env}/${job.workload}: bringing up ${cmd.image} (rev 1).`, true);
+    return { ...say(`Created blue-green job *${job.name}* for ${job.env}/${job.workload}: bringing up ${cmd.image} (rev 1).`, true), created: jobRef(job.id) };
   }
 }

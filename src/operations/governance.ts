@@ -4,7 +4,7 @@
  */
 import type { Directory } from '../policy/directory.js';
 import { actionSpec } from '../domain/actions.js';
-import type { EntityKind } from '../domain/entity.js';
+import { isApiActor, type EntityKind } from '../domain/entity.js';
 import type { Policy } from '../policy/policy.js';
 
 export interface FreezeOverride {
@@ -23,6 +23,9 @@ export class Governance {
 
   /** May `user` create tasks and jobs and run operations? */
   async operatorRefusal(user: string): Promise<string | undefined> {
+    // An API token is not a person: its own scope (environments, actions) was checked where the
+    // request came in (api/auth.ts), and approvals still apply to what it asks for.
+    if (isApiActor(user)) return undefined;
     const operators = this.policy.operators;
     if (!operators || (await this.directory.includes(operators, user))) return undefined;
     return 'You are not an operator, so you cannot create or run releases. Ask to be added to `operators` in the policy file.';
@@ -48,7 +51,8 @@ export class Governance {
         reason: `${env} is frozen (${window}): no ${actionSpec(kind, action)?.frozen?.what ?? action} until ${until}. An approver for ${env} can go ahead with \`${flag} … --override "reason"\`.`,
       };
     }
-    const allowed = this.policy.approvers(env) ? await this.isApprover(env, user) : !(await this.operatorRefusal(user));
+    // A token never overrides a freeze: that takes a person's judgement.
+    const allowed = isApiActor(user) ? false : this.policy.approvers(env) ? await this.isApprover(env, user) : !(await this.operatorRefusal(user));
     if (!allowed) return { ok: false, reason: `${env} is frozen (${window}): only an approver for ${env} can override the freeze.` };
     return { ok: true, override: { by: user, reason: override, window } };
   }

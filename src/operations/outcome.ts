@@ -5,6 +5,7 @@
  */
 import type { AuditEntry } from '../domain/audit.js';
 import type { BlueGreenJob } from '../domain/bluegreen-job.js';
+import type { EntityRef } from '../domain/entity.js';
 import type { CreateRequest } from '../commands/release-command.js';
 import type { ComponentState, ReleaseTask, TaskHead, TaskStatus } from '../domain/release-task.js';
 import type { RunningComponent } from '../platform/port.js';
@@ -26,6 +27,8 @@ export interface Outcome {
   text: string;
   view?: View;
   changed: boolean;
+  /** What a create made: the API answers with it. */
+  created?: EntityRef;
 }
 
 /** Who asked, where, and (for a card control) the version of the card they clicked and where it is. */

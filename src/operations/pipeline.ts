@@ -11,7 +11,7 @@ import type { Notifier } from '../ports/notifier.js';
 import type { OperationMetrics } from '../ports/metrics.js';
 import type { AuditLog } from '../store/audit-log.js';
 import { Refusal } from '../store/versioned-store.js';
-import { esc } from '../text.js';
+import { esc, mention } from '../text.js';
 import { ApprovalFlow, type Decision } from './approvals.js';
 import type { FreezeOverride, Governance } from './governance.js';
 import type { ActionArgs, Entity, KindDescriptor } from './kind.js';
@@ -170,8 +170,8 @@ export class OperationPipeline<E extends Entity, A extends string> {
       at: now.toISOString(), actor: x.requester.user, action, target: e.id, env: e.env, from: r.before.status, to: e.status, ...(detail ? { detail } : {}),
     });
     await this.d.notifier.cardChanged(k.ref(e.id));
-    const approved = x.approvers.length ? `, approved by ${x.approvers.map((u) => `<@${u}>`).join(', ')}` : '';
-    const overridden = x.override ? ` (freeze overridden by <@${x.override.by}>: ${esc(x.override.reason)})` : '';
+    const approved = x.approvers.length ? `, approved by ${x.approvers.map(mention).join(', ')}` : '';
+    const overridden = x.override ? ` (freeze overridden by ${mention(x.override.by)}: ${esc(x.override.reason)})` : '';
     const forced = x.forced ? `. Forced over: ${esc(x.forced)}` : '';
     await this.d.notifier.thread(k.ref(e.id), k.startedText(action, e, x.requester.user) + approved + overridden + forced);
     return say(`${k.label(e)} is now ${e.status}.`, true);

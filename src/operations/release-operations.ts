@@ -145,10 +145,10 @@ export class ReleaseOperations {
     this.d.metrics.operation('create', 'accepted');
     const same = task.components.filter((c) => c.status === 'No change').length;
     const chosen = cmd.select ? ` (${describeSelection(cmd)})` : '';
-    return say(
+    return { ...say(
       `Created release task *${task.name}* (\`${task.id}\`): ${task.operation} of ${task.components.length} component(s) ` +
         `to ${task.env}${chosen}${same ? ` (${same} already at the target: no change)` : ''}. Click *Release* on the card, or \`/release start ${task.id}\`.`,
       true,
-    );
+    ), created: taskRef(task.id) };
   }
 }

@@ -49,9 +49,26 @@ const Environment = z
     }
   });
 
+/** What an API token may ask for: `create` and the task and blue-green actions (`approve` is never a token's). */
+export const API_TOKEN_ACTIONS = ['create', 'start', 'suspend', 'resume', 'retry', 'rollback', 'update', 'release', 'terminate'] as const;
+export type ApiTokenAction = (typeof API_TOKEN_ACTIONS)[number];
+
+/** A token for the HTTP API: its name is the actor (`ci:<name>`); only its SHA-256 is written down. */
+const ApiToken = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a token name in lower case letters, digits, ".", "_" and "-", e.g. github-actions'),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'the hex SHA-256 of the token (64 lower-case hex digits, e.g. from `printf %s "$TOKEN" | sha256sum`)'),
+    environments: z.array(z.string().regex(/^[a-z0-9*]([a-z0-9*-]{0,61}[a-z0-9*])?$/, 'environment names or globs such as preview-*')).min(1, 'at least one environment'),
+    actions: z.array(z.enum(API_TOKEN_ACTIONS, { error: `one of ${API_TOKEN_ACTIONS.join(', ')}` })).min(1, 'at least one action'),
+    /** Requests per minute (default API_RATE_LIMIT). */
+    rateLimit: z.number({ error: 'a whole number of requests per minute' }).int('a whole number').min(1, 'at least 1').optional(),
+  })
+  .strict();
+
 const PolicyFileSchema = z
   .object({
     operators: z.array(SlackRef).optional(),
+    apiTokens: z.array(ApiToken).optional(),
     environments: z
       .record(
         z.string().regex(/^[a-z0-9*]([a-z0-9*-]{0,61}[a-z0-9*])?$/, 'environment names in lower case letters, digits and "-", or a glob such as preview-*'),
@@ -59,8 +76,18 @@ const PolicyFileSchema = z
       )
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((f, ctx) => {
+    const seen = new Map<string, number>();
+    (f.apiTokens ?? []).forEach((t, i) => {
+      if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['apiTokens', i, 'name'], message: `a name of its own (${t.name} is also token ${seen.get(t.name)})` });
+      else seen.set(t.name, i);
+      const same = (f.apiTokens ?? []).findIndex((o) => o.sha256 === t.sha256);
+      if (same < i) ctx.addIssue({ code: 'custom', path: ['apiTokens', i, 'sha256'], message: `a token of its own (the same as token ${same})` });
+    });
+  });
 
+export type ApiTokenPolicy = z.infer<typeof ApiToken>;
 export type PolicyFile = z.infer<typeof PolicyFileSchema>;
 export type EnvironmentPolicy = z.infer<typeof Environment>;
 
@@ -77,7 +104,7 @@ export function parsePolicy(doc: unknown, source: string): PolicyFile {
       i.code === 'invalid_key'
         ? `is not a valid environment name: expects ${(i.issues[0]?.message ?? 'a lower-case name')}`
         : i.code === 'unrecognized_keys'
-        ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}: expected operators, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen)`
+        ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}: expected operators, apiTokens (name, sha256, environments, actions, rateLimit), environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen)`
         : i.code === 'invalid_type'
           ? `expects ${i.expected === 'array' ? 'a list' : i.expected === 'record' || i.expected === 'object' ? 'a mapping' : i.message}`
           : `expects ${i.message}`;

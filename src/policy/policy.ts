@@ -7,7 +7,7 @@
 import { actionSpec } from '../domain/actions.js';
 import { matchesEnvironment } from '../domain/environments.js';
 import type { EntityKind } from '../domain/entity.js';
-import type { EnvironmentPolicy, PolicyFile } from './policy-file.js';
+import type { ApiTokenPolicy, EnvironmentPolicy, PolicyFile } from './policy-file.js';
 
 
 export class Policy {
@@ -20,6 +20,11 @@ export class Policy {
   /** Who may create and operate; undefined means everyone. */
   get operators(): readonly string[] | undefined {
     return this.file.operators;
+  }
+
+  /** The HTTP API's tokens (none: the API answers 401 to everything). */
+  get apiTokens(): readonly ApiTokenPolicy[] {
+    return this.file.apiTokens ?? [];
   }
 
   /** The environments the file declares (names and globs), or undefined when it declares none. */

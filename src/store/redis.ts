@@ -95,6 +95,10 @@ export function keys(prefix: string) {
     knownEnvs: `${prefix}:envs`,
     /** A Slack request already acted on (signature or event_id), kept for the replay window. */
     seenRequest: (id: string) => `${prefix}:slack:seen:${id}`,
+    /** The HTTP API's answer to an Idempotency-Key of a token (the key hashed), kept 24 h. */
+    idempotency: (token: string, keyHash: string) => `${prefix}:api:idem:${token}:${keyHash}`,
+    /** A token's request count in one rate-limit window. */
+    rateWindow: (token: string, window: number) => `${prefix}:api:rate:${token}:${window}`,
     simEnv: (env: string) => `${prefix}:{sim}:env:${env}`,
     simEnvs: `${prefix}:{sim}:envs`,
     simOp: (opId: string) => `${prefix}:{sim}:op:${opId}`,

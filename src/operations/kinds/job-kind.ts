@@ -11,6 +11,7 @@ import type { RunQueue } from '../../ports/run-queue.js';
 import { Refusal, type JobStore } from '../../store/versioned-store.js';
 import type { ActionArgs, GuardFinding, KindDescriptor } from '../kind.js';
 import { say, type Outcome } from '../outcome.js';
+import { mention } from '../../text.js';
 
 export function jobNotFound(name: string): Outcome {
   return say(`No blue-green job ${name}. \`/bluegreen list\` shows the jobs there are.`);
@@ -70,13 +71,13 @@ function startedText(action: JobAction, j: BlueGreenJob, user: string): string {
   const p = j.pending!;
   switch (action) {
     case 'update':
-      return `Update Version by <@${user}>: ${p.image} (rev ${p.revision}) starting in ${p.slot}`;
+      return `Update Version by ${mention(user)}: ${p.image} (rev ${p.revision}) starting in ${p.slot}`;
     case 'rollback':
-      return `Rollback to rev ${p.rollbackOf} by <@${user}>: ${p.image} (rev ${p.revision}) starting in ${p.slot}`;
+      return `Rollback to rev ${p.rollbackOf} by ${mention(user)}: ${p.image} (rev ${p.revision}) starting in ${p.slot}`;
     case 'release':
-      return `Release by <@${user}>: traffic moves to ${p.slot} (rev ${p.revision}, ${p.image})`;
+      return `Release by ${mention(user)}: traffic moves to ${p.slot} (rev ${p.revision}, ${p.image})`;
     case 'terminate':
-      return `Terminate Release by <@${user}>: ${p.slot} (rev ${p.revision}) will be deleted`;
+      return `Terminate Release by ${mention(user)}: ${p.slot} (rev ${p.revision}) will be deleted`;
   }
 }
 

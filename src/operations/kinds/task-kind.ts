@@ -16,6 +16,7 @@ import type { TaskStore } from '../../store/task-store.js';
 import { Refusal } from '../../store/versioned-store.js';
 import type { GuardFinding, KindDescriptor } from '../kind.js';
 import { say, type Outcome } from '../outcome.js';
+import { mention } from '../../text.js';
 
 export function taskNotFound(taskId: string): Outcome {
   return say(`No release task ${taskId}. \`/release list\` shows the tasks there are.`);
@@ -84,8 +85,8 @@ export function taskKind(d: TaskKindDeps): KindDescriptor<ReleaseTask, TaskActio
     removal: {
       by: (action) => action === 'delete',
       text: (t, actor) => ({
-        card: `~Release task ${t.name} (\`${t.id}\`)~ was deleted by <@${actor.user}>.`,
-        thread: `Deleted by <@${actor.user}>`,
+        card: `~Release task ${t.name} (\`${t.id}\`)~ was deleted by ${mention(actor.user)}.`,
+        thread: `Deleted by ${mention(actor.user)}`,
         reply: `Deleted ${t.id} (${t.name}).`,
       }),
     },
@@ -97,17 +98,17 @@ function startedText(action: TaskAction, t: ReleaseTask, user: string): string {
   const n = pendingComponents(t).length;
   switch (action) {
     case 'start':
-      return `Releasing started by <@${user}>: ${n} component(s), ${t.parallel} at a time`;
+      return `Releasing started by ${mention(user)}: ${n} component(s), ${t.parallel} at a time`;
     case 'resume':
-      return `Releasing resumed by <@${user}>: ${n} component(s) left`;
+      return `Releasing resumed by ${mention(user)}: ${n} component(s) left`;
     case 'retry':
-      return `Retry started by <@${user}>: ${n} failed or not released component(s)`;
+      return `Retry started by ${mention(user)}: ${n} failed or not released component(s)`;
     case 'rollback':
-      return `Rolling back started by <@${user}>: ${n} component(s) return to their previous versions`;
+      return `Rolling back started by ${mention(user)}: ${n} component(s) return to their previous versions`;
     case 'suspend':
-      return `Suspending requested by <@${user}>: components in flight finish, no new one starts`;
+      return `Suspending requested by ${mention(user)}: components in flight finish, no new one starts`;
     case 'delete':
-      return `Deleted by <@${user}>`;
+      return `Deleted by ${mention(user)}`;
   }
 }
 

@@ -39,6 +39,14 @@ export function chatHandlers(s: StandinState): Handlers {
       return ok({ channel, ts, message: { ...shown, team: TEAM_ID } });
     },
 
+    'chat.getPermalink': (a) => {
+      const channel = str(a.channel);
+      const ts = str(a.message_ts);
+      if (!channel) return fail('channel_not_found');
+      if (!ts || !s.findMessage(channel, ts)) return fail('message_not_found');
+      return ok({ channel, permalink: `https://switchyard-test.slack.com/archives/${channel}/p${ts.replace('.', '')}` });
+    },
+
     'chat.update': (a) => {
       const channel = str(a.channel);
       const ts = str(a.ts);

@@ -3,7 +3,7 @@
  * status emoji, and packing lines into sections that respect Slack's limits. Pure: no I/O.
  */
 import type { ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
-import { ago, esc, truncate } from '../../text.js';
+import { ago, esc, mention, truncate } from '../../text.js';
 import type { ComponentStatus, TaskStatus } from '../../domain/release-task.js';
 
 export { ago, elapsedMs, esc, shortDuration, truncate } from '../../text.js';
@@ -54,10 +54,8 @@ export function code(s: string): string {
   return `\`${esc(s.replace(/`/g, "'"))}\``;
 }
 
-/** A user mention, or "system" for worker-driven changes. */
-export function actor(user: string): string {
-  return user === 'system' ? 'system' : `<@${user}>`;
-}
+/** A user mention, an API token's name, or "system" for worker-driven changes. */
+export const actor = mention;
 
 /** `<!date^UNIX^{date_short_pretty} {time}|ISO>`: shown in each reader's own timezone. */
 export function slackDate(iso: string, format = '{date_short_pretty} {time}'): string {
