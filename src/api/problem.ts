@@ -43,14 +43,34 @@ export class ApiProblem extends Error {
 /** `#/components/2/image` for a zod issue's path. */
 export const pointer = (path: readonly PropertyKey[]) => `#/${path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
 
-/** Every issue of a failed parse, each at its field, in the grammar's words where the schema is the grammar's. */
-export function invalid(error: z.ZodError, what = 'The request body'): ApiProblem {
-  const errors = error.issues.map((i) => {
-    const at = pointer(i.path);
-    if (i.code === 'unrecognized_keys') return { pointer: at, detail: `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}` };
-    if (i.code === 'invalid_type' && i.input === undefined) return { pointer: at, detail: `${String(i.path.at(-1) ?? 'the body')} is required` };
-    return { pointer: at, detail: i.message };
-  });
+/** The value at `path` in `input`, and whether it is there at all. */
+function at(input: unknown, path: readonly PropertyKey[]): { present: boolean } {
+  let v: unknown = input;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, key as string)) return { present: false };
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return { present: v !== undefined };
+}
+
+/**
+ * Every invalid field of `input`, each with its first issue (as the grammar says one thing per
+ * word), in the grammar's words where the schema is the grammar's.
+ */
+export function invalid(error: z.ZodError, input: unknown, what = 'The request body'): ApiProblem {
+  const seen = new Set<string>();
+  const errors: { pointer: string; detail: string }[] = [];
+  for (const i of error.issues) {
+    const where = pointer(i.path);
+    if (i.code !== 'unrecognized_keys' && seen.has(where)) continue;
+    seen.add(where);
+    const detail = i.code === 'unrecognized_keys'
+      ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`
+      : i.code === 'invalid_type' && !at(input, i.path).present
+        ? `${String(i.path.at(-1) ?? 'the body')} is required`
+        : i.message;
+    errors.push({ pointer: where, detail });
+  }
   const n = errors.length;
   return new ApiProblem(422, `${what} has ${n} invalid field${n === 1 ? '' : 's'}: ${errors.map((e) => `${e.pointer.slice(2) || '(body)'}: ${e.detail}`).join('; ')}`, errors);
 }

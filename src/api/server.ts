@@ -65,7 +65,7 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, what: string): T {
   if (!schema) return value as T;
   const r = schema.safeParse(value);
-  if (!r.success) throw invalid(r.error, what);
+  if (!r.success) throw invalid(r.error, value, what);
   return r.data;
 }
 
