@@ -74,7 +74,10 @@ const JobAnswer = PublishedJob.extend({ awaitingApproval: TaskAnswer.shape.await
 
 const notFound = (what: string) => new ApiProblem(404, what);
 /** Slack mrkdwn out of an operation's words: the API's readers are not in Slack. */
-const plain = (text: string) => text.replace(/<@([A-Z0-9]+)>/g, '$1').replace(/[*`]/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const plain = (text: string) => text
+  .replace(/<@([A-Z0-9]+)>/g, '$1').replace(/<!date\^\d+\^[^|>]*\|([^>]*)>/g, '$1')
+  .replace(/`/g, '').replace(/\*([^*\s][^*]*?)\*/g, '$1')
+  .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 const refused = (o: Outcome, status = 409) => new ApiProblem(status, plain(o.text));
 
 /** The words `/release create` would be typed with, so the grammar checks what depends on several fields. */

@@ -12,6 +12,7 @@ import { parseReleaseCommand } from '../../src/commands/release-grammar.js';
 import { PublishedJob, PublishedTask } from '../../src/domain/published.js';
 import { AuditLog } from '../../src/store/audit-log.js';
 import { keys } from '../../src/store/redis.js';
+import { COMMON_ALPHABET, fuzzer } from '../support/fuzz.js';
 import { removePolicies, writePolicy } from '../support/policy.js';
 import { eventually, startTestBot, type TestBot } from '../support/test-bot.js';
 
@@ -284,5 +285,36 @@ describe('the HTTP API', () => {
     expect(create.required.sort()).toEqual(['env', 'name', 'operation']);
     expect(create.properties.parallel).toMatchObject({ type: 'integer', minimum: 1, maximum: 32 });
     expect(create.additionalProperties).toBe(false);
+  });
+
+  it('survives 400 odd requests: no 5xx, every refusal a problem, a task only where the answer says 201', async () => {
+    const f = fuzzer([...COMMON_ALPHABET, '{', '}', '[', ']', '"', ':', ',', 'null', 'true', '1e308', '-1', '\\u0000', '"components"', '"image"']);
+    const valid = JSON.stringify(deployBody());
+    const odd = [null, true, 0, -1, 1.5, 1e308, '', 'x'.repeat(5000), [], {}, [[[]]], { a: { b: { c: {} } } }, '__proto__', 'rt-aaaaaa'];
+    const fields = ['name', 'operation', 'env', 'from', 'components', 'all', 'tag', 'bestEffort', 'parallel', 'description', 'channel', 'newEnv', '__proto__', 'constructor'];
+    const paths = ['/api/v1/tasks', '/api/v1/tasks/rt-aaaaaa/start', '/api/v1/tasks/%00/start', '/api/v1/tasks/..%2F..%2Fetc/retry', '/api/v1/bluegreen/web/update', '/api/v1/bluegreen/%F0%9F%9A%80/release'];
+    let created = 0;
+    for (let i = 0; i < 400; i++) {
+      const kind = i % 4;
+      let body: string;
+      if (kind === 0) body = f.mutate(valid);
+      else if (kind === 1) body = f.garbage(60);
+      else {
+        const b: Record<string, unknown> = JSON.parse(valid);
+        for (let n = 1 + Math.floor(f.random() * 3); n > 0; n--) b[f.pick(fields)] = f.pick(odd);
+        if (kind === 3) b.components = Array.from({ length: Math.floor(f.random() * 4) }, () => ({ name: f.pick(odd), image: f.pick(odd), replicas: f.pick(odd) }));
+        body = JSON.stringify(b);
+      }
+      const path = i % 5 === 0 ? f.pick(paths) : '/api/v1/tasks';
+      const res = await api('POST', path, { body, ...(i % 7 === 0 ? { headers: { 'idempotency-key': `fuzz-${Math.floor(f.random() * 4)}` } } : {}) });
+      expect(res.status, `${path} ${body.slice(0, 200)}`).toBeLessThan(500);
+      if (res.status === 201) created++;
+      else {
+        expect(res.type).toBe('application/problem+json');
+        expect(typeof res.json.detail).toBe('string');
+      }
+    }
+    expect((await bot.tasks.heads()).length).toBe(created);
+    expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
   });
 });
