@@ -6,7 +6,7 @@ import type { ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack
 import { ago, esc, truncate } from '../../text.js';
 import type { ComponentStatus, TaskStatus } from '../../domain/release-task.js';
 
-export { ago, elapsedMs, esc, shortDuration, truncate } from '../../text.js';
+export { ago, elapsedMs, esc, shortDuration, slackDate, truncate } from '../../text.js';
 
 /** Slack limits we build against. */
 export const MAX_BLOCKS = 50;
@@ -57,13 +57,6 @@ export function code(s: string): string {
 /** A user mention, or "system" for worker-driven changes. */
 export function actor(user: string): string {
   return user === 'system' ? 'system' : `<@${user}>`;
-}
-
-/** `<!date^UNIX^{date_short_pretty} {time}|ISO>`: shown in each reader's own timezone. */
-export function slackDate(iso: string, format = '{date_short_pretty} {time}'): string {
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return esc(iso);
-  return `<!date^${Math.floor(ms / 1000)}^${format}|${new Date(ms).toISOString()}>`;
 }
 
 export function section(text: string): SectionBlock {
