@@ -106,7 +106,7 @@ function startSpec(): SubcommandSpec<ReleaseCommand> {
   const now = actionSpec('start');
   return {
     ...now,
-    usage: `/release start <task-id> ${OVERRIDE} [--at <time>]`,
+    usage: `${now.usage}\n${AT_USAGE}`,
     help: [
       ...now.help.map((line) => ({ usage: now.usage, ...line })),
       {
