@@ -32,8 +32,10 @@ import { JobStore } from './store/versioned-store.js';
 
 // What a role does not use is imported where it is used (`await import(…)`), so a process never
 // loads it: the Kubernetes client only with PLATFORM=kubernetes, the workers (handlers, worker
-// host, reconciler, Slack delivery) only where ROLE is not web, Bolt and the operations only where
-// ROLE is not worker. The production build (scripts/build.mjs) splits the bundle along these lines.
+// host, reconciler, Slack delivery) only where ROLE is not web, Bolt and the blue-green and audit
+// operations only where ROLE is not worker. Release operations are built in every role (workers
+// carry out scheduled starts through them), once per process. The production build
+// (scripts/build.mjs) splits the bundle along these lines.
 
 export interface Running {
   port: number;
@@ -78,20 +80,41 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
     logger: slackLogger(log, 'slack-web-api'),
   });
 
+  // The gate every operation passes (operators, approvers, freezes) and the release operations:
+  // the web role takes requests through them, workers fire scheduled starts through them.
+  const core = async () => {
+    const [{ Environments }, { Governance }, { ReleaseOperations }, { Directory }] = await Promise.all([
+      import('./operations/environments.js'),
+      import('./operations/governance.js'),
+      import('./operations/release-operations.js'),
+      import('./policy/directory.js'),
+    ]);
+    const directory = new Directory(client, redis, config.REDIS_PREFIX, log);
+    const governance = new Governance(policy, directory);
+    const environments = new Environments({ policy, tasks, jobs, platform, known: new KnownEnvironments(redis, k) });
+    const release = new ReleaseOperations({ tasks, locks, audit, runs, notifier, platform, environments, metrics, governance, zones: directory, clock });
+    return { governance, environments, release };
+  };
+  let built: ReturnType<typeof core> | undefined;
+  const operations = () => (built ??= core());
+
   let workers: WorkerHost | undefined;
   let stopReconciler = () => {};
   if (config.ROLE !== 'web') {
-    const [{ abandonBlueGreenRun, runBlueGreenHandler }, { abandonTaskRun, runTaskHandler }, { startReconciler }, { WorkerHost }, { cardSources }, { deliveryHandlers }] = await Promise.all([
+    const [{ abandonBlueGreenRun, runBlueGreenHandler }, { abandonTaskRun, runTaskHandler }, { scheduledStartHandler }, { startReconciler }, { WorkerHost }, { cardSources }, { deliveryHandlers }, { release }] = await Promise.all([
       import('./jobs/handlers/run-bluegreen.js'),
       import('./jobs/handlers/run-task.js'),
+      import('./jobs/handlers/scheduled-start.js'),
       import('./jobs/reconciler.js'),
       import('./jobs/worker-host.js'),
       import('./slack/card-sources.js'),
       import('./slack/delivery.js'),
+      operations(),
     ]);
     const handlers: JobHandlers = {
       'task.run': runTaskHandler({ tasks, locks, platform, notifier, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS }),
       'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, audit, metrics, clock }),
+      'task.scheduled-start': scheduledStartHandler(release),
       ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock }) }),
     };
     workers = new WorkerHost(handlers, {
@@ -122,21 +145,15 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   let stopWeb: () => Promise<void>;
   try {
     if (config.ROLE !== 'worker') {
-      const [{ AuditQueries }, { BlueGreenOperations }, { Environments }, { Governance }, { ReleaseOperations }, { Directory }, { createSlackApp }, { SeenRequests }, api] = await Promise.all([
+      const [{ AuditQueries }, { BlueGreenOperations }, { createSlackApp }, { SeenRequests }, { governance, environments, release }, api] = await Promise.all([
         import('./operations/audit-queries.js'),
         import('./operations/bluegreen-operations.js'),
-        import('./operations/environments.js'),
-        import('./operations/governance.js'),
-        import('./operations/release-operations.js'),
-        import('./policy/directory.js'),
         import('./slack/app.js'),
         import('./store/seen-requests.js'),
+        operations(),
         import('./api/index.js'),
       ]);
       const identity = await slackIdentity(client, log);
-      const governance = new Governance(policy, new Directory(client, redis, config.REDIS_PREFIX, log));
-      const environments = new Environments({ policy, tasks, jobs, platform, known: new KnownEnvironments(redis, k) });
-      const release = new ReleaseOperations({ tasks, locks, audit, runs, notifier, platform, environments, metrics, governance, clock });
       const bluegreen = new BlueGreenOperations({ jobs, audit, runs, notifier, platform, environments, metrics, governance, clock });
       const auditQueries = new AuditQueries({ audit, tasks, jobs, notifier, clock });
       const deps = { release, bluegreen, audit: auditQueries, notifier, metrics, log };

@@ -73,6 +73,16 @@ export function elapsedMs(startIso: string | undefined, endIso: string | undefin
   return end - start;
 }
 
+/**
+ * `<!date^UNIX^{date_short_pretty} {time}|ISO>`: shown in each reader's own timezone (cards,
+ * threads and replies alike).
+ */
+export function slackDate(iso: string, format = '{date_short_pretty} {time}'): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return esc(iso);
+  return `<!date^${Math.floor(ms / 1000)}^${format}|${new Date(ms).toISOString()}>`;
+}
+
 /** "3h ago", "in 5m": date-fns formatDistanceStrict with short units. */
 export function ago(iso: string, now: Date): string {
   const ms = Date.parse(iso);

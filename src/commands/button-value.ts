@@ -26,11 +26,12 @@ export function parseButtonValue(value: string): { text: string; version?: numbe
 export type ParsedControl<C> = { ok: true; command: C; version?: number } | { ok: false };
 
 /**
- * Only actions whose table row allows a control, and approve/reject, may come from a card:
- * a forged or outdated value must not create, list or delete anything the card never offered.
+ * Only actions whose table row allows a control, approve/reject, and a task's Cancel of its
+ * scheduled start may come from a card: a forged or outdated value must not create, list, delete
+ * or schedule anything the card never offered.
  */
 function cardMayCarry(kind: EntityKind, command: ReleaseCommand | BlueGreenCommand): boolean {
-  if (command.kind === 'approve' || command.kind === 'reject') return true;
+  if (command.kind === 'approve' || command.kind === 'reject' || (kind === 'task' && command.kind === 'cancel')) return true;
   const action = kind === 'task' ? ('action' in command ? command.action : undefined) : command.kind;
   return action !== undefined && actionSpec(kind, action)?.control === true;
 }

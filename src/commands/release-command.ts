@@ -4,6 +4,7 @@
  */
 import type { TaskAction } from '../domain/actions.js';
 import type { ComponentSpec, OperationType, TaskStatus } from '../domain/release-task.js';
+import type { SCHEDULED, ScheduleWording } from '../domain/schedule.js';
 
 export type { ParseResult } from './grammar.js';
 
@@ -54,6 +55,13 @@ export type ReleaseCommand =
       /** `--force` (rollback): go ahead over components changed since the release. */
       force?: true;
     }
+  | {
+      kind: 'schedule';
+      taskId: string;
+      /** `--at` as typed: the operations resolve it in the user's time zone. */
+      at: ScheduleWording;
+    }
+  | { kind: 'cancel'; taskId: string }
   | { kind: 'approve'; taskId: string }
   | { kind: 'reject'; taskId: string; reason?: string }
   | {
@@ -68,5 +76,5 @@ export type ReleaseCommand =
       csv: boolean;
     }
   | { kind: 'show'; taskId: string; /** 1-based page of components (DETAIL_PAGE_SIZE a page). */ page?: number }
-  | { kind: 'list'; status?: TaskStatus; env?: string }
+  | { kind: 'list'; status?: TaskStatus | typeof SCHEDULED; env?: string }
   | { kind: 'components'; env: string };

@@ -8,13 +8,15 @@ import { z } from 'zod';
 import type { ReleaseCommand } from './release-command.js';
 import { ACTIONS, TASK_ACTIONS, type ActionSpec, type TaskAction } from '../domain/actions.js';
 import { DEFAULT_PARALLEL, TASK_STATUSES, type TaskStatus } from '../domain/release-task.js';
+import { SCHEDULED, SCHEDULE_FORMS, readScheduleTime } from '../domain/schedule.js';
 import { MAX_TASK_COMPONENTS } from '../domain/selection.js';
 import { helpText, parse, usageSummary, usages, type BuildInput, type Grammar, type ParseResult, type SubcommandSpec } from './grammar.js';
-import { onSubject, type Subject } from './subject.js';
+import { onSubject, readSubject, type Subject } from './subject.js';
 import { CREATE_FLAGS, CREATE_FORMS, buildCreate } from './release-create.js';
-import { quoteWord as code } from './tokenize.js';
+import { parseFlag, quoteWord as code } from './tokenize.js';
 import {
   DETAIL_PAGE_SIZE, DurationSchema, EnvSchema, OVERRIDE_FLAG, PageSchema, REASON_FLAG, SINCE_FLAG, SINCE_NOTE, check, fail, freezeNote, override, reason, says,
+  unquotedText,
 } from './values.js';
 
 type Command<K extends ReleaseCommand['kind']> = Extract<ReleaseCommand, { kind: K }>;
@@ -29,10 +31,13 @@ const TaskIdSchema = z.string()
 const TASK_ID: Subject<string> = { what: 'task ID', placeholder: '<task-id>', example: 'rt-7k2f9q', alone: 'one task ID', schema: TaskIdSchema };
 const ENV: Subject<string> = { what: 'environment', placeholder: '<env>', example: 'staging', alone: 'one environment', schema: EnvSchema };
 
+/** What `--status` takes: a task status, or Scheduled (To release with a scheduled start). */
+const LIST_STATUSES = [...TASK_STATUSES, SCHEDULED] as const;
+type ListStatus = (typeof LIST_STATUSES)[number];
 const statusKey = (s: string) => s.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
-const findStatus = (s: string) => TASK_STATUSES.find((t) => statusKey(t) === statusKey(s));
-const StatusSchema = z.string().transform((v, ctx): TaskStatus => {
-  const valid = TASK_STATUSES.map((t) => `"${t}"`).join(', ');
+const findStatus = (s: string) => LIST_STATUSES.find((t) => statusKey(t) === statusKey(s));
+const StatusSchema = z.string().transform((v, ctx): ListStatus => {
+  const valid = LIST_STATUSES.map((t) => `"${t}"`).join(', ');
   const found = findStatus(v);
   if (!found) ctx.addIssue({ code: 'custom', input: v, message: `unknown status ${code(v)}: use one of ${valid}` });
   return found ?? z.NEVER;
@@ -90,7 +95,65 @@ const actionSpec = (action: TaskAction): SubcommandSpec<ReleaseCommand> => {
   }, (taskId, s) => ({ kind: 'action', action, taskId, ...override(s), ...(s.switches.has('force') ? { force: true as const } : {}) }));
 };
 
-const SUBCOMMANDS = {
+const AT_USAGE = '/release start <task-id> --at <time>';
+const AT_FLAG = { at: { missing: `\`--at\` needs a time: write ${SCHEDULE_FORMS}` } } as const;
+
+/**
+ * `start`, now or at a time (`--at`). `--at tomorrow 06:30` typed without quotes leaves `06:30`
+ * as the word after the flag's value: it is unambiguous, so it is taken as part of the time.
+ */
+function startSpec(): SubcommandSpec<ReleaseCommand> {
+  const now = actionSpec('start');
+  return {
+    ...now,
+    usage: `${now.usage}\n${AT_USAGE}`,
+    help: [
+      ...now.help.map((line) => ({ usage: now.usage, ...line })),
+      {
+        usage: AT_USAGE,
+        what: 'start it later: the same checks as Release run then (approval, freeze windows, busy components); `/release cancel` or Cancel on the card drops it',
+        examples: ['start rt-7k2f9q --at 22:00', 'start rt-7k2f9q --at "tomorrow 06:30"', 'start rt-7k2f9q --at 2026-12-05T06:30Z'],
+      },
+    ],
+    flags: { ...OVERRIDE_FLAG, ...AT_FLAG },
+    build: (input) => {
+      const s = input.scan();
+      const at = s.values.get('at');
+      const next = at && s.positionals.findIndex((p) => p.at === at.at + 1);
+      if (at && next !== undefined && next >= 0 && /^tomorrow$/i.test(at.value)) {
+        at.value = `${at.value} ${s.positionals[next]!.word}`;
+        s.positionals.splice(next, 1);
+      }
+      unquotedText(s, 1);
+      const taskId = readSubject(input, s, TASK_ID);
+      const extra = s.positionals[1];
+      if (extra) input.unexpected(extra.word, at ? ` (a time of two words goes in quotes: --at "tomorrow 06:30")` : '');
+      if (!at) return { kind: 'action', action: 'start', taskId, ...override(s) };
+      input.narrowUsage(AT_USAGE);
+      if (s.values.has('override')) {
+        fail('`--override` lets a start through a freeze now; a scheduled start meets the freeze windows of its own time. Schedule it without --override, or start it now with --override');
+      }
+      const read = readScheduleTime(at.value);
+      if (!read.ok) fail(`\`--at\`: ${read.reason}`);
+      return { kind: 'schedule', taskId, at: read.at };
+    },
+  };
+}
+
+/** `--at` anywhere but on start is refused in words, not as an unknown flag. */
+function startOnlyAt(name: string, spec: SubcommandSpec<ReleaseCommand>): SubcommandSpec<ReleaseCommand> {
+  return {
+    ...spec,
+    build: (input) => {
+      if (input.words.some((w) => parseFlag(w)?.name === 'at')) {
+        fail(`\`--at\` schedules a start only: write ${AT_USAGE}${name === 'cancel' ? '' : ` (/release ${name} cannot be scheduled)`}`);
+      }
+      return spec.build(input);
+    },
+  };
+}
+
+const TABLE = {
   create: {
     usage: Object.values(CREATE_FORMS).join('\n'),
     help: [
@@ -116,7 +179,11 @@ const SUBCOMMANDS = {
     flags: CREATE_FLAGS, positionals: 'a task name, an operation and components',
     build: buildCreate,
   },
-  ...(Object.fromEntries(TASK_ACTIONS.map((a) => [a, actionSpec(a)])) as Record<TaskAction, SubcommandSpec<ReleaseCommand>>),
+  ...(Object.fromEntries(TASK_ACTIONS.map((a) => [a, a === 'start' ? startSpec() : actionSpec(a)])) as Record<TaskAction, SubcommandSpec<ReleaseCommand>>),
+  cancel: onSubject(TASK_ID, {
+    usage: '/release cancel <task-id>', flags: {}, synonyms: ['unschedule'],
+    help: [{ what: 'drop the scheduled start of a task (it stays To release)', examples: ['cancel rt-7k2f9q'] }],
+  }, (taskId) => ({ kind: 'cancel', taskId })),
   approve: onSubject(TASK_ID, {
     usage: '/release approve <task-id>', flags: {},
     help: [{ what: 'approve the operation waiting on a task in a protected environment', examples: ['approve rt-7k2f9q'] }],
@@ -162,6 +229,10 @@ const SUBCOMMANDS = {
   }, (env) => ({ kind: 'components', env })),
 } satisfies Record<string, SubcommandSpec<ReleaseCommand>>;
 
+const SUBCOMMANDS = Object.fromEntries(
+  Object.entries(TABLE).map(([name, spec]) => [name, name === 'start' ? spec : startOnlyAt(name, spec)]),
+) as typeof TABLE;
+
 const RELEASE: Grammar<ReleaseCommand, keyof typeof SUBCOMMANDS> = {
   command: '/release',
   subcommands: SUBCOMMANDS,
@@ -170,6 +241,7 @@ const RELEASE: Grammar<ReleaseCommand, keyof typeof SUBCOMMANDS> = {
     `*Create options* (any order after the operation; \`--opt=value\` works too): \`--best-effort\` keeps releasing the other components when one fails; \`--parallel N\` releases N components at once (1–32, default ${DEFAULT_PARALLEL}); \`--desc "text"\` up to 500 characters. A task takes at most ${MAX_TASK_COMPONENTS.toLocaleString('en-US')} components; a pattern or \`--all\` that chooses nothing is refused, and a component both named and chosen is taken as named.`,
     freezeNote('/release start rt-7k2f9q'),
     SINCE_NOTE,
+    `*\`--at\`* takes ${SCHEDULE_FORMS}; at most 30 days ahead. A scheduled task stays To release; \`/release list --status ${SCHEDULED}\` lists them.`,
     `*Statuses*: ${TASK_STATUSES.join(', ')}. Task IDs look like \`rt-7k2f9q\`.`,
   ],
   // A task ID where the subcommand goes is certain enough to win over a "did you mean".

@@ -6,6 +6,7 @@
 
 import type { ApprovalRequest } from './approval.js';
 import type { SlackUserId } from './entity.js';
+import type { TaskSchedule } from './schedule.js';
 
 /** Task statuses; the value is the label users see, exactly as the manual writes it. */
 export const TASK_STATUSES = [
@@ -139,6 +140,8 @@ export interface ReleaseTask {
   stateVersion: number;
   /** An operation waiting for approval (protected environments). */
   approval?: ApprovalRequest;
+  /** A start asked for later (`--at`): the task stays To release until then. */
+  schedule?: TaskSchedule;
   /** Channel of the status card (its ts is kept apart, see store/card-store.ts, so posting it
    *  does not bump `version`). */
   channel: string;

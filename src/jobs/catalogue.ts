@@ -26,6 +26,19 @@ export interface BlueGreenRunPayload {
   run: number;
 }
 
+/**
+ * Start a release task as scheduled (`/release start --at`), a delayed job. It runs only if the
+ * task's schedule is still the one that queued it (the job's ID): not after a cancel, a new time
+ * or a start by hand.
+ */
+export interface ScheduledStartPayload {
+  taskId: string;
+  /** When it was meant to run (ISO 8601). */
+  at: string;
+  /** Who asked: the start runs as them. */
+  by: string;
+}
+
 /** Post or edit a status card from its entity's current state. */
 export interface CardPayload {
   ref: EntityRef;
@@ -66,6 +79,7 @@ export interface UploadPayload {
 export interface JobPayloads {
   'task.run': TaskRunPayload;
   'bluegreen.run': BlueGreenRunPayload;
+  'task.scheduled-start': ScheduledStartPayload;
   'slack.card': CardPayload;
   'slack.card-closed': CardClosedPayload;
   'slack.thread': ThreadPayload;
@@ -77,6 +91,7 @@ export type JobName = keyof JobPayloads;
 export const JOB_QUEUE: Record<JobName, QueueName> = {
   'task.run': QUEUES.releases,
   'bluegreen.run': QUEUES.releases,
+  'task.scheduled-start': QUEUES.releases,
   'slack.card': QUEUES.slack,
   'slack.card-closed': QUEUES.slack,
   'slack.thread': QUEUES.slack,

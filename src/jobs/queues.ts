@@ -16,6 +16,8 @@ const DEFAULT_JOB_OPTIONS: JobsOptions = {
 export const runJobId = {
   task: (taskId: string, run: number) => `run-${taskId}-${run}`,
   bluegreen: (jobId: string, createdAt: string, run: number) => `bg-${jobId}-${Date.parse(createdAt)}-${run}`,
+  /** A start of a task scheduled for a time: a second add of the same schedule (the reconciler's) adds nothing. */
+  scheduledStart: (taskId: string, at: Date) => `sched-${taskId}-${at.getTime()}`,
 };
 
 /**

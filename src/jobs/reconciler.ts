@@ -1,8 +1,9 @@
 /**
  * Repairs what a crash between two writes can leave behind: a task or job that is busy with no run
- * queued (the status was written, the enqueue never happened), and component locks held by a task
- * that is not running. Runs when workers start and then every few minutes; every repair is safe
- * to repeat (run job IDs are deterministic, lock release checks the holder).
+ * queued (the status was written, the enqueue never happened), a scheduled start with no delayed
+ * job (the same, or the queue's data lost), and component locks held by a task that is not
+ * running. Runs when workers start and then every few minutes; every repair is safe to repeat
+ * (run and scheduled-start job IDs are deterministic, lock release checks the holder).
  */
 import type { Logger } from 'pino';
 import { isBusy } from '../domain/bluegreen-job.js';
@@ -34,12 +35,21 @@ async function orphanedLocks(d: ReconcilerDeps): Promise<Array<{ key: string; ho
 }
 
 /** One pass; returns what it repaired. */
-export async function reconcile(d: ReconcilerDeps, graceMs = 10_000): Promise<{ runs: number; locks: number }> {
+export async function reconcile(d: ReconcilerDeps, graceMs = 10_000): Promise<{ runs: number; schedules: number; locks: number }> {
   let runs = 0;
-  for (const t of (await d.tasks.heads(10_000)).filter((t) => isActive(t.status))) {
+  let schedules = 0;
+  const heads = await d.tasks.heads(10_000);
+  for (const t of heads.filter((t) => isActive(t.status))) {
     if (!(await d.runs.hasTaskRun(t))) {
       await d.runs.taskRun(t);
       runs++;
+    }
+  }
+  // A schedule past its time is queued too: its job says in the thread when it is too late to run.
+  for (const t of heads) {
+    if (t.schedule && !(await d.runs.hasScheduledStart(t.schedule.jobId))) {
+      await d.runs.scheduleStart(t.id, t.schedule);
+      schedules++;
     }
   }
   for (const j of (await d.jobs.list(10_000)).filter((j) => isBusy(j.status))) {
@@ -60,8 +70,8 @@ export async function reconcile(d: ReconcilerDeps, graceMs = 10_000): Promise<{ 
       locks++;
     }
   }
-  if (runs || locks) d.log.warn({ runs, locks }, 'reconciler repaired runs and locks left behind');
-  return { runs, locks };
+  if (runs || schedules || locks) d.log.warn({ runs, schedules, locks }, 'reconciler repaired runs, scheduled starts and locks left behind');
+  return { runs, schedules, locks };
 }
 
 /** Reconcile now and every `everyMs`; returns a stop function. */

@@ -28,6 +28,8 @@ export interface ActionArgs {
   revision?: number;
   /** --force: go ahead although the guard found something changed since (approvers only where there are approvers). */
   force?: boolean;
+  /** A scheduled start firing: the job ID of the schedule it carries out (it runs only while that schedule stands). */
+  scheduled?: string;
 }
 
 /** Why an action would undo or overwrite something newer, and what --force would override. */
@@ -74,8 +76,11 @@ export interface KindDescriptor<E extends Entity, A extends string> {
     by(action: A): boolean;
     text(e: E, actor: Actor): { card: string; thread: string; reply: string };
   };
-  /** The thread's first words about an action that started: "Releasing started by <@U…>: …". */
-  startedText(action: A, e: E, user: string): string;
+  /**
+   * The thread's first words about an action that started: "Releasing started by <@U…>: …".
+   * `change` is the entity before the write and the action's arguments.
+   */
+  startedText(action: A, e: E, user: string, change?: { before: E; args: ActionArgs }): string;
   /** Extra audit detail for an action that started (a blue-green job's new revision). */
   auditDetail?(e: E): string | undefined;
 }

@@ -8,13 +8,14 @@ import type { BlueGreenJob } from '../domain/bluegreen-job.js';
 import type { EntityRef } from '../domain/entity.js';
 import type { CreateRequest } from '../commands/release-command.js';
 import type { ComponentState, ReleaseTask, TaskHead, TaskStatus } from '../domain/release-task.js';
+import type { SCHEDULED } from '../domain/schedule.js';
 import type { RunningComponent } from '../platform/port.js';
 import type { CardPlace } from '../ports/notifier.js';
 
 /** Something the requester asked to see. */
 export type View =
   | { kind: 'task-detail'; task: ReleaseTask; audit: AuditEntry[]; page?: number }
-  | { kind: 'task-list'; tasks: TaskHead[]; filter: { status?: TaskStatus; env?: string } }
+  | { kind: 'task-list'; tasks: TaskHead[]; filter: { status?: TaskStatus | typeof SCHEDULED; env?: string } }
   | { kind: 'components'; env: string; components: RunningComponent[] }
   | { kind: 'job-detail'; job: BlueGreenJob }
   | { kind: 'job-history'; job: BlueGreenJob }

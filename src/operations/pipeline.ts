@@ -64,6 +64,11 @@ export class OperationPipeline<E extends Entity, A extends string> {
     return outcome;
   }
 
+  /** Why a control on a card may not act on `entity` (another card's, or stale), if so: for controls outside the pipeline's actions. */
+  cardRefusal(entity: E, actor: Actor, action: string): Promise<Outcome | undefined> {
+    return this.approvals.cardRefusal(entity, actor, action);
+  }
+
   /** Why `actor` may not reject the approval request on `id` now, if so (asked before the reason modal opens). */
   rejectRefusal(id: string, actor: Actor): Promise<Outcome | undefined> {
     return this.approvals.rejectRefusal(id, actor);
@@ -89,7 +94,7 @@ export class OperationPipeline<E extends Entity, A extends string> {
     if (entity.approval && entity.approval.action !== action) {
       return say(`${entity.name} is awaiting approval to ${actionWords(k.kind, entity.approval)}: approve or reject that first.`);
     }
-    const args = { image: opts.image, revision: opts.revision, user: actor.user };
+    const args = { image: opts.image, revision: opts.revision, scheduled: opts.scheduled, user: actor.user };
     const prepared = k.prepare(entity, action, args, this.d.clock());
     if (prepared instanceof Refusal) return say(prepared.reason);
     // Who may force is checked whenever --force is given: a request may run later, when it matters.
@@ -173,7 +178,7 @@ export class OperationPipeline<E extends Entity, A extends string> {
     const approved = x.approvers.length ? `, approved by ${x.approvers.map(mention).join(', ')}` : '';
     const overridden = x.override ? ` (freeze overridden by ${mention(x.override.by)}: ${esc(x.override.reason)})` : '';
     const forced = x.forced ? `. Forced over: ${esc(x.forced)}` : '';
-    await this.d.notifier.thread(k.ref(e.id), k.startedText(action, e, x.requester.user) + approved + overridden + forced);
+    await this.d.notifier.thread(k.ref(e.id), k.startedText(action, e, x.requester.user, { before: r.before, args }) + approved + overridden + forced);
     return say(`${k.label(e)} is now ${e.status}.`, true);
   }
 

@@ -9,7 +9,8 @@ import type { TaskAction } from '../domain/actions.js';
 import { taskRef } from '../domain/entity.js';
 import { newTaskId } from '../domain/ids.js';
 import { planComponents, type Reading, type Running } from '../domain/plan.js';
-import type { ComponentSpec, ComponentState, ReleaseTask } from '../domain/release-task.js';
+import type { ComponentSpec, ComponentState, ReleaseTask, TaskHead } from '../domain/release-task.js';
+import { SCHEDULED } from '../domain/schedule.js';
 import { applyTag, describeSelection, selectComponents, selectionEnv, selects } from '../domain/selection.js';
 import type { Platform } from '../platform/port.js';
 import { readComponents } from '../platform/read.js';
@@ -20,8 +21,9 @@ import type { Environments } from './environments.js';
 import { taskKind, taskNotFound } from './kinds/task-kind.js';
 import { say, show, type Actor, type Outcome } from './outcome.js';
 import { OperationPipeline, type PipelineDeps } from './pipeline.js';
+import { TaskSchedules, type ScheduledStart, type TaskSchedulesDeps } from './task-schedules.js';
 
-export interface ReleaseOperationsDeps extends PipelineDeps {
+export interface ReleaseOperationsDeps extends PipelineDeps, TaskSchedulesDeps {
   tasks: TaskStore;
   locks: ComponentLocks;
   runs: RunQueue;
@@ -29,14 +31,38 @@ export interface ReleaseOperationsDeps extends PipelineDeps {
   environments: Environments;
 }
 
+/** `/release list --status …`: a status, or Scheduled (To release with a scheduled start). */
+const listed = (status: string | undefined) => (t: TaskHead) => !status || (status === SCHEDULED ? !!t.schedule : t.status === status);
+
 /** The environments a create names: `--env`, and `--from` for a clone. */
 const environmentsOf = (req: CreateRequest) => (req.sourceEnv ? [req.env, req.sourceEnv] : [req.env]);
 
 export class ReleaseOperations {
   readonly pipeline: OperationPipeline<ReleaseTask, TaskAction>;
+  private readonly schedules: TaskSchedules;
 
   constructor(private readonly d: ReleaseOperationsDeps) {
     this.pipeline = new OperationPipeline(taskKind(d), d);
+    this.schedules = new TaskSchedules(d, this.pipeline);
+  }
+
+  /**
+   * Start `taskId` at `at` rather than now: checked now like a start (operator, To release, no
+   * pending approval), then at that time through the same gate as a click, as `actor`. Refused
+   * when `at` is past or more than 30 days ahead. Scheduling again replaces the time.
+   */
+  schedule(taskId: string, at: Date, actor: Actor): Promise<Outcome> {
+    return this.schedules.schedule(taskId, at, actor);
+  }
+
+  /** Drop the scheduled start of `taskId`; it stays To release. */
+  cancelSchedule(taskId: string, actor: Actor): Promise<Outcome> {
+    return this.schedules.cancelSchedule(taskId, actor);
+  }
+
+  /** A scheduled start's job fired (the worker): start the task if that schedule still stands. */
+  fireSchedule(s: ScheduledStart): Promise<void> {
+    return this.schedules.fire(s);
   }
 
   async handle(cmd: ReleaseCommand, actor: Actor): Promise<Outcome> {
@@ -52,6 +78,10 @@ export class ReleaseOperations {
       }
       case 'action':
         return this.pipeline.act(cmd.taskId, cmd.action, actor, { ...(cmd.override ? { override: cmd.override } : {}), ...(cmd.force ? { force: true } : {}) });
+      case 'schedule':
+        return this.schedules.scheduleAt(cmd.taskId, cmd.at, actor);
+      case 'cancel':
+        return this.schedules.cancelSchedule(cmd.taskId, actor);
       case 'approve':
         return this.pipeline.approve(cmd.taskId, actor);
       case 'reject':
@@ -62,7 +92,7 @@ export class ReleaseOperations {
         return show({ kind: 'task-detail', task, audit: await this.d.audit.recent({ target: task.id, limit: 10 }), ...(cmd.page ? { page: cmd.page } : {}) });
       }
       case 'list': {
-        const tasks = (await this.d.tasks.heads()).filter((t) => (!cmd.status || t.status === cmd.status) && (!cmd.env || t.env === cmd.env));
+        const tasks = (await this.d.tasks.heads()).filter((t) => listed(cmd.status)(t) && (!cmd.env || t.env === cmd.env));
         return show({ kind: 'task-list', tasks, filter: { ...(cmd.status ? { status: cmd.status } : {}), ...(cmd.env ? { env: cmd.env } : {}) } });
       }
       case 'components':

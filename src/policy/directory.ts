@@ -1,7 +1,8 @@
 /**
- * Who is in a list of Slack user IDs and user-group IDs. Groups are resolved with
- * usergroups.users.list and cached in Redis for a few minutes, so an approval check costs a
- * Slack call at most once per group per cache period, shared by every web process.
+ * Who is in a list of Slack user IDs and user-group IDs, and people's time zones. Groups are
+ * resolved with usergroups.users.list and time zones with users.info, each cached in Redis for a
+ * few minutes, so an approval check or a scheduled start costs a Slack call at most once per group
+ * or person per cache period, shared by every process.
  */
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
@@ -24,6 +25,22 @@ export class Directory {
       if ((await this.members(group)).includes(user)) return true;
     }
     return false;
+  }
+
+  /** The user's time zone as Slack has it (IANA, e.g. "Europe/Berlin"); undefined when it cannot be read. */
+  async timeZone(user: string): Promise<string | undefined> {
+    const key = `${this.prefix}:usertz:${user}`;
+    const cached = await this.redis.get(key);
+    if (cached) return cached;
+    try {
+      const res = await this.client.users.info({ user });
+      const tz = res.user?.tz;
+      if (tz) await this.redis.set(key, tz, 'EX', CACHE_SECONDS);
+      return tz || undefined;
+    } catch (err) {
+      this.log.warn({ user, err: (err as Error).message }, 'could not read a time zone');
+      return undefined;
+    }
   }
 
   private async members(group: string): Promise<string[]> {

@@ -42,7 +42,9 @@ export class SandboxSlack {
     private readonly secret: string,
     private readonly users: SandboxUser[],
   ) {
-    for (const u of users) this.standin.setUser(u.id, { name: u.name.toLowerCase(), real_name: u.name, display_name: u.name });
+    // Everyone is where the sandbox runs: `/release start … --at 22:00` means 22:00 on this machine's clock.
+    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    for (const u of users) this.standin.setUser(u.id, { name: u.name.toLowerCase(), real_name: u.name, display_name: u.name, tz });
     this.standin.events.on('message', (m: FakeMessage & { edited?: boolean }) => this.push('message', view(m)));
     this.standin.events.on('ephemeral', (e: StandinEphemeral) => this.ephemeral(e));
     this.standin.events.on('modal', (m: { trigger_id?: string; view_id: string; view: Record<string, unknown> }) => {

@@ -221,8 +221,9 @@ export class TaskStore implements EntityStore<ReleaseTask> {
   }
 }
 
-/** The card's buttons change meaning with the status, the run and an approval request. */
+/** The card's buttons change meaning with the status, the run, an approval request and a schedule. */
 function stamp(before: ReleaseTask, next: ReleaseTask): ReleaseTask {
-  const changed = before.status !== next.status || before.run !== next.run || JSON.stringify(before.approval) !== JSON.stringify(next.approval);
+  const changed = before.status !== next.status || before.run !== next.run || JSON.stringify(before.approval) !== JSON.stringify(next.approval) ||
+    before.schedule?.jobId !== next.schedule?.jobId;
   return changed ? { ...next, stateVersion: before.stateVersion + 1 } : next;
 }

@@ -214,7 +214,7 @@ environments:
     const queues = new JobQueues(bot.redis, bot.config.REDIS_PREFIX);
     try {
       const d = { redis: bot.redis, keys: k, tasks, jobs, locks, runs: new BullRunQueue(queues), log: pino({ level: 'silent' }) };
-      expect(await reconcile(d, 20)).toEqual({ runs: 1, locks: envs.length });
+      expect(await reconcile(d, 20)).toEqual({ runs: 1, schedules: 0, locks: envs.length });
       expect(await queues.byName.releases.getJob(runJobId.task('rt-stuck1', 1))).toBeDefined();
       expect(await scanKeys(bot.redis, k.lockPattern)).toEqual([k.lock('prod/c')]);
     } finally {

@@ -1,6 +1,7 @@
 /**
  * The reconciler repairs what a crash between two writes leaves: a busy task or job with no run
- * queued, and locks held by a task that is not running. Real Redis and BullMQ.
+ * queued, a scheduled start with no delayed job, and locks held by a task that is not running.
+ * Real Redis and BullMQ.
  */
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -53,12 +54,30 @@ describe('the reconciler', () => {
     await locks.acquire('rt-idle01', ['prod/rt-idle01-c']); // a start that died before writing Releasing
 
     const d = { redis, keys: k, tasks, jobs, locks, runs: new BullRunQueue(queues), log: pino({ level: 'silent' }) };
-    expect(await reconcile(d, 20)).toEqual({ runs: 2, locks: 1 });
+    expect(await reconcile(d, 20)).toEqual({ runs: 2, schedules: 0, locks: 1 });
     expect(await queues.byName.releases.getJob(runJobId.task('rt-stuck1', 1))).toBeDefined();
     expect(await queues.byName.releases.getJob(runJobId.bluegreen('web', now, 3))).toBeDefined();
     expect(await locks.holder('prod/rt-stuck1-c')).toBe('rt-stuck1');
     expect(await locks.holder('prod/rt-idle01-c')).toBeNull();
     // A second pass finds nothing to do.
-    expect(await reconcile(d, 20)).toEqual({ runs: 0, locks: 0 });
+    expect(await reconcile(d, 20)).toEqual({ runs: 0, schedules: 0, locks: 0 });
+  });
+
+  it('queues the delayed job of a scheduled start that has none, once, with the delay left', async () => {
+    const tasks = new TaskStore(redis, k);
+    const locks = new ComponentLocks(redis, k);
+    const runs = new BullRunQueue(queues);
+    const at = new Date(Date.now() + 3_600_000);
+    const schedule = { at: at.toISOString(), by: 'U1', jobId: runs.scheduledStartId('rt-sched1', at) };
+    await tasks.create({ ...task('rt-sched1', 'To release'), run: 0, schedule });
+    const d = { redis, keys: k, tasks, jobs: new JobStore(redis, k), locks, runs, log: pino({ level: 'silent' }) };
+
+    expect(await reconcile(d, 20)).toMatchObject({ schedules: 1 });
+    const job = await queues.byName.releases.getJob(schedule.jobId);
+    expect(job?.name).toBe('task.scheduled-start');
+    expect(job?.data).toEqual({ taskId: 'rt-sched1', at: schedule.at, by: 'U1' });
+    expect(await job?.getState()).toBe('delayed');
+    expect(job!.delay).toBeGreaterThan(3_500_000);
+    expect(await reconcile(d, 20)).toMatchObject({ schedules: 0 });
   });
 });

@@ -22,6 +22,10 @@ describe('parseControl', () => {
     expect(parseControl('task', 'delete rt-7k2f9q')).toEqual({ ok: true, command: { kind: 'action', action: 'delete', taskId: 'rt-7k2f9q' } });
     expect(parseControl('task', 'approve rt-7k2f9q @v1')).toMatchObject({ ok: true, command: { kind: 'approve' }, version: 1 });
     expect(parseControl('task', 'reject rt-7k2f9q @v1')).toMatchObject({ ok: true, command: { kind: 'reject' } });
+    // Cancel of a scheduled start is a task control; scheduling one is not.
+    expect(parseControl('task', 'cancel rt-7k2f9q @v4')).toEqual({ ok: true, command: { kind: 'cancel', taskId: 'rt-7k2f9q' }, version: 4 });
+    expect(parseControl('task', 'start rt-7k2f9q --at 22:00 @v4')).toEqual({ ok: false });
+    expect(parseControl('bluegreen', 'cancel rt-7k2f9q @v4')).toEqual({ ok: false });
   });
 
   it('accepts blue-green controls from the action table, approve and reject', () => {

@@ -64,7 +64,11 @@ describe('fake Slack Web API', () => {
     fake.setUsergroup('S1', ['U1', 'U2']);
     await expect(client.usergroups.users.list({ usergroup: 'S1' })).resolves.toMatchObject({ users: ['U1', 'U2'] });
     const info = await client.users.info({ user: 'U9' });
-    expect(info.user).toMatchObject({ id: 'U9', profile: { display_name: expect.any(String) } });
+    expect(info.user).toMatchObject({ id: 'U9', tz: 'UTC', tz_offset: 0, profile: { display_name: expect.any(String) } });
+    fake.setUser('U8', { tz: 'Asia/Kolkata' });
+    expect((await client.users.info({ user: 'U8' })).user).toMatchObject({ tz: 'Asia/Kolkata', tz_offset: 19_800 });
+    fake.setUser('U7', { tz: null });
+    expect((await client.users.info({ user: 'U7' })).user?.tz).toBeUndefined();
     const view = await client.views.open({ trigger_id: 't', view: { type: 'modal', title: { type: 'plain_text', text: 'T' }, blocks: [] } });
     expect(view.view?.id).toBeTruthy();
     await expect(client.conversations.info({ channel: 'C1' })).resolves.toMatchObject({ channel: { id: 'C1' } });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApprovalRequest } from '../../src/domain/approval.js';
 import { TASK_STATUSES, type ComponentState, type ComponentStatus, type OperationType, type ReleaseTask, type TaskStatus } from '../../src/domain/release-task.js';
 import { parseButtonValue } from '../../src/commands/button-value.js';
-import { ACTION_IDS, shortDuration, taskCard } from '../../src/slack/blocks/task-card.js';
+import { ACTION_IDS, CANCEL_SCHEDULE_ACTION_ID, shortDuration, taskCard } from '../../src/slack/blocks/task-card.js';
 import { buttons, contextTexts, sectionTexts, texts } from '../support/blocks.js';
 import { TaskFactory, component } from '../support/factories.js';
 
@@ -281,6 +281,28 @@ describe('taskCard awaiting approval', () => {
     for (const t of texts(blocks)) expect(t.length).toBeLessThan(3000);
     expect(buttons(blocks).map((b) => b.action_id)).toEqual(['release.approve', 'release.reject']);
     expect(texts(blocks).join('\n')).toMatch(/…and \d+ more failed/);
+  });
+});
+
+describe('taskCard with a scheduled start', () => {
+  const schedule = { at: '2025-03-10T22:00:00.000Z', by: 'U0BOB', jobId: 'sched-rt-7k2f9q-1741644000000' };
+  const task = TaskFactory.create({ id: 'rt-7k2f9q', status: 'To release', stateVersion: 3, schedule });
+
+  it('says when and by whom under the status, with Cancel next to Release', () => {
+    const { text, blocks } = taskCard(task, NOW);
+    expect(sectionTexts(blocks)).toContain(':alarm_clock: Scheduled for <!date^1741644000^{date_short_pretty} at {time}|2025-03-10T22:00:00.000Z> by <@U0BOB>');
+    expect(text).toContain('scheduled for 2025-03-10T22:00:00.000Z');
+    const [release, cancel, del] = buttons(blocks);
+    expect([release?.action_id, cancel?.action_id, del?.action_id]).toEqual([ACTION_IDS.start, CANCEL_SCHEDULE_ACTION_ID, ACTION_IDS.delete]);
+    expect(parseButtonValue(cancel!.value!)).toEqual({ text: 'cancel rt-7k2f9q', version: 3 });
+    expect(cancel!.confirm).toMatchObject({ title: { text: 'Cancel the scheduled start?' }, confirm: { text: 'Cancel the start' }, deny: { text: 'Keep it' } });
+    expect(cancel!.confirm!.text.text).toContain('will not start at 2025-03-10 22:00 UTC');
+  });
+
+  it('without a schedule, neither', () => {
+    const { blocks } = taskCard({ ...task, schedule: undefined }, NOW);
+    expect(JSON.stringify(blocks)).not.toContain('Scheduled for');
+    expect(buttons(blocks).map((b) => b.action_id)).toEqual([ACTION_IDS.start, ACTION_IDS.delete]);
   });
 });
 

@@ -14,9 +14,9 @@ import type { RunQueue } from '../../ports/run-queue.js';
 import type { ComponentLocks } from '../../store/locks.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { Refusal } from '../../store/versioned-store.js';
-import type { GuardFinding, KindDescriptor } from '../kind.js';
+import { mention, slackDate } from '../../text.js';
+import type { ActionArgs, GuardFinding, KindDescriptor } from '../kind.js';
 import { say, type Outcome } from '../outcome.js';
-import { mention } from '../../text.js';
 
 export function taskNotFound(taskId: string): Outcome {
   return say(`No release task ${taskId}. \`/release list\` shows the tasks there are.`);
@@ -46,9 +46,13 @@ export function taskKind(d: TaskKindDeps): KindDescriptor<ReleaseTask, TaskActio
       if (action === 'rollback' && !t.components.some((c) => c.previousImage)) {
         return new Refusal(`${t.id} changed nothing (every component was No change or failed first): there is nothing to roll back.`);
       }
-      const { rollbackForced: _was, ...next } = prepareRun(t, action, args.user, now);
+      // A scheduled start runs only while its schedule stands (not after a cancel or a new time).
+      if (args.scheduled && t.schedule?.jobId !== args.scheduled) return new Refusal(`The scheduled start of ${t.id} was cancelled or changed meanwhile.`);
+      // A start, scheduled or by hand, is the one the schedule was waiting for: it goes in the same write.
+      const { rollbackForced: _was, schedule: _started, ...next } = prepareRun(t, action, args.user, now);
+      const kept = action === 'start' || !t.schedule ? {} : { schedule: t.schedule };
       // The worker checks each component again before it rolls it back, unless this was forced.
-      return action === 'rollback' && args.force ? { ...next, rollbackForced: true } : next;
+      return action === 'rollback' && args.force ? { ...next, ...kept, rollbackForced: true } : { ...next, ...kept };
     },
     guard: (t, action) => (action === 'rollback' ? rollbackGuard(d, t) : Promise.resolve(undefined)),
     enqueue: async (t, action) => {
@@ -94,11 +98,16 @@ export function taskKind(d: TaskKindDeps): KindDescriptor<ReleaseTask, TaskActio
   };
 }
 
-function startedText(action: TaskAction, t: ReleaseTask, user: string): string {
+function startedText(action: TaskAction, t: ReleaseTask, user: string, change?: { before: ReleaseTask; args: ActionArgs }): string {
   const n = pendingComponents(t).length;
+  const was = change?.before.schedule;
   switch (action) {
     case 'start':
-      return `Releasing started by ${mention(user)}: ${n} component(s), ${t.parallel} at a time`;
+      if (was && change.args.scheduled === was.jobId) {
+        return `Releasing started by ${mention(user)} as scheduled for ${slackDate(was.at)}: ${n} component(s), ${t.parallel} at a time`;
+      }
+      return `Releasing started by ${mention(user)}: ${n} component(s), ${t.parallel} at a time` +
+        (was ? `. This replaces the start scheduled for ${slackDate(was.at)} by ${mention(was.by)}` : '');
     case 'resume':
       return `Releasing resumed by ${mention(user)}: ${n} component(s) left`;
     case 'retry':

@@ -87,6 +87,8 @@ export interface FakeUser {
   name?: string;
   real_name?: string;
   display_name?: string;
+  /** IANA time zone (default "UTC"); null: the profile has none, as a user Slack cannot place. */
+  tz?: string | null;
 }
 
 /** An ephemeral message as the stand-in received it. */

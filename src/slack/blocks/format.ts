@@ -6,7 +6,7 @@ import type { ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack
 import { ago, esc, mention, truncate } from '../../text.js';
 import type { ComponentStatus, TaskStatus } from '../../domain/release-task.js';
 
-export { ago, elapsedMs, esc, shortDuration, truncate } from '../../text.js';
+export { ago, elapsedMs, esc, shortDuration, slackDate, truncate } from '../../text.js';
 
 /** Slack limits we build against. */
 export const MAX_BLOCKS = 50;
@@ -56,13 +56,6 @@ export function code(s: string): string {
 
 /** A user mention, an API token's name, or "system" for worker-driven changes. */
 export const actor = mention;
-
-/** `<!date^UNIX^{date_short_pretty} {time}|ISO>`: shown in each reader's own timezone. */
-export function slackDate(iso: string, format = '{date_short_pretty} {time}'): string {
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return esc(iso);
-  return `<!date^${Math.floor(ms / 1000)}^${format}|${new Date(ms).toISOString()}>`;
-}
 
 export function section(text: string): SectionBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SECTION_BUDGET) } };

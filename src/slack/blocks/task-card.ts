@@ -13,6 +13,7 @@ import {
   type ComponentStatus,
   type ReleaseTask,
 } from '../../domain/release-task.js';
+import type { TaskSchedule } from '../../domain/schedule.js';
 import { approvalBlocks, awaitingApprovalText, type ApprovalSubject } from './approval.js';
 import {
   FAILED_COMPONENT_STATUSES,
@@ -36,6 +37,8 @@ export { shortDuration } from './format.js';
 
 /** Action ids of the card's buttons, one per task action ("release.start"); the listener routes on the prefix. */
 export const ACTION_IDS = Object.fromEntries(TASK_ACTIONS.map((a) => [a, `release.${a}`])) as Record<TaskAction, string>;
+/** Cancel of a scheduled start: its value is `cancel <task-id> @v<stateVersion>`, as the command. */
+export const CANCEL_SCHEDULE_ACTION_ID = 'release.cancel-schedule';
 
 /** Components listed one by one on the card; beyond this, counts plus failures only. */
 export const CARD_COMPONENT_LIMIT = 20;
@@ -64,16 +67,16 @@ function plainName(task: ReleaseTask): string {
 
 function button(
   task: ReleaseTask,
-  action: TaskAction,
+  action: TaskAction | 'cancel',
   label: string,
   style?: 'primary' | 'danger',
-  confirm?: { title: string; text: string; ok: string; danger: boolean },
+  confirm?: { title: string; text: string; ok: string; danger: boolean; deny?: string },
 ): Button {
   const b: Button = {
     type: 'button',
-    action_id: ACTION_IDS[action],
+    action_id: action === 'cancel' ? CANCEL_SCHEDULE_ACTION_ID : ACTION_IDS[action],
     text: { type: 'plain_text', text: label, emoji: true },
-    value: buttonValue(action, task),
+    value: controlValue(`${action} ${task.id}`, task.stateVersion),
   };
   if (style) b.style = style;
   if (confirm) {
@@ -81,7 +84,7 @@ function button(
       title: { type: 'plain_text', text: truncate(confirm.title, 100) },
       text: { type: 'plain_text', text: truncate(confirm.text, 300) },
       confirm: { type: 'plain_text', text: truncate(confirm.ok, 30) },
-      deny: { type: 'plain_text', text: 'Cancel' },
+      deny: { type: 'plain_text', text: confirm.deny ?? 'Cancel' },
       ...(confirm.danger ? { style: 'danger' as const } : {}),
     };
   }
@@ -133,7 +136,7 @@ function runButtons(task: ReleaseTask): Button[] {
   const upgrade = task.operation === 'Bulk Upgrade';
   switch (task.status) {
     case 'To release':
-      return [button(task, 'start', 'Release', 'primary')];
+      return task.schedule ? [button(task, 'start', 'Release', 'primary'), cancelScheduleButton(task, task.schedule)] : [button(task, 'start', 'Release', 'primary')];
     case 'Releasing':
       return [
         button(task, 'suspend', 'Suspend', undefined, {
@@ -156,6 +159,23 @@ function runButtons(task: ReleaseTask): Button[] {
   }
 }
 
+/** Cancel next to Release while a start is scheduled; the dialog names the time in UTC (plain text has no date tokens). */
+function cancelScheduleButton(task: ReleaseTask, schedule: TaskSchedule): Button {
+  const utc = `${schedule.at.slice(0, 16).replace('T', ' ')} UTC`;
+  return button(task, 'cancel', 'Cancel', undefined, {
+    title: 'Cancel the scheduled start?',
+    text: `${plainName(task)} will not start at ${utc}. It stays To release; Release starts it now.`,
+    ok: 'Cancel the start',
+    deny: 'Keep it',
+    danger: false,
+  });
+}
+
+/** "Scheduled for <date> at <time> by <@U…>": under the status while a start is scheduled. */
+export function scheduleLine(schedule: TaskSchedule): string {
+  return `:alarm_clock: Scheduled for ${slackDate(schedule.at, '{date_short_pretty} at {time}')} by ${actor(schedule.by)}`;
+}
+
 /** "Released 7/12 · Failed 1 · Releasing 2 · To release 2" */
 export function progressLine(task: ReleaseTask): string {
   const counts = new Map<ComponentStatus, number>();
@@ -172,7 +192,8 @@ export function progressLine(task: ReleaseTask): string {
 export function fallbackText(task: ReleaseTask): string {
   const released = task.components.filter((c) => c.status === 'Released').length;
   const text = `Release task ${truncate(task.name, 100)} (${task.id}): ${task.status} ${released}/${task.components.length}`;
-  return task.approval ? `${text}, ${awaitingApprovalText(task.approval)}` : text;
+  const scheduled = task.schedule ? `, scheduled for ${task.schedule.at}` : '';
+  return task.approval ? `${text}${scheduled}, ${awaitingApprovalText(task.approval)}` : `${text}${scheduled}`;
 }
 
 /**
@@ -206,6 +227,7 @@ export function taskInfoBlocks(task: ReleaseTask, now: Date): KnownBlock[] {
     ].map((text) => ({ type: 'mrkdwn' as const, text: truncate(text, 2000) })),
   };
   const blocks: KnownBlock[] = [header(task.name), fields];
+  if (task.schedule) blocks.push(section(scheduleLine(task.schedule)));
   if (task.description) blocks.push(section(esc(truncate(task.description, 2000))));
 
   const who = [`Created ${slackDate(task.createdAt)} by ${actor(task.createdBy)}`, ...whoRan(task)];
