@@ -81,17 +81,21 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   let workers: WorkerHost | undefined;
   let stopReconciler = () => {};
   if (config.ROLE !== 'web') {
-    const [{ abandonBlueGreenRun, runBlueGreenHandler }, { abandonTaskRun, runTaskHandler }, { startReconciler }, { WorkerHost }, { cardSources }, { deliveryHandlers }] = await Promise.all([
+    const [{ abandonBlueGreenRun, runBlueGreenHandler }, { abandonTaskRun, runTaskHandler }, { settledHandler }, { startReconciler }, { QueueReleaseEvents }, { WorkerHost }, { cardSources }, { deliveryHandlers }] = await Promise.all([
       import('./jobs/handlers/run-bluegreen.js'),
       import('./jobs/handlers/run-task.js'),
+      import('./jobs/handlers/settled.js'),
       import('./jobs/reconciler.js'),
+      import('./jobs/release-events.js'),
       import('./jobs/worker-host.js'),
       import('./slack/card-sources.js'),
       import('./slack/delivery.js'),
     ]);
+    const events = new QueueReleaseEvents(queues, metrics, log);
     const handlers: JobHandlers = {
-      'task.run': runTaskHandler({ tasks, locks, platform, notifier, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS }),
-      'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, audit, metrics, clock }),
+      'task.run': runTaskHandler({ tasks, locks, platform, notifier, events, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS }),
+      'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, events, audit, metrics, clock }),
+      'events.settled': settledHandler({ tasks, jobs, listeners: [] }),
       ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock }) }),
     };
     workers = new WorkerHost(handlers, {
@@ -103,8 +107,8 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       slackCallsPerSec: config.SLACK_CALLS_PER_SEC,
       log,
     }, {
-      'task.run': abandonTaskRun({ tasks, locks, platform, notifier, audit, metrics, clock }),
-      'bluegreen.run': abandonBlueGreenRun({ jobs, platform, notifier, audit, metrics, clock }),
+      'task.run': abandonTaskRun({ tasks, locks, platform, notifier, events, audit, metrics, clock }),
+      'bluegreen.run': abandonBlueGreenRun({ jobs, platform, notifier, events, audit, metrics, clock }),
     });
     workers.start();
     stopReconciler = startReconciler({ redis, keys: k, tasks, jobs, locks, runs, log });

@@ -10,6 +10,11 @@ export const QUEUES = {
   releases: 'releases',
   /** Slack Web API calls, rate limited and retried apart from release work. */
   slack: 'slack',
+  /**
+   * What follows a release coming to rest, for listeners outside Slack (webhooks): apart from
+   * release work and Slack calls, so a slow receiver holds up neither.
+   */
+  events: 'events',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -63,6 +68,13 @@ export interface UploadPayload {
   content: string;
 }
 
+/** A task or job came to rest (ports/release-events.ts): tell its listeners, each with a job of its own. */
+export interface SettledPayload {
+  ref: EntityRef;
+  status: string;
+  run: number;
+}
+
 export interface JobPayloads {
   'task.run': TaskRunPayload;
   'bluegreen.run': BlueGreenRunPayload;
@@ -71,6 +83,7 @@ export interface JobPayloads {
   'slack.thread': ThreadPayload;
   'slack.ephemeral': EphemeralPayload;
   'slack.upload': UploadPayload;
+  'events.settled': SettledPayload;
 }
 export type JobName = keyof JobPayloads;
 
@@ -82,4 +95,5 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'slack.thread': QUEUES.slack,
   'slack.ephemeral': QUEUES.slack,
   'slack.upload': QUEUES.slack,
+  'events.settled': QUEUES.events,
 };
