@@ -81,7 +81,8 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   let workers: WorkerHost | undefined;
   let stopReconciler = () => {};
   if (config.ROLE !== 'web') {
-    const [{ abandonBlueGreenRun, runBlueGreenHandler }, { abandonTaskRun, runTaskHandler }, { settledHandler }, { startReconciler }, { QueueReleaseEvents }, { WorkerHost }, { cardSources }, { deliveryHandlers }] = await Promise.all([
+    const [{ deliverWebhookHandler, webhookListener }, { abandonBlueGreenRun, runBlueGreenHandler }, { abandonTaskRun, runTaskHandler }, { settledHandler }, { startReconciler }, { QueueReleaseEvents }, { WorkerHost }, { cardSources }, { deliveryHandlers }] = await Promise.all([
+      import('./jobs/handlers/deliver-webhook.js'),
       import('./jobs/handlers/run-bluegreen.js'),
       import('./jobs/handlers/run-task.js'),
       import('./jobs/handlers/settled.js'),
@@ -95,7 +96,8 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
     const handlers: JobHandlers = {
       'task.run': runTaskHandler({ tasks, locks, platform, notifier, events, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS }),
       'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, events, audit, metrics, clock }),
-      'events.settled': settledHandler({ tasks, jobs, listeners: [] }),
+      'events.settled': settledHandler({ tasks, jobs, listeners: [webhookListener({ policy, queues, backoffMs: config.WEBHOOK_BACKOFF_MS })] }),
+      'webhook.deliver': deliverWebhookHandler({ policy, metrics }),
       ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock }) }),
     };
     workers = new WorkerHost(handlers, {

@@ -63,6 +63,8 @@ const schema = z
     CARD_COALESCE_MS: intFrom(0, 60_000).default(1000),
     /** Slack Web API calls per second, across all workers (the slack queue's limiter). */
     SLACK_CALLS_PER_SEC: intFrom(1, 100).default(4),
+    /** Webhook deliveries retry 8 times, waiting this long, then doubling (1 s: about 2 minutes in all). */
+    WEBHOOK_BACKOFF_MS: intFrom(1, 600_000).default(1000),
   });
 
 export type Config = z.infer<typeof schema>;

@@ -3,6 +3,7 @@
  * `Record<JobName, …>`, so a job without a handler does not compile.
  */
 import type { EntityRef } from '../domain/entity.js';
+import type { SettledEvent } from '../domain/settled-event.js';
 
 
 export const QUEUES = {
@@ -75,6 +76,19 @@ export interface SettledPayload {
   run: number;
 }
 
+/**
+ * POST `event` to one webhook of `env`'s policy. The URL and its secret are read from the policy
+ * at delivery (the entry at `index`, or the one whose URL hashes to `urlHash` if the list moved),
+ * so neither is stored in Redis.
+ */
+export interface WebhookPayload {
+  env: string;
+  index: number;
+  /** sha256 of the URL, hex, first 16 characters. */
+  urlHash: string;
+  event: SettledEvent;
+}
+
 export interface JobPayloads {
   'task.run': TaskRunPayload;
   'bluegreen.run': BlueGreenRunPayload;
@@ -84,6 +98,7 @@ export interface JobPayloads {
   'slack.ephemeral': EphemeralPayload;
   'slack.upload': UploadPayload;
   'events.settled': SettledPayload;
+  'webhook.deliver': WebhookPayload;
 }
 export type JobName = keyof JobPayloads;
 
@@ -96,4 +111,5 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'slack.ephemeral': QUEUES.slack,
   'slack.upload': QUEUES.slack,
   'events.settled': QUEUES.events,
+  'webhook.deliver': QUEUES.events,
 };
