@@ -81,11 +81,12 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   let workers: WorkerHost | undefined;
   let stopReconciler = () => {};
   if (config.ROLE !== 'web') {
-    const [{ deliverWebhookHandler, webhookListener }, { abandonBlueGreenRun, runBlueGreenHandler }, { abandonTaskRun, runTaskHandler }, { settledHandler }, { startReconciler }, { QueueReleaseEvents }, { WorkerHost }, { cardSources }, { deliveryHandlers }] = await Promise.all([
+    const [{ deliverWebhookHandler, webhookListener }, { abandonBlueGreenRun, runBlueGreenHandler }, { abandonTaskRun, runTaskHandler }, { settledHandler }, { workflowStepListener }, { startReconciler }, { QueueReleaseEvents }, { WorkerHost }, { cardSources }, { deliveryHandlers }] = await Promise.all([
       import('./jobs/handlers/deliver-webhook.js'),
       import('./jobs/handlers/run-bluegreen.js'),
       import('./jobs/handlers/run-task.js'),
       import('./jobs/handlers/settled.js'),
+      import('./jobs/handlers/workflow-step.js'),
       import('./jobs/reconciler.js'),
       import('./jobs/release-events.js'),
       import('./jobs/worker-host.js'),
@@ -96,7 +97,11 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
     const handlers: JobHandlers = {
       'task.run': runTaskHandler({ tasks, locks, platform, notifier, events, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS }),
       'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, events, audit, metrics, clock }),
-      'events.settled': settledHandler({ tasks, jobs, listeners: [webhookListener({ policy, queues, backoffMs: config.WEBHOOK_BACKOFF_MS })] }),
+      'events.settled': settledHandler({
+        tasks,
+        jobs,
+        listeners: [webhookListener({ policy, queues, backoffMs: config.WEBHOOK_BACKOFF_MS }), workflowStepListener({ tasks, notifier })],
+      }),
       'webhook.deliver': deliverWebhookHandler({ policy, metrics }),
       ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock }) }),
     };
@@ -128,12 +133,13 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   let stopWeb: () => Promise<void>;
   try {
     if (config.ROLE !== 'worker') {
-      const [{ AuditQueries }, { BlueGreenOperations }, { Environments }, { Governance }, { ReleaseOperations }, { Directory }, { createSlackApp }, { SeenRequests }] = await Promise.all([
+      const [{ AuditQueries }, { BlueGreenOperations }, { Environments }, { Governance }, { ReleaseOperations }, { WorkflowStep }, { Directory }, { createSlackApp }, { SeenRequests }] = await Promise.all([
         import('./operations/audit-queries.js'),
         import('./operations/bluegreen-operations.js'),
         import('./operations/environments.js'),
         import('./operations/governance.js'),
         import('./operations/release-operations.js'),
+        import('./operations/workflow-step.js'),
         import('./policy/directory.js'),
         import('./slack/app.js'),
         import('./store/seen-requests.js'),
@@ -144,7 +150,8 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       const release = new ReleaseOperations({ tasks, locks, audit, runs, notifier, platform, environments, metrics, governance, clock });
       const bluegreen = new BlueGreenOperations({ jobs, audit, runs, notifier, platform, environments, metrics, governance, clock });
       const auditQueries = new AuditQueries({ audit, tasks, jobs, notifier, clock });
-      const deps = { release, bluegreen, audit: auditQueries, notifier, metrics, log };
+      const workflow = new WorkflowStep({ release, tasks, governance });
+      const deps = { release, bluegreen, workflow, audit: auditQueries, notifier, metrics, log };
       const { app } = createSlackApp(config, identity, routes, new SeenRequests(redis, k), deps, log);
       server = (await app.start(config.PORT)) as Server;
       stopWeb = () => app.stop().then(() => undefined);

@@ -69,6 +69,13 @@ export interface UploadPayload {
   content: string;
 }
 
+/** Finish a Workflow Builder step's execution (functions.completeSuccess, or completeError). */
+export interface FunctionCompletePayload {
+  executionId: string;
+  outputs?: Record<string, string>;
+  error?: string;
+}
+
 /** A task or job came to rest (ports/release-events.ts): tell its listeners, each with a job of its own. */
 export interface SettledPayload {
   ref: EntityRef;
@@ -97,6 +104,7 @@ export interface JobPayloads {
   'slack.thread': ThreadPayload;
   'slack.ephemeral': EphemeralPayload;
   'slack.upload': UploadPayload;
+  'slack.function-complete': FunctionCompletePayload;
   'events.settled': SettledPayload;
   'webhook.deliver': WebhookPayload;
 }
@@ -110,6 +118,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'slack.thread': QUEUES.slack,
   'slack.ephemeral': QUEUES.slack,
   'slack.upload': QUEUES.slack,
+  'slack.function-complete': QUEUES.slack,
   'events.settled': QUEUES.events,
   'webhook.deliver': QUEUES.events,
 };

@@ -26,6 +26,8 @@ export interface Outcome {
   text: string;
   view?: View;
   changed: boolean;
+  /** The ID of the task or job the operation created, if it created one. */
+  created?: string;
 }
 
 /** Who asked, where, and (for a card control) the version of the card they clicked and where it is. */
