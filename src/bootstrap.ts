@@ -101,20 +101,31 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   let workers: WorkerHost | undefined;
   let stopReconciler = () => {};
   if (config.ROLE !== 'web') {
-    const [{ abandonBlueGreenRun, runBlueGreenHandler }, { abandonTaskRun, runTaskHandler }, { scheduledStartHandler }, { startReconciler }, { WorkerHost }, { cardSources }, { deliveryHandlers }, { release }] = await Promise.all([
+    const [{ deliverWebhookHandler, webhookListener }, { abandonBlueGreenRun, runBlueGreenHandler }, { abandonTaskRun, runTaskHandler }, { scheduledStartHandler }, { settledHandler }, { workflowStepListener }, { startReconciler }, { QueueReleaseEvents }, { WorkerHost }, { cardSources }, { deliveryHandlers }, { release }] = await Promise.all([
+      import('./jobs/handlers/deliver-webhook.js'),
       import('./jobs/handlers/run-bluegreen.js'),
       import('./jobs/handlers/run-task.js'),
       import('./jobs/handlers/scheduled-start.js'),
+      import('./jobs/handlers/settled.js'),
+      import('./jobs/handlers/workflow-step.js'),
       import('./jobs/reconciler.js'),
+      import('./jobs/release-events.js'),
       import('./jobs/worker-host.js'),
       import('./slack/card-sources.js'),
       import('./slack/delivery.js'),
       operations(),
     ]);
+    const events = new QueueReleaseEvents(queues, metrics, log);
     const handlers: JobHandlers = {
-      'task.run': runTaskHandler({ tasks, locks, platform, notifier, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS }),
-      'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, audit, metrics, clock }),
+      'task.run': runTaskHandler({ tasks, locks, platform, notifier, events, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS }),
+      'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, events, audit, metrics, clock }),
       'task.scheduled-start': scheduledStartHandler(release),
+      'events.settled': settledHandler({
+        tasks,
+        jobs,
+        listeners: [webhookListener({ policy, queues, backoffMs: config.WEBHOOK_BACKOFF_MS }), workflowStepListener({ tasks, notifier })],
+      }),
+      'webhook.deliver': deliverWebhookHandler({ policy, metrics }),
       ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock }) }),
     };
     workers = new WorkerHost(handlers, {
@@ -126,8 +137,8 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       slackCallsPerSec: config.SLACK_CALLS_PER_SEC,
       log,
     }, {
-      'task.run': abandonTaskRun({ tasks, locks, platform, notifier, audit, metrics, clock }),
-      'bluegreen.run': abandonBlueGreenRun({ jobs, platform, notifier, audit, metrics, clock }),
+      'task.run': abandonTaskRun({ tasks, locks, platform, notifier, events, audit, metrics, clock }),
+      'bluegreen.run': abandonBlueGreenRun({ jobs, platform, notifier, events, audit, metrics, clock }),
     });
     workers.start();
     stopReconciler = startReconciler({ redis, keys: k, tasks, jobs, locks, runs, log });
@@ -145,9 +156,10 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   let stopWeb: () => Promise<void>;
   try {
     if (config.ROLE !== 'worker') {
-      const [{ AuditQueries }, { BlueGreenOperations }, { createSlackApp }, { SeenRequests }, { governance, environments, release }, api] = await Promise.all([
+      const [{ AuditQueries }, { BlueGreenOperations }, { WorkflowStep }, { createSlackApp }, { SeenRequests }, { governance, environments, release }, api] = await Promise.all([
         import('./operations/audit-queries.js'),
         import('./operations/bluegreen-operations.js'),
+        import('./operations/workflow-step.js'),
         import('./slack/app.js'),
         import('./store/seen-requests.js'),
         operations(),
@@ -156,7 +168,8 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       const identity = await slackIdentity(client, log);
       const bluegreen = new BlueGreenOperations({ jobs, audit, runs, notifier, platform, environments, metrics, governance, clock });
       const auditQueries = new AuditQueries({ audit, tasks, jobs, notifier, clock });
-      const deps = { release, bluegreen, audit: auditQueries, notifier, metrics, log };
+      const workflow = new WorkflowStep({ release, tasks, governance });
+      const deps = { release, bluegreen, workflow, audit: auditQueries, notifier, metrics, log };
       const apiRoutes = api.httpApi({ policy, release, bluegreen, tasks, jobs, redis, keys: k, client, notifier, metrics, log, rateLimit: config.API_RATE_LIMIT });
       const { app } = createSlackApp(config, identity, [...routes, ...apiRoutes], new SeenRequests(redis, k), deps, log);
       server = (await app.start(config.PORT)) as Server;

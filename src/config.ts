@@ -65,6 +65,8 @@ const schema = z
     SLACK_CALLS_PER_SEC: intFrom(1, 100).default(4),
     /** HTTP API requests per minute per token, unless its policy entry sets `rateLimit`. */
     API_RATE_LIMIT: intFrom(1, 100_000).default(120),
+    /** Webhook deliveries retry 8 times, waiting this long, then doubling (1 s: about 2 minutes in all). */
+    WEBHOOK_BACKOFF_MS: intFrom(1, 600_000).default(1000),
   });
 
 export type Config = z.infer<typeof schema>;

@@ -145,7 +145,15 @@ export interface ReleaseTask {
   /** Channel of the status card (its ts is kept apart, see store/card-store.ts, so posting it
    *  does not bump `version`). */
   channel: string;
+  /**
+   * Created by a Workflow Builder step that waits for the task to end: its execution, completed
+   * with the task's ID and status when a run first ends for good (WORKFLOW_FINAL_STATUSES).
+   */
+  workflow?: { executionId: string; /** The status the step was completed with, once it was. */ completed?: TaskStatus };
 }
+
+/** The statuses that end a workflow step's wait: Suspended may still be resumed, these are an answer. */
+export const WORKFLOW_FINAL_STATUSES: readonly TaskStatus[] = ['Released', 'Release failed', 'Rolled back', 'Rollback failed'];
 
 /** A task without its components: what lists and the reconciler need, one small read each. */
 export type TaskHead = Omit<ReleaseTask, 'components'>;

@@ -1,15 +1,16 @@
 /**
  * Prometheus metrics, kept in process (each process exposes its own, as Prometheus expects):
- * operations by type and outcome, and the latency of acknowledging Slack requests. Queue job
+ * operations by type and outcome, webhook deliveries by outcome, and the latency of acknowledging Slack requests. Queue job
  * counts are read from Redis at scrape time.
  */
-import type { OperationMetrics } from '../ports/metrics.js';
+import type { OperationMetrics, WebhookMetrics, WebhookOutcome } from '../ports/metrics.js';
 
 const ACK_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 3000];
 
-export class Metrics implements OperationMetrics {
+export class Metrics implements OperationMetrics, WebhookMetrics {
   private readonly ops = new Map<string, number>();
   private readonly api = new Map<string, number>();
+  private readonly webhooks: Record<WebhookOutcome, number> = { delivered: 0, retried: 0, failed: 0 };
   private readonly ackBuckets = ACK_BUCKETS_MS.map(() => 0);
   private ackCount = 0;
   private ackSumMs = 0;
@@ -24,6 +25,10 @@ export class Metrics implements OperationMetrics {
   apiRequest(route: string, status: number): void {
     const key = `${route}\u0000${status}`;
     this.api.set(key, (this.api.get(key) ?? 0) + 1);
+  }
+
+  webhookDelivery(outcome: WebhookOutcome): void {
+    this.webhooks[outcome]++;
   }
 
   observeAck(ms: number): void {
@@ -51,6 +56,11 @@ export class Metrics implements OperationMetrics {
       const [route, status] = key.split('\u0000') as [string, string];
       out.push(`switchyard_api_requests_total{route="${esc(route)}",status="${status}"} ${n}`);
     }
+    out.push(
+      '# HELP switchyard_webhook_deliveries_total Webhook delivery attempts: delivered (2xx), retried (failed, tried again) and failed (given up).',
+      '# TYPE switchyard_webhook_deliveries_total counter',
+    );
+    for (const [outcome, n] of Object.entries(this.webhooks)) out.push(`switchyard_webhook_deliveries_total{outcome="${outcome}"} ${n}`);
     out.push('# HELP switchyard_ack_latency_seconds Time to acknowledge a Slack request.', '# TYPE switchyard_ack_latency_seconds histogram');
     ACK_BUCKETS_MS.forEach((le, i) => out.push(`switchyard_ack_latency_seconds_bucket{le="${le / 1000}"} ${this.ackBuckets[i]}`));
     out.push(`switchyard_ack_latency_seconds_bucket{le="+Inf"} ${this.ackCount}`);

@@ -3,6 +3,7 @@
  * `Record<JobName, …>`, so a job without a handler does not compile.
  */
 import type { EntityRef } from '../domain/entity.js';
+import type { SettledEvent } from '../domain/settled-event.js';
 
 
 export const QUEUES = {
@@ -10,6 +11,11 @@ export const QUEUES = {
   releases: 'releases',
   /** Slack Web API calls, rate limited and retried apart from release work. */
   slack: 'slack',
+  /**
+   * What follows a release coming to rest, for listeners outside Slack (webhooks): apart from
+   * release work and Slack calls, so a slow receiver holds up neither.
+   */
+  events: 'events',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -76,6 +82,33 @@ export interface UploadPayload {
   content: string;
 }
 
+/** Finish a Workflow Builder step's execution (functions.completeSuccess, or completeError). */
+export interface FunctionCompletePayload {
+  executionId: string;
+  outputs?: Record<string, string>;
+  error?: string;
+}
+
+/** A task or job came to rest (ports/release-events.ts): tell its listeners, each with a job of its own. */
+export interface SettledPayload {
+  ref: EntityRef;
+  status: string;
+  run: number;
+}
+
+/**
+ * POST `event` to one webhook of `env`'s policy. The URL and its secret are read from the policy
+ * at delivery (the entry at `index`, or the one whose URL hashes to `urlHash` if the list moved),
+ * so neither is stored in Redis.
+ */
+export interface WebhookPayload {
+  env: string;
+  index: number;
+  /** sha256 of the URL, hex, first 16 characters. */
+  urlHash: string;
+  event: SettledEvent;
+}
+
 export interface JobPayloads {
   'task.run': TaskRunPayload;
   'bluegreen.run': BlueGreenRunPayload;
@@ -85,6 +118,9 @@ export interface JobPayloads {
   'slack.thread': ThreadPayload;
   'slack.ephemeral': EphemeralPayload;
   'slack.upload': UploadPayload;
+  'slack.function-complete': FunctionCompletePayload;
+  'events.settled': SettledPayload;
+  'webhook.deliver': WebhookPayload;
 }
 export type JobName = keyof JobPayloads;
 
@@ -97,4 +133,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'slack.thread': QUEUES.slack,
   'slack.ephemeral': QUEUES.slack,
   'slack.upload': QUEUES.slack,
+  'slack.function-complete': QUEUES.slack,
+  'events.settled': QUEUES.events,
+  'webhook.deliver': QUEUES.events,
 };

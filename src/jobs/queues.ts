@@ -1,5 +1,6 @@
 /** BullMQ queues and a typed `enqueue`. One Redis connection is shared by the producers. */
 import { Queue, type JobsOptions } from 'bullmq';
+import type { EntityRef } from '../domain/entity.js';
 import type { RedisClient } from '../store/redis.js';
 import { JOB_QUEUE, QUEUES, type JobName, type JobPayloads, type QueueName } from './catalogue.js';
 
@@ -21,6 +22,16 @@ export const runJobId = {
 };
 
 /**
+ * The deterministic ID of the `events.settled` job of one run coming to rest: a settle that runs
+ * again (a worker retry, a give-up racing a late finish) queues nothing new. IDs of blue-green
+ * jobs are DNS labels and task IDs are rt-…; statuses become `release-failed` and the like.
+ */
+export function settledJobId(ref: EntityRef, status: string, run: number): string {
+  const slug = status.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  return `settled-${ref.kind === 'task' ? 'task' : 'bg'}-${ref.id}-${run}-${slug}`;
+}
+
+/**
  * BullMQ's `prefix` for a queue. Its keys are `<prefix>:<queue>:…` and its scripts touch many of
  * them at once, so on a Redis Cluster each queue gets a prefix that is a hash tag of its own,
  * `{<REDIS_PREFIX>-<queue>}` (BullMQ's cluster advice; queues still spread over the nodes). On one
@@ -36,7 +47,7 @@ export class JobQueues {
   constructor(connection: RedisClient, prefix: string) {
     const make = (name: QueueName) =>
       new Queue(name, { connection, prefix: queuePrefix(prefix, name, connection.isCluster), defaultJobOptions: DEFAULT_JOB_OPTIONS });
-    this.byName = { releases: make(QUEUES.releases), slack: make(QUEUES.slack) };
+    this.byName = { releases: make(QUEUES.releases), slack: make(QUEUES.slack), events: make(QUEUES.events) };
   }
 
   enqueue<K extends JobName>(name: K, payload: JobPayloads[K], opts?: JobsOptions) {

@@ -9,6 +9,9 @@ import { SlackRateLimited } from './errors/index.js';
 import { JOB_QUEUE, QUEUES, type JobName, type JobPayloads, type QueueName } from './catalogue.js';
 import { queuePrefix } from './queues.js';
 
+/** Jobs of the events queue one worker process runs at once. */
+const EVENTS_CONCURRENCY = 16;
+
 export interface JobContext {
   job: Job;
   /** The worker's lock token for the job (for job.moveToDelayed). */
@@ -58,6 +61,8 @@ export class WorkerHost {
       }),
       // One at a time keeps thread replies in order; the limiter keeps inside Slack's limits.
       this.make(QUEUES.slack, { concurrency: 1, limiter: { max: this.o.slackCallsPerSec, duration: 1000 } }),
+      // Mostly waiting on other people's servers (a webhook may take its whole 10 s timeout).
+      this.make(QUEUES.events, { concurrency: EVENTS_CONCURRENCY }),
     );
   }
 

@@ -140,7 +140,11 @@ export class ReleaseOperations {
     return { ok: true, components, now, ...(source ? { source } : {}) };
   }
 
-  private async create(cmd: Extract<ReleaseCommand, { kind: 'create' }>, actor: Actor): Promise<Outcome> {
+  /**
+   * `/release create`: plan, store, audit, card. `workflow` marks a task a Workflow Builder step
+   * waits for (operations/workflow-step.ts). The outcome names the task it created.
+   */
+  async create(cmd: CreateRequest, actor: Actor, workflow?: { executionId: string }): Promise<Outcome> {
     const refusal = await this.d.governance.operatorRefusal(actor.user);
     if (refusal) return say(refusal);
     const planned = await this.plan(cmd);
@@ -164,6 +168,7 @@ export class ReleaseOperations {
       stateVersion: 1,
       // The policy file may send an environment's cards to a channel of its own.
       channel: this.d.governance.policy.channel(cmd.env) ?? actor.channel,
+      ...(workflow ? { workflow: { executionId: workflow.executionId } } : {}),
     };
     while (!(await this.d.tasks.create(task))) task.id = newTaskId();
     // Independent writes, all before the ack: a task the ack announces has its audit entry and its card on the way.
@@ -175,10 +180,13 @@ export class ReleaseOperations {
     this.d.metrics.operation('create', 'accepted');
     const same = task.components.filter((c) => c.status === 'No change').length;
     const chosen = cmd.select ? ` (${describeSelection(cmd)})` : '';
-    return { ...say(
-      `Created release task *${task.name}* (\`${task.id}\`): ${task.operation} of ${task.components.length} component(s) ` +
-        `to ${task.env}${chosen}${same ? ` (${same} already at the target: no change)` : ''}. Click *Release* on the card, or \`/release start ${task.id}\`.`,
-      true,
-    ), created: taskRef(task.id) };
+    return {
+      ...say(
+        `Created release task *${task.name}* (\`${task.id}\`): ${task.operation} of ${task.components.length} component(s) ` +
+          `to ${task.env}${chosen}${same ? ` (${same} already at the target: no change)` : ''}. Click *Release* on the card, or \`/release start ${task.id}\`.`,
+        true,
+      ),
+      created: taskRef(task.id),
+    };
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The policy file (SWITCHYARD_CONFIG, YAML): who may operate, and per environment where cards go,
- * who approves, how many approvals, and freeze windows. Validated with zod; an error names the
+ * who approves, how many approvals, freeze windows and webhooks. Validated with zod; an error names the
  * key and what it expects. Without a file, everyone may do everything.
  */
 import { readFileSync } from 'node:fs';
@@ -23,6 +23,18 @@ const FreezeWindow = z.string().superRefine((w, ctx) => {
   }
 });
 
+/**
+ * Where to POST when a task or job of the environment comes to rest, and the secret the body is
+ * signed with (HMAC-SHA256; see the README). The secret stays in the file: it is read at delivery
+ * and never stored in Redis or logged.
+ */
+const Webhook = z
+  .object({
+    url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+    secret: z.string({ error: 'a secret of at least 16 characters' }).min(16, 'a secret of at least 16 characters'),
+  })
+  .strict();
+
 const Environment = z
   .object({
     channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel ID (C…)').optional(),
@@ -36,6 +48,8 @@ const Environment = z
     context: z.string().min(1).optional(),
     /** Kubernetes: how blue-green jobs run here (default native). */
     bluegreen: z.enum(['native', 'argo-rollouts'], { error: '"native" or "argo-rollouts"' }).optional(),
+    /** Told of every task and job of this environment that comes to rest. */
+    webhooks: z.array(Webhook).optional(),
   })
   .strict()
   .superRefine((e, ctx) => {
@@ -90,6 +104,7 @@ const PolicyFileSchema = z
 export type ApiTokenPolicy = z.infer<typeof ApiToken>;
 export type PolicyFile = z.infer<typeof PolicyFileSchema>;
 export type EnvironmentPolicy = z.infer<typeof Environment>;
+export type WebhookPolicy = z.infer<typeof Webhook>;
 
 export class PolicyError extends Error {}
 
@@ -99,12 +114,19 @@ export function parsePolicy(doc: unknown, source: string): PolicyFile {
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((i) => {
     const key = i.path.length ? i.path.join('.') : '(top level)';
-    const got = 'input' in i && i.input !== undefined && typeof i.input !== 'object' ? ` (got ${JSON.stringify(i.input)})` : '';
+    // A webhook's secret is never repeated, not even a wrong one: this line goes to the logs.
+    const secret = i.path.at(-1) === 'secret';
+    const got = !secret && 'input' in i && i.input !== undefined && typeof i.input !== 'object' ? ` (got ${JSON.stringify(i.input)})` : '';
+    const expected = i.path.includes('webhooks')
+      ? 'url, secret'
+      : i.path[0] === 'apiTokens'
+        ? 'name, sha256, environments, actions, rateLimit'
+        : 'operators, apiTokens, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen, webhooks)';
     const message =
       i.code === 'invalid_key'
         ? `is not a valid environment name: expects ${(i.issues[0]?.message ?? 'a lower-case name')}`
         : i.code === 'unrecognized_keys'
-        ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}: expected operators, apiTokens (name, sha256, environments, actions, rateLimit), environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen)`
+        ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}: expected ${expected}`
         : i.code === 'invalid_type'
           ? `expects ${i.expected === 'array' ? 'a list' : i.expected === 'record' || i.expected === 'object' ? 'a mapping' : i.message}`
           : `expects ${i.message}`;

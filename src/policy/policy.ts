@@ -7,7 +7,7 @@
 import { actionSpec } from '../domain/actions.js';
 import { matchesEnvironment } from '../domain/environments.js';
 import type { EntityKind } from '../domain/entity.js';
-import type { ApiTokenPolicy, EnvironmentPolicy, PolicyFile } from './policy-file.js';
+import type { ApiTokenPolicy, EnvironmentPolicy, PolicyFile, WebhookPolicy } from './policy-file.js';
 
 
 export class Policy {
@@ -44,6 +44,11 @@ export class Policy {
   /** Where cards for `env` go; undefined means the command's channel. */
   channel(env: string): string | undefined {
     return this.env(env).channel;
+  }
+
+  /** Where to POST when a task or job of `env` comes to rest; none unless the file lists some. */
+  webhooks(env: string): readonly WebhookPolicy[] {
+    return this.env(env).webhooks ?? [];
   }
 
   approvers(env: string): readonly string[] | undefined {

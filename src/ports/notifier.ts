@@ -31,4 +31,9 @@ export interface Notifier {
   ephemeral(channel: string, user: string, text: string): Promise<void>;
   /** Share a file in `channel` (files.uploadV2), mentioning `user`. */
   upload(file: UploadRequest): Promise<void>;
+  /** Finish a Workflow Builder step's execution: its outputs, or why it failed. Once per execution. */
+  workflowStepDone(executionId: string, result: WorkflowStepResult): Promise<void>;
 }
+
+/** How a workflow step ends: `functions.completeSuccess` with outputs, or `completeError`. */
+export type WorkflowStepResult = { outputs: Record<string, string> } | { error: string };

@@ -1,8 +1,8 @@
 /**
  * The Slack Web API stand-in: one in-memory Slack for the tests' fake (test/support/fake-slack.ts)
  * and the sandbox (sandbox-slack.ts). The methods live by API family in ./standin/ (chat, views,
- * files, users, usergroups, conversations, auth); this file serves them over HTTP, with recorded
- * calls, queued failures, slow answers and an outage switch. It checks what Slack checks: the bot
+ * files, users, usergroups, conversations, functions, auth); this file serves them over HTTP, with
+ * recorded calls, queued failures, slow answers and an outage switch. It checks what Slack checks: the bot
  * token of every call (`not_authed`, `invalid_auth`), and every message and modal against Block
  * Kit's limits (./standin/block-kit.ts); and it serves the response_urls it hands out.
  */
@@ -13,6 +13,7 @@ import { chatHandlers } from './standin/chat.js';
 import { conversationsHandlers } from './standin/conversations.js';
 import { takeFailure } from './standin/failures.js';
 import { filesHandlers } from './standin/files.js';
+import { functionsHandlers } from './standin/functions.js';
 import { bearer, parseArgs, readBody, uploadBytes } from './standin/request.js';
 import { responseUrls } from './standin/responses.js';
 import { createStandinState, fail, type Handlers, type Reply } from './standin/state.js';
@@ -22,6 +23,7 @@ import type {
   FakeSlackCall,
   FakeUpload,
   FakeUser,
+  FunctionCompletion,
   ResponseTarget,
   StandinEphemeral,
   StandinResponse,
@@ -30,11 +32,15 @@ import { usergroupsHandlers } from './standin/usergroups.js';
 import { usersHandlers } from './standin/users.js';
 import { viewsHandlers } from './standin/views.js';
 
-export type { FailureSpec, FakeMessage, FakeSlackCall, FakeUpload, FakeUser, ResponseTarget, StandinEphemeral, StandinResponse } from './standin/types.js';
+export type { FailureSpec, FakeMessage, FakeSlackCall, FakeUpload, FakeUser, FunctionCompletion, ResponseTarget, StandinEphemeral, StandinResponse } from './standin/types.js';
 export { blockErrors, messageRefusal, viewErrors, type Refusal } from './standin/block-kit.js';
 
 /** Answers that mean the app sent what Slack does not take: a wrong token, a bad message or modal. */
-const APP_MISTAKES = new Set(['not_authed', 'invalid_auth', 'invalid_blocks', 'invalid_blocks_format', 'no_text', 'msg_too_long', 'invalid_arguments', 'unknown_method']);
+const APP_MISTAKES = new Set([
+  'not_authed', 'invalid_auth', 'invalid_blocks', 'invalid_blocks_format', 'no_text', 'msg_too_long', 'invalid_arguments', 'unknown_method',
+  // functions.complete*: an execution completed twice, or outputs that do not fit.
+  'execution_not_in_running_state', 'parameter_validation_failed',
+]);
 
 export interface SlackStandinOptions {
   /** The bot token calls must carry (`Authorization: Bearer …` or a `token` field); others are refused. */
@@ -61,6 +67,8 @@ export interface SlackStandin {
   readonly responses: StandinResponse[];
   /** Every file upload received. */
   readonly uploads: FakeUpload[];
+  /** Workflow step executions completed (functions.completeSuccess / completeError), oldest first. */
+  readonly completions: FunctionCompletion[];
   /** Calls to one method, in order. */
   callsTo(method: string): FakeSlackCall[];
   /** Polls every 20 ms until `predicate(calls)` holds; throws listing the methods called so far on timeout. */
@@ -86,14 +94,14 @@ export interface SlackStandin {
   messages(channel: string): FakeMessage[];
   /** Replies in a thread, oldest first. */
   thread(channel: string, ts: string): FakeMessage[];
-  /** Forgets calls, messages, uploads, responses, failures, slow answers, users, usergroups and the down flag. */
+  /** Forgets calls, messages, uploads, completions, responses, failures, slow answers, users, usergroups and the down flag. */
   reset(): void;
 }
 
 /** A stand-in with empty memory that takes calls with `opts.token`; `setBase` before handing out upload URLs and response_urls. */
 export function createSlackStandin(opts: SlackStandinOptions): SlackStandin {
   const state = createStandinState();
-  const { events, ephemerals, uploads, usergroups, users, channels, threads, pendingUploads } = state;
+  const { events, ephemerals, uploads, completions, usergroups, users, channels, threads, pendingUploads } = state;
   const calls: FakeSlackCall[] = [];
   const failures = new Map<string, FailureSpec[]>();
   const slow = new Map<string, { ms: number; times: number }[]>();
@@ -108,6 +116,7 @@ export function createSlackStandin(opts: SlackStandinOptions): SlackStandin {
     ...usergroupsHandlers(state),
     ...conversationsHandlers(state),
     ...filesHandlers(state),
+    ...functionsHandlers(state),
   };
 
   const send = (res: ServerResponse, reply: Reply): void => {
@@ -211,6 +220,7 @@ export function createSlackStandin(opts: SlackStandinOptions): SlackStandin {
     calls,
     responses: responses.received,
     uploads,
+    completions,
     callsTo: (method) => calls.filter((c) => c.method === method),
     async waitFor(predicate, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
@@ -249,6 +259,7 @@ export function createSlackStandin(opts: SlackStandinOptions): SlackStandin {
     reset() {
       calls.length = 0;
       uploads.length = 0;
+      completions.length = 0;
       failures.clear();
       slow.clear();
       responses.reset();

@@ -11,6 +11,7 @@ import { SlackHttpReceiver } from './edge/receiver.js';
 import type { ListenerDeps } from './listeners/deps.js';
 import * as actions from './listeners/actions/index.js';
 import * as commands from './listeners/commands/index.js';
+import * as functions from './listeners/functions/index.js';
 import { slackLogger } from './logger.js';
 
 export interface SlackIdentity {
@@ -31,10 +32,14 @@ export function createSlackApp(config: Config, identity: SlackIdentity, routes: 
     botUserId: identity.botUserId,
     tokenVerificationEnabled: false,
     clientOptions: { slackApiUrl: config.SLACK_API_URL },
+    // Workflow steps are completed by workers with the bot token (slack/delivery.ts), not from a
+    // listener with the event's token: no client per function_executed event.
+    attachFunctionToken: false,
     logger,
   });
   commands.register(app, deps);
   actions.register(app, deps);
+  functions.register(app, deps);
   app.error(async (err) => log.error({ err: err.message }, 'slack listener error'));
   return { app, receiver };
 }

@@ -42,6 +42,11 @@ const PERMANENT = new Set([
   'invalid_blocks',
   'msg_too_long',
   'user_not_in_channel',
+  // functions.complete*: the execution ended (completed, timed out, cancelled) or was never ours.
+  'function_execution_not_found',
+  'execution_not_in_running_state',
+  'parameter_validation_failed',
+  'access_denied',
 ]);
 
 /** Call Slack, translating its errors into what the queue should do. */
@@ -158,6 +163,15 @@ export function deliveryHandlers(d: DeliveryDeps): Pick<JobHandlers, `slack.${st
     },
     'slack.ephemeral': async ({ channel, user, text }) => {
       await slack(() => d.client.chat.postEphemeral({ channel, user, text }));
+    },
+    'slack.function-complete': async ({ executionId, outputs, error }) => {
+      // The bot token (SLACK_BOT_TOKEN) is what `client` carries: Slack takes it here as well as
+      // the event's short-lived bot_access_token, which would be gone by the time a release ends.
+      await slack(() =>
+        error !== undefined
+          ? d.client.functions.completeError({ function_execution_id: executionId, error })
+          : d.client.functions.completeSuccess({ function_execution_id: executionId, outputs: outputs ?? {} }),
+      );
     },
     'slack.upload': async ({ channel, user, filename, title, content }) => {
       await slack(() =>

@@ -4,7 +4,7 @@
  */
 import type { EntityRef } from '../domain/entity.js';
 import type { JobQueues } from '../jobs/queues.js';
-import type { CardPlace, Notifier, UploadRequest } from '../ports/notifier.js';
+import type { CardPlace, Notifier, UploadRequest, WorkflowStepResult } from '../ports/notifier.js';
 import type { CardStore } from '../store/card-store.js';
 
 /** Where a card's channel and ts are kept: the task ID, or `bg:<job name>`. */
@@ -58,5 +58,10 @@ export class QueueNotifier implements Notifier {
 
   async upload(file: UploadRequest): Promise<void> {
     await this.queues.enqueue('slack.upload', file, { ...RETRY, attempts: 5 });
+  }
+
+  async workflowStepDone(executionId: string, result: WorkflowStepResult): Promise<void> {
+    // One job per execution: a step is completed once, however often its end is told.
+    await this.queues.enqueue('slack.function-complete', { executionId, ...result }, { ...RETRY, jobId: `fn-${executionId}` });
   }
 }

@@ -10,7 +10,8 @@ import type { ReleaseTask } from '../../src/domain/release-task.js';
 import { Metrics } from '../../src/http/metrics.js';
 import { abandonBlueGreenRun } from '../../src/jobs/handlers/run-bluegreen.js';
 import { abandonTaskRun } from '../../src/jobs/handlers/run-task.js';
-import { JobQueues } from '../../src/jobs/queues.js';
+import { JobQueues, settledJobId } from '../../src/jobs/queues.js';
+import { QueueReleaseEvents } from '../../src/jobs/release-events.js';
 import { WorkerHost, type JobHandlers } from '../../src/jobs/worker-host.js';
 import { SimulatedPlatform } from '../../src/platform/simulated/simulated-platform.js';
 import { QueueNotifier } from '../../src/slack/notifier.js';
@@ -52,7 +53,9 @@ describe('a run that keeps failing', () => {
     const audit = new AuditLog(redis, k);
     const notifier = new QueueNotifier(queues, new CardStore(redis, k), 0);
     const platform = new SimulatedPlatform(redis, k, { latencyMs: 0, failComponents: [] });
-    const deps = { tasks, jobs, locks, audit, notifier, platform, metrics: new Metrics(), clock: () => new Date() };
+    const metrics = new Metrics();
+    const events = new QueueReleaseEvents(queues, metrics, pino({ level: 'silent' }));
+    const deps = { tasks, jobs, locks, audit, notifier, events, platform, metrics, clock: () => new Date() };
     const handlers = { 'task.run': boom, 'bluegreen.run': boom } as unknown as JobHandlers;
     host = new WorkerHost(
       handlers,
@@ -102,5 +105,8 @@ describe('a run that keeps failing', () => {
     expect(j.pending?.revision).toBe(2);
     const actions = (await audit.recent({ limit: 10 })).map((e) => `${e.target}:${e.action}`);
     expect(actions).toEqual(expect.arrayContaining(['rt-giveup:run-abandoned', 'web:run-abandoned']));
+    // Both came to rest, so their listeners (webhooks, a workflow step) are told: one event each.
+    expect(await queues.byName.events.getJob(settledJobId({ kind: 'task', id: 'rt-giveup' }, 'Release failed', 1))).toBeDefined();
+    expect(await queues.byName.events.getJob(settledJobId({ kind: 'bluegreen', id: 'web' }, 'Paused', 2))).toBeDefined();
   });
 });

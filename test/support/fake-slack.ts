@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSlackStandin, type SlackStandin } from '../../src/sandbox/slack-standin.js';
 
-export type { FailureSpec, FakeMessage, FakeSlackCall, FakeUpload, FakeUser, StandinResponse } from '../../src/sandbox/slack-standin.js';
+export type { FailureSpec, FakeMessage, FakeSlackCall, FakeUpload, FakeUser, FunctionCompletion, StandinResponse } from '../../src/sandbox/slack-standin.js';
 export { blockErrors, messageRefusal, viewErrors } from '../../src/sandbox/slack-standin.js';
 
 /** The bot token of the tests' bots (test-bot.ts); the fake takes no other unless told. */

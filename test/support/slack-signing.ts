@@ -128,11 +128,65 @@ export function viewSubmissionBody(p: ViewSubmissionParams): string {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
+/** Parameters of a `function_executed` event: a Workflow Builder step of ours runs. */
+export interface FunctionExecutedParams {
+  callback_id: string;
+  inputs: Record<string, unknown>;
+  /** Default: a fresh `Fx…` ID. */
+  function_execution_id?: string;
+  /** Default: a fresh `Ev…` ID (the receiver drops an event_id it has seen). */
+  event_id?: string;
+}
+
+/** A fresh ID in Slack's style: `prefix` and upper-case letters and digits. */
+function slackId(prefix: string): string {
+  return `${prefix}${randomBytes(6).toString('hex').toUpperCase()}`;
+}
+
+/** A new function execution ID, as Slack puts in a function_executed event. */
+export function functionExecutionId(): string {
+  return slackId('Fx');
+}
+
+/**
+ * The JSON body Slack POSTs (Events API, `event_callback`) when a workflow runs one of our custom
+ * steps: the function, its inputs, the execution ID and the execution's short-lived bot token.
+ * Send it with `postSigned(…, { contentType: 'application/json' })`.
+ */
+export function functionExecutedBody(p: FunctionExecutedParams): string {
+  const teamId = 'T0TEST';
+  const now = Math.floor(Date.now() / 1000);
+  return JSON.stringify({
+    token: 'verification-token',
+    team_id: teamId,
+    api_app_id: 'A0TEST',
+    type: 'event_callback',
+    event_id: p.event_id ?? slackId('Ev'),
+    event_time: now,
+    authorizations: [{ enterprise_id: null, team_id: teamId, user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+    event: {
+      type: 'function_executed',
+      function: {
+        id: 'Fn0TEST0001', callback_id: p.callback_id, title: 'Start a release task', type: 'app', app_id: 'A0TEST',
+        input_parameters: [], output_parameters: [], date_created: now, date_updated: now, date_deleted: 0,
+      },
+      inputs: p.inputs,
+      function_execution_id: p.function_execution_id ?? functionExecutionId(),
+      workflow_execution_id: slackId('Wx'),
+      event_ts: (Date.now() / 1000).toFixed(6),
+      bot_access_token: `xwfp-${randomBytes(12).toString('hex')}`,
+    },
+  });
+}
+
 /** Options for {@link postSigned}: signing secret, optional timestamp, or a verbatim (e.g. forged) signature. */
 export interface PostSignedOptions {
   secret: string;
   timestampSec?: number;
   signature?: string;
+  /** Default: form-encoded, as Slack sends commands and interactions; events come as application/json. */
+  contentType?: string;
 }
 
 /** Response of {@link postSigned}; `json` is set when the body parses as JSON. */
@@ -147,7 +201,7 @@ export interface PostSignedResult {
  * `opts.signature` replaces the computed signature (to test rejection).
  */
 export async function postSigned(url: string, body: string, opts?: PostSignedOptions): Promise<PostSignedResult> {
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  const headers: Record<string, string> = { 'content-type': opts?.contentType ?? 'application/x-www-form-urlencoded' };
   if (opts) {
     const signed = signSlackRequest(opts.secret, body, opts.timestampSec);
     headers['x-slack-request-timestamp'] = signed['x-slack-request-timestamp'];

@@ -2,6 +2,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { START_RELEASE_TASK, START_RELEASE_TASK_INPUTS } from '../../src/slack/listeners/functions/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const read = (rel: string): string => readFileSync(root + rel, 'utf8');
@@ -87,11 +88,18 @@ describe('docker-compose.yml', () => {
 
 describe('manifests/slack-app.yaml', () => {
   type SlashCommand = { command: string; url?: string };
+  type Parameters = { properties: Record<string, { type: string; title?: string; is_required?: boolean }>; required?: string[] };
   const manifest = parse(read('manifests/slack-app.yaml')) as {
     _metadata?: { major_version?: number };
     features: { slash_commands: SlashCommand[]; bot_user?: { display_name?: string } };
+    functions?: Record<string, { title: string; description?: string; input_parameters: Parameters; output_parameters: Parameters }>;
     oauth_config: { scopes: { bot: string[] } };
-    settings: { interactivity: { is_enabled: boolean; request_url: string } };
+    settings: {
+      interactivity: { is_enabled: boolean; request_url: string };
+      event_subscriptions?: { request_url?: string; bot_events?: string[] };
+      org_deploy_enabled?: boolean;
+      function_runtime?: string;
+    };
   };
 
   it('declares /release and /bluegreen on the interactivity request URL', () => {
@@ -103,6 +111,25 @@ describe('manifests/slack-app.yaml', () => {
       expect(byName.get(name), name).toBeDefined();
       expect(byName.get(name)!.url, name).toBe(interactivity.request_url);
     }
+  });
+
+  it('declares the Workflow Builder step with the inputs its listener reads and the outputs it completes with', () => {
+    const step = manifest.functions?.[START_RELEASE_TASK];
+    expect(step?.title).toBe('Start a release task');
+    const inputs = step!.input_parameters;
+    expect(Object.keys(inputs.properties).sort()).toEqual([...START_RELEASE_TASK_INPUTS].sort());
+    expect(inputs.required?.sort()).toEqual(['components', 'environment', 'name', 'requested_by']);
+    expect(inputs.properties.requested_by?.type).toBe('slack#/types/user_id');
+    expect(inputs.properties.channel?.type).toBe('slack#/types/channel_id');
+    for (const name of ['name', 'environment', 'components', 'operation']) expect(inputs.properties[name]?.type, name).toBe('string');
+    for (const [name, p] of Object.entries(inputs.properties)) expect(p.is_required ?? false, name).toBe(inputs.required!.includes(name));
+    expect(step!.output_parameters.properties).toMatchObject({ task_id: { type: 'string' }, final_status: { type: 'string' } });
+    expect(step!.output_parameters.required?.sort()).toEqual(['final_status', 'task_id']);
+    // Remote (Bolt) functions: an org-ready app, events on the same request URL.
+    expect(manifest.settings.function_runtime).toBe('remote');
+    expect(manifest.settings.org_deploy_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions?.request_url).toBe(manifest.settings.interactivity.request_url);
+    expect(manifest.settings.event_subscriptions?.bot_events).toContain('function_executed');
   });
 
   it('requests the bot scopes the commands need', () => {

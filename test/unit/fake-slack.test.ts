@@ -37,6 +37,22 @@ describe('fake Slack Web API', () => {
     expect(fake.thread('C1', posted.ts!).map((m) => m.text)).toEqual(['step 1 ok']);
   });
 
+  it('completes a workflow step once, with outputs or an error, and refuses what Slack would', async () => {
+    await expect(client.functions.completeSuccess({ function_execution_id: 'Fx0TEST0001', outputs: { task_id: 'rt-abc123', final_status: 'Released' } })).resolves.toMatchObject({ ok: true });
+    await expect(client.functions.completeError({ function_execution_id: 'Fx0TEST0002', error: 'not an operator' })).resolves.toMatchObject({ ok: true });
+    expect(fake.completions.map(({ at: _at, ...c }) => c)).toEqual([
+      { executionId: 'Fx0TEST0001', outputs: { task_id: 'rt-abc123', final_status: 'Released' } },
+      { executionId: 'Fx0TEST0002', error: 'not an operator' },
+    ]);
+    const refused = async (call: Promise<unknown>) => ((await call.catch((e: unknown) => e)) as { data?: { error?: string } }).data?.error;
+    expect(await refused(client.functions.completeSuccess({ function_execution_id: 'Fx0TEST0001', outputs: {} }))).toBe('execution_not_in_running_state');
+    expect(await refused(client.functions.completeSuccess({ function_execution_id: 'rt-abc123', outputs: {} }))).toBe('function_execution_not_found');
+    expect(await refused(client.functions.completeSuccess({ function_execution_id: 'Fx0TEST0003', outputs: { x: { nested: true } } }))).toBe('parameter_validation_failed');
+    expect(await refused(client.functions.completeError({ function_execution_id: 'Fx0TEST0004', error: '' }))).toBe('invalid_arguments');
+    expect(fake.completions).toHaveLength(2);
+    expect(fake.refusals().map((c) => c.error)).toEqual(['execution_not_in_running_state', 'parameter_validation_failed', 'invalid_arguments']);
+  });
+
   it('surfaces a 429 as a rate-limited error with retry-after', async () => {
     fake.failNext('chat.postMessage', { status: 429, retryAfterSec: 7 });
     const err = await client.chat.postMessage({ channel: 'C1', text: 'x' }).catch((e: unknown) => e);

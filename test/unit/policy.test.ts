@@ -33,8 +33,32 @@ describe('policy file', () => {
     [{ environments: { production: { distinctApprover: 'yes' } } }, 'environments.production.distinctApprover expects true or false (got "yes")'],
     [{ environments: { production: { approver: ['U1AA'] } } }, 'environments.production unknown key "approver"'],
     [{ environments: { Production: {} } }, 'environments.Production is not a valid environment name'],
+    [{ environments: { p: { webhooks: { url: 'https://x.example' } } } }, 'environments.p.webhooks expects a list'],
+    [{ environments: { p: { webhooks: [{ url: 'ftp://x.example/h', secret: 'a-long-enough-secret' }] } } }, 'environments.p.webhooks.0.url expects an http:// or https:// URL (got "ftp://x.example/h")'],
+    [{ environments: { p: { webhooks: [{ url: 'not a url', secret: 'a-long-enough-secret' }] } } }, 'environments.p.webhooks.0.url expects an http:// or https:// URL'],
+    [{ environments: { p: { webhooks: [{ secret: 'a-long-enough-secret' }] } } }, 'environments.p.webhooks.0.url expects an http:// or https:// URL'],
+    [{ environments: { p: { webhooks: [{ url: 'https://x.example/h' }] } } }, 'environments.p.webhooks.0.secret expects a secret of at least 16 characters'],
+    [{ environments: { p: { webhooks: [{ url: 'https://x.example/h', secret: 'short' }] } } }, 'environments.p.webhooks.0.secret expects a secret of at least 16 characters'],
+    [{ environments: { p: { webhooks: [{ url: 'https://x.example/h', secret: 'a-long-enough-secret', headers: {} }] } } }, 'environments.p.webhooks.0 unknown key "headers": expected url, secret'],
+    [{ environments: { p: { webhook: [] } } }, 'environments.p unknown key "webhook": expected operators, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen, webhooks)'],
   ])('names the key and what it expects: %j', (doc, message) => {
     expect(err(doc)).toContain(message);
+  });
+
+  it('never repeats a webhook secret, not even a wrong one', () => {
+    const message = err({ environments: { p: { webhooks: [{ url: 'https://x.example/h', secret: 'tooshort' }, { url: 'https://y.example/h', secret: 42 }] } } });
+    expect(message).toContain('webhooks.1.secret expects a secret of at least 16 characters');
+    expect(message).not.toContain('tooshort');
+    expect(message).not.toContain('42');
+  });
+
+  it('accepts webhooks and gives them per environment, globs included', () => {
+    const hook = { url: 'https://hooks.example/switchyard', secret: 'a-long-enough-secret' };
+    const policy = new Policy(parsePolicy({ environments: { production: { webhooks: [hook] }, 'preview-*': { webhooks: [hook, { ...hook, url: 'http://10.0.0.1:8080/h' }] }, staging: {} } }, 'p'));
+    expect(policy.webhooks('production')).toEqual([hook]);
+    expect(policy.webhooks('preview-42')).toHaveLength(2);
+    expect(policy.webhooks('staging')).toEqual([]);
+    expect(new Policy().webhooks('production')).toEqual([]);
   });
 
   it('reports every problem at once', () => {

@@ -15,6 +15,7 @@ import type { Platform } from '../../platform/port.js';
 import { esc, shortDuration } from '../../text.js';
 import { jobRef } from '../../domain/entity.js';
 import type { Notifier } from '../../ports/notifier.js';
+import type { ReleaseEvents } from '../../ports/release-events.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import { Refusal, type JobStore } from '../../store/versioned-store.js';
 import type { BlueGreenRunPayload } from '../catalogue.js';
@@ -23,6 +24,8 @@ export interface RunBlueGreenDeps {
   jobs: JobStore;
   platform: Platform;
   notifier: Notifier;
+  /** Told when an operation comes to rest, right after the store says so. */
+  events: ReleaseEvents;
   audit: AuditLog;
   metrics: OperationMetrics;
   clock: () => Date;
@@ -91,6 +94,7 @@ export function abandonBlueGreenRun(d: RunBlueGreenDeps) {
       return { ...j, status: tr.to, updatedAt: now, ...(tr.to === 'Degraded' && !j.degradedReason ? { degradedReason: err.message } : {}) };
     });
     if (!r.ok) return;
+    await d.events.settled(jobRef(jobId), r.task.status, r.task.run);
     await d.audit.record({ at: now, actor: 'system', action: 'run-abandoned', target: jobId, env: r.task.env, from: r.before.status, to: r.task.status, detail: err.message });
     await d.notifier.cardChanged(jobRef(jobId));
     await d.notifier.thread(jobRef(jobId), `${r.before.status} stopped: ${esc(err.message)}. ${r.task.name} is ${r.task.status}; try again once the cause is fixed.`);
@@ -121,13 +125,17 @@ async function settle(
     return { ...change(j, now), status: tr.to, updatedAt: now };
   });
   if (!r.ok) return;
+  await d.events.settled(jobRef(job.id), r.task.status, r.task.run);
   await d.audit.record({ at: now, actor: 'system', action: event, target: job.id, env: job.env, from: r.before.status, to: r.task.status });
   d.metrics.operation(`bluegreen.${event}`, r.task.status);
   await d.notifier.cardChanged(jobRef(job.id));
   await d.notifier.thread(jobRef(job.id), summary(r.before, r.task, d.clock()));
 }
 
-/** The new version never became ready. A first version leaves nothing behind: the job is removed. */
+/**
+ * The new version never became ready. A first version leaves nothing behind: the job is removed,
+ * and no settled event is told (there is no job left for a listener to read; the channel hears).
+ */
 async function fail(d: RunBlueGreenDeps, job: BlueGreenJob, error: string, first: boolean): Promise<void> {
   if (!first) {
     return settle(d, job, 'not-ready', (j) => ({ ...j, degradedReason: error }));

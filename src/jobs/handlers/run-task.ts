@@ -27,6 +27,7 @@ import { esc, shortDuration, truncate } from '../../text.js';
 import { DelayedError } from 'bullmq';
 import { taskRef, type EntityRef } from '../../domain/entity.js';
 import type { Notifier } from '../../ports/notifier.js';
+import type { ReleaseEvents } from '../../ports/release-events.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import type { ComponentLocks } from '../../store/locks.js';
 import type { TaskStore } from '../../store/task-store.js';
@@ -40,6 +41,8 @@ export interface RunTaskDeps {
   locks: ComponentLocks;
   platform: Platform;
   notifier: Notifier;
+  /** Told when a run ends, right after the store says so (webhooks, a workflow step waiting). */
+  events: ReleaseEvents;
   audit: AuditLog;
   metrics: OperationMetrics;
   clock: () => Date;
@@ -214,6 +217,7 @@ export function abandonTaskRun(d: RunTaskDeps) {
     });
     if (!r.ok) return;
     const t = r.task;
+    await d.events.settled(taskRef(t.id), t.status, t.run);
     await d.locks.release(t.id, t.components.map((c) => componentKey(t.env, c.name)));
     await d.audit.record({ at: now.toISOString(), actor: 'system', action: 'run-abandoned', target: t.id, env: t.env, from: r.before.status, to: t.status, detail: err.message });
     await d.notifier.cardChanged(taskRef(t.id));
@@ -312,6 +316,8 @@ async function settle(d: RunTaskDeps, task: ReleaseTask, stopped: boolean): Prom
   });
   if (!r.ok) return;
   const t = r.task;
+  // First after the write: a retry of this job finds the task settled and does none of what follows.
+  await d.events.settled(taskRef(t.id), t.status, t.run);
   await d.locks.release(t.id, t.components.map((c) => componentKey(t.env, c.name)));
   await d.audit.record({ at: now.toISOString(), actor: 'system', action: event.type, target: t.id, env: t.env, from: r.before.status, to: t.status });
   d.metrics.operation(kind, t.status);

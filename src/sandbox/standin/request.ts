@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { str, type Args } from './state.js';
 
 /** The arguments Slack reads as JSON when they come as form fields; others (`text`!) stay strings. */
-const NESTED = new Set(['blocks', 'attachments', 'view', 'metadata', 'files']);
+const NESTED = new Set(['blocks', 'attachments', 'view', 'metadata', 'files', 'outputs']);
 
 /** Parses the nested fields that hold a JSON object/array (how @slack/web-api encodes them in a form). */
 function decodeNested(args: Args): Args {

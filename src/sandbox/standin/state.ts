@@ -3,7 +3,7 @@
  * ephemerals, uploads, users and user groups; plus the answer helpers every method uses.
  */
 import { EventEmitter } from 'node:events';
-import type { FakeMessage, FakeUpload, FakeUser, StandinEphemeral } from './types.js';
+import type { FakeMessage, FakeUpload, FakeUser, FunctionCompletion, StandinEphemeral } from './types.js';
 
 /** A method's arguments: query string and body fields, nested JSON decoded. */
 export type Args = Record<string, unknown>;
@@ -18,10 +18,12 @@ export const BOT_ID = 'BBOT';
 
 /** What the methods read and write; one per stand-in. */
 export interface StandinState {
-  /** 'message', 'ephemeral', 'modal' and 'reset', for listeners such as the sandbox page. */
+  /** 'message', 'ephemeral', 'modal', 'function-complete' and 'reset', for listeners such as the sandbox page. */
   readonly events: EventEmitter;
   readonly ephemerals: StandinEphemeral[];
   readonly uploads: FakeUpload[];
+  /** Workflow step executions completed (functions.completeSuccess / completeError), oldest first. */
+  readonly completions: FunctionCompletion[];
   readonly usergroups: Map<string, string[]>;
   readonly users: Map<string, FakeUser>;
   /** Top-level messages by channel. */
@@ -54,6 +56,7 @@ export function createStandinState(): StandinState {
     events: new EventEmitter(),
     ephemerals: [],
     uploads: [],
+    completions: [],
     usergroups: new Map(),
     users: new Map(),
     channels,

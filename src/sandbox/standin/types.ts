@@ -55,6 +55,9 @@ export interface FakeMessage {
   metadata?: unknown;
 }
 
+/** A workflow step execution the app completed: with outputs (completeSuccess) or an error (completeError). */
+export type FunctionCompletion = { executionId: string; at: number } & ({ outputs: Record<string, unknown> } | { error: string });
+
 /** Bytes received on an upload URL handed out by `files.getUploadURLExternal`. */
 export interface FakeUpload {
   fileId: string;
