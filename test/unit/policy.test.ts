@@ -40,7 +40,7 @@ describe('policy file', () => {
     [{ environments: { p: { webhooks: [{ url: 'https://x.example/h' }] } } }, 'environments.p.webhooks.0.secret expects a secret of at least 16 characters'],
     [{ environments: { p: { webhooks: [{ url: 'https://x.example/h', secret: 'short' }] } } }, 'environments.p.webhooks.0.secret expects a secret of at least 16 characters'],
     [{ environments: { p: { webhooks: [{ url: 'https://x.example/h', secret: 'a-long-enough-secret', headers: {} }] } } }, 'environments.p.webhooks.0 unknown key "headers": expected url, secret'],
-    [{ environments: { p: { webhook: [] } } }, 'environments.p unknown key "webhook": expected operators, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen, webhooks)'],
+    [{ environments: { p: { webhook: [] } } }, 'environments.p unknown key "webhook": expected operators, apiTokens, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen, webhooks)'],
   ])('names the key and what it expects: %j', (doc, message) => {
     expect(err(doc)).toContain(message);
   });
