@@ -11,6 +11,7 @@ import type { BlueGreenJob } from '../domain/bluegreen-job.js';
 import { jobRef, taskRef, type EntityRef } from '../domain/entity.js';
 import { PublishedJob, PublishedTask, publishJob, publishTask } from '../domain/published.js';
 import type { ReleaseTask } from '../domain/release-task.js';
+import { scheduleBoundsRefusal } from '../domain/schedule.js';
 import type { BlueGreenOperations } from '../operations/bluegreen-operations.js';
 import type { Outcome } from '../operations/outcome.js';
 import type { ReleaseOperations } from '../operations/release-operations.js';
@@ -21,7 +22,7 @@ import type { JobStore } from '../store/versioned-store.js';
 import { allow, type Caller } from './auth.js';
 import { ApiProblem } from './problem.js';
 import {
-  CreateTaskBody, Created, JOB_API_ACTIONS, JobActionBody, JobParam, TASK_API_ACTIONS, TaskActionBody, TaskIdParam,
+  CreateTaskBody, Created, JOB_API_ACTIONS, JobActionBody, JobParam, StartTaskBody, TASK_API_ACTIONS, TaskActionBody, TaskIdParam,
   TaskListQuery, UpdateJobBody, type JobApiAction, type TaskApiAction,
 } from './schemas.js';
 
@@ -142,7 +143,8 @@ export function apiRoutes(d: ApiHandlerDeps): ApiRoute<any, any>[] {
     async handle({ caller, query }) {
       if (query.env) allow(caller, 'read', query.env);
       const mine = (env: string) => { try { allow(caller, 'read', env); return true; } catch { return false; } };
-      const heads = (await d.tasks.heads()).filter((t) => mine(t.env) && (!query.env || t.env === query.env) && (!query.status || t.status === query.status));
+      const status = (t: { status: string; schedule?: unknown }) => !query.status || (query.status === 'Scheduled' ? t.status === 'To release' && !!t.schedule : t.status === query.status);
+      const heads = (await d.tasks.heads()).filter((t) => mine(t.env) && (!query.env || t.env === query.env) && status(t));
       return { status: 200, body: { tasks: heads.map((h) => PublishedTaskSummary.parse(publishTask({ ...h, components: [] }, null, approvers(h.env)))) } };
     },
   };
@@ -156,9 +158,10 @@ export function apiRoutes(d: ApiHandlerDeps): ApiRoute<any, any>[] {
     },
   };
 
-  const taskAction = (action: TaskApiAction): ApiRoute => ({
-    method: 'POST', path: `/api/v1/tasks/:id/${action}`, summary: `${action[0]!.toUpperCase()}${action.slice(1)} a release task, as its card's button would`, action,
-    params: { id: TaskIdParam }, body: TaskActionBody,
+  const taskAction = (action: TaskApiAction): ApiRoute<{ at?: string }> => ({
+    method: 'POST', path: `/api/v1/tasks/:id/${action}`,
+    summary: `${action[0]!.toUpperCase()}${action.slice(1)} a release task, as its card's button would${action === 'start' ? ' (now, or `at` a later time)' : ''}`, action,
+    params: { id: TaskIdParam }, body: action === 'start' ? StartTaskBody : TaskActionBody,
     responses: {
       202: { description: 'Accepted: the task now, with `awaitingApproval` where approvers must approve in Slack first', schema: TaskAnswer },
       404: { description: 'No such task' },
@@ -166,7 +169,16 @@ export function apiRoutes(d: ApiHandlerDeps): ApiRoute<any, any>[] {
     },
     async handle(req) {
       const t = await taskFor(req, action);
-      const outcome = await d.release.pipeline.act(t.id, action, { user: req.caller.actor, channel: t.channel });
+      const actor = { user: req.caller.actor, channel: t.channel };
+      let outcome: Outcome;
+      if (req.body.at !== undefined) {
+        const at = new Date(req.body.at);
+        const wrong = scheduleBoundsRefusal(at, new Date());
+        if (wrong) throw new ApiProblem(422, `at: ${wrong}`, [{ pointer: '#/at', detail: wrong }]);
+        outcome = await d.release.schedule(t.id, at, actor);
+      } else {
+        outcome = await d.release.pipeline.act(t.id, action, actor);
+      }
       if (!outcome.changed) throw refused(outcome);
       const now = (await d.tasks.get(t.id)) ?? t;
       return { status: 202, body: { ...(await task(now)), ...waiting(now, action) } };

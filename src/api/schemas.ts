@@ -61,6 +61,13 @@ export const TASK_API_ACTIONS = ['start', 'suspend', 'resume', 'retry', 'rollbac
 export type TaskApiAction = (typeof TASK_API_ACTIONS)[number];
 
 export const TaskActionBody = z.object({}).strict();
+/** Start takes `at`: a start scheduled for later, through the same gate when its time comes. */
+export const StartTaskBody = z
+  .object({
+    at: z.iso.datetime({ offset: true, error: 'at is a time in ISO 8601 with its offset, e.g. 2026-12-05T06:30:00Z or 2026-12-05T07:30:00+01:00' }).optional()
+      .meta({ description: 'Start then instead of now (at most 30 days ahead): approvals, freeze windows and locks are checked at that time' }),
+  })
+  .strict();
 
 export const JOB_API_ACTIONS = ['update', 'release', 'terminate'] as const;
 export type JobApiAction = (typeof JOB_API_ACTIONS)[number];
@@ -71,7 +78,8 @@ export const JobActionBody = z.object({}).strict();
 export const TaskListQuery = z
   .object({
     env: EnvSchema.optional(),
-    status: z.enum(TASK_STATUSES, { error: `status is one of ${TASK_STATUSES.join(', ')}` }).optional(),
+    status: z.enum([...TASK_STATUSES, 'Scheduled'], { error: `status is one of ${TASK_STATUSES.join(', ')}, Scheduled` }).optional()
+      .meta({ description: 'A status, or Scheduled: To release with a start scheduled' }),
   })
   .strict();
 

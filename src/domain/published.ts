@@ -51,6 +51,7 @@ export const PublishedTask = z.object({
   releasedAt: Time.optional(),
   run: z.int().meta({ description: 'Runs so far: start, resume, retry and rollback each add one' }),
   approval: PublishedApproval.optional().meta({ description: 'An operation waiting for approval in Slack' }),
+  schedule: z.object({ at: Time, by: Actor }).optional().meta({ description: 'A start scheduled for later (the task is To release until then)' }),
   url: z.string().nullable().meta({ description: "The status card's permalink in Slack, once posted" }),
 });
 export type PublishedTask = z.infer<typeof PublishedTask>;
@@ -98,6 +99,7 @@ export function publishTask(t: ReleaseTask, url: string | null, approvers: reado
     createdBy: t.createdBy, createdAt: t.createdAt, ...def('startedBy', t.startedBy), ...def('startedAt', t.startedAt),
     ...def('endedAt', t.endedAt), ...def('releasedAt', t.releasedAt), run: t.run,
     ...def('approval', approval(t.approval, approvers)),
+    ...def('schedule', t.schedule ? { at: t.schedule.at, by: t.schedule.by } : undefined),
     url,
   };
 }

@@ -287,6 +287,27 @@ describe('the HTTP API', () => {
     expect(create.additionalProperties).toBe(false);
   });
 
+  it('schedules a start with at: the task waits, is listed as Scheduled, and starts at that time through the same gate', async () => {
+    const created = await api('POST', '/api/v1/tasks', { body: deployBody() });
+    const id = created.json.id as string;
+    const past = await api('POST', `/api/v1/tasks/${id}/start`, { body: { at: '2020-01-01T00:00:00Z' } });
+    expect(past.status).toBe(422);
+    expect(past.json.errors).toEqual([{ pointer: '#/at', detail: expect.stringContaining('is in the past') }]);
+    const noZone = await api('POST', `/api/v1/tasks/${id}/start`, { body: { at: '22:00' } });
+    expect(noZone.status).toBe(422);
+    expect(noZone.json.errors[0].pointer).toBe('#/at');
+
+    const at = new Date(Date.now() + 2500).toISOString();
+    const scheduled = await api('POST', `/api/v1/tasks/${id}/start`, { body: { at } });
+    expect(scheduled.status).toBe(202);
+    expect(scheduled.json).toMatchObject({ status: 'To release', schedule: { at, by: 'ci:github-actions' } });
+    expect((await api('GET', '/api/v1/tasks?status=Scheduled')).json.tasks.map((t: { id: string }) => t.id)).toEqual([id]);
+    const done = await untilStatus(id, 'Released');
+    expect(done.schedule).toBeUndefined();
+    expect(Date.parse(done.startedAt)).toBeGreaterThanOrEqual(Date.parse(at));
+    expect((await api('GET', '/api/v1/tasks?status=Scheduled')).json.tasks).toEqual([]);
+  });
+
   it('survives 400 odd requests: no 5xx, every refusal a problem, a task only where the answer says 201', async () => {
     const f = fuzzer([...COMMON_ALPHABET, '{', '}', '[', ']', '"', ':', ',', 'null', 'true', '1e308', '-1', '\\u0000', '"components"', '"image"']);
     const valid = JSON.stringify(deployBody());
