@@ -65,7 +65,7 @@ export const PublishedJob = z.object({
   replicas: z.int(),
   active: z.enum(['blue', 'green']).meta({ description: 'The slot that receives traffic' }),
   versions: z.array(z.object({ slot: z.enum(['blue', 'green']), revision: z.int(), image: z.string(), labels: z.array(z.enum(['Active', 'Stable', 'New'])) })),
-  pending: z.object({ revision: z.int(), image: z.string(), by: Actor }).optional().meta({ description: 'The new version being brought up or waiting for Release' }),
+  pending: z.object({ slot: z.enum(['blue', 'green']), revision: z.int(), image: z.string(), by: Actor }).optional().meta({ description: 'The new version being brought up or waiting for Release' }),
   degradedReason: z.string().optional(),
   history: z.array(z.object({ revision: z.int(), image: z.string(), at: Time, by: Actor, outcome: z.enum(['released', 'terminated', 'failed']) })),
   createdBy: Actor,
@@ -118,7 +118,7 @@ export function publishJob(j: BlueGreenJob, url: string | null, approvers: reado
   return {
     name: j.name, status: j.status, env: j.env, workload: j.workload, ...def('description', j.description), replicas: j.replicas,
     active: j.active, versions,
-    ...def('pending', j.pending ? { revision: j.pending.revision, image: j.pending.image, by: j.pending.by } : undefined),
+    ...def('pending', j.pending ? { slot: j.pending.slot, revision: j.pending.revision, image: j.pending.image, by: j.pending.by } : undefined),
     ...def('degradedReason', j.degradedReason),
     history: j.history.map((h) => ({ revision: h.revision, image: h.image, at: h.at, by: h.by, outcome: h.outcome })),
     createdBy: j.createdBy, createdAt: j.createdAt, updatedAt: j.updatedAt,

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PublishedTask } from '../../src/domain/published.js';
 import { queuePrefix } from '../../src/jobs/queues.js';
 import { removePolicies, writePolicy } from '../support/policy.js';
 import { eventually, startTestBot, type TestBot } from '../support/test-bot.js';
@@ -139,18 +140,20 @@ describe('outgoing webhooks', () => {
     expect(body).toMatchObject({ event: 'task.settled', status: 'Released', run: 1 });
     expect(Date.parse(String(body.sentAt))).not.toBeNaN();
     expect(body.task).toMatchObject({
-      id, name: 'web-1', env: 'staging', status: 'Released', operation: 'Bulk Deploy', description: 'first', createdBy: 'U0ALICE', startedBy: 'U0ALICE', run: 1,
+      id, name: 'web-1', env: 'staging', status: 'Released', operation: 'deploy', description: 'first', createdBy: 'U0ALICE', startedBy: 'U0ALICE', run: 1,
     });
+    // The same shape as the HTTP API's GET /api/v1/tasks/{id}.
+    expect(PublishedTask.parse(body.task)).toBeTruthy();
     expect(body.task.components).toEqual([
-      { name: 'web', status: 'Released', image: 'registry.local/web:1.0', replicas: 2 },
-      { name: 'api', status: 'Released', image: 'registry.local/api:1.0', replicas: 1 },
+      expect.objectContaining({ name: 'web', status: 'Released', image: 'registry.local/web:1.0', replicas: 2 }),
+      expect.objectContaining({ name: 'api', status: 'Released', image: 'registry.local/api:1.0', replicas: 1 }),
     ]);
 
     // An upgrade says what each component ran before; a task elsewhere tells nobody.
     const up = await release('web-2 upgrade --env staging web=registry.local/web:2.0');
     const second = await eventually(() => receiver.at('/staging').find((r) => r.body.includes(up)), 5000, 'upgrade POST');
     expect((JSON.parse(second.body) as { task: { components: unknown[] } }).task.components).toEqual([
-      { name: 'web', status: 'Released', image: 'registry.local/web:2.0', previousImage: 'registry.local/web:1.0' },
+      expect.objectContaining({ name: 'web', status: 'Released', image: 'registry.local/web:2.0', previousImage: 'registry.local/web:1.0' }),
     ]);
     await release('q deploy --env quiet q=q:1');
     await eventually(async () => (await webhookMetric(bot, 'delivered')) === 4, 5000, 'four deliveries counted');
@@ -201,8 +204,8 @@ describe('outgoing webhooks', () => {
       ['bluegreen.settled', 'Paused', 2],
     ]);
     expect(bodies[1]!.job).toMatchObject({
-      name: 'shop', env: 'staging', workload: 'shop', status: 'Paused', active: 'blue', stable: 'blue',
-      versions: { blue: { revision: 1, image: 'shop:1.0' }, green: { revision: 2, image: 'shop:2.0' } },
+      name: 'shop', env: 'staging', workload: 'shop', status: 'Paused', active: 'blue',
+      versions: [{ slot: 'blue', revision: 1, image: 'shop:1.0', labels: ['Active', 'Stable'] }, { slot: 'green', revision: 2, image: 'shop:2.0', labels: ['New'] }],
       pending: { slot: 'green', revision: 2, image: 'shop:2.0', by: 'U0ALICE' },
     });
   });
