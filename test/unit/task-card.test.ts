@@ -290,7 +290,7 @@ describe('taskCard with a scheduled start', () => {
 
   it('says when and by whom under the status, with Cancel next to Release', () => {
     const { text, blocks } = taskCard(task, NOW);
-    expect(sectionTexts(blocks)).toContain(':alarm_clock: Scheduled for <!date^1741644000^{date_short_pretty} at {time}|2025-03-10T22:00:00.000Z> by <@U0BOB>');
+    expect(sectionTexts(blocks)).toContain('⏰ Scheduled for <!date^1741644000^{date_short_pretty} at {time}|2025-03-10T22:00:00.000Z> by <@U0BOB>');
     expect(text).toContain('scheduled for 2025-03-10T22:00:00.000Z');
     const [release, cancel, del] = buttons(blocks);
     expect([release?.action_id, cancel?.action_id, del?.action_id]).toEqual([ACTION_IDS.start, CANCEL_SCHEDULE_ACTION_ID, ACTION_IDS.delete]);

@@ -173,7 +173,7 @@ function cancelScheduleButton(task: ReleaseTask, schedule: TaskSchedule): Button
 
 /** "Scheduled for <date> at <time> by <@U…>": under the status while a start is scheduled. */
 export function scheduleLine(schedule: TaskSchedule): string {
-  return `:alarm_clock: Scheduled for ${slackDate(schedule.at, '{date_short_pretty} at {time}')} by ${actor(schedule.by)}`;
+  return `⏰ Scheduled for ${slackDate(schedule.at, '{date_short_pretty} at {time}')} by ${actor(schedule.by)}`;
 }
 
 /** "Released 7/12 · Failed 1 · Releasing 2 · To release 2" */

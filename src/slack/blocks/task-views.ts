@@ -148,7 +148,7 @@ export function taskList(tasks: TaskHead[], now: Date, filter: { status?: string
   const lines = tasks.slice(0, LIST_LIMIT).map(
     (t) =>
       `${code(t.id)} *${esc(truncate(t.name, 80))}* · ${statusLabel(t.status)}` +
-      `${t.schedule ? ` · :alarm_clock: ${slackDate(t.schedule.at)}` : ''} · ${t.operation} · ${esc(t.env)} · ${ago(t.createdAt, now)}`,
+      `${t.schedule ? ` · ⏰ ${slackDate(t.schedule.at)}` : ''} · ${t.operation} · ${esc(t.env)} · ${ago(t.createdAt, now)}`,
   );
   const extra = tasks.length - lines.length;
   // With both filters set there is nothing left to narrow by.
