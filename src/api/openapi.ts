@@ -64,11 +64,13 @@ export function openApiDocument(table: ApiRoute[], version: string): Record<stri
 
 /** The document's own route: no token needed, it holds nothing secret. */
 export function openApiRoute(table: ApiRoute[], version: string): Route {
-  const body = JSON.stringify(openApiDocument(table, version));
+  // Built on the first request, not at start: generating every schema costs start-up time.
+  let body: string | undefined;
   return {
     path: OPENAPI_PATH,
     method: ['GET'],
     handler: (_req, res) => {
+      body ??= JSON.stringify(openApiDocument(table, version));
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(body);
     },
