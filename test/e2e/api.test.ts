@@ -69,11 +69,12 @@ const deployBody = (name = 'web-stack', env = 'staging') => ({
   name, operation: 'deploy', env, components: [{ name: 'web', image: 'registry.local/web:1.0', replicas: 2 }, { name: 'api', image: 'registry.local/api:1.0' }],
 });
 
+/** The task once it is `status`, as GET answers. Waits on Redis: polling the API every 20 ms would run into the token's rate limit. */
 async function untilStatus(id: string, status: string): Promise<any> {
-  return eventually(async () => {
-    const got = await api('GET', `/api/v1/tasks/${id}`);
-    return got.json?.status === status ? got.json : undefined;
-  }, 15_000, `${id} to be ${status}`);
+  await bot.waitForTask(id, (t) => t.status === status);
+  const got = await api('GET', `/api/v1/tasks/${id}`);
+  expect(got.status).toBe(200);
+  return got.json;
 }
 
 describe('the HTTP API', () => {
