@@ -40,10 +40,15 @@ export class ApiTokens {
 
 const unauthorized = (detail: string) => new ApiProblem(401, detail, undefined, { 'www-authenticate': 'Bearer realm="switchyard"' });
 
+/** Is `env` among the caller's token's environments (names and globs)? Reading is allowed wherever it may act. */
+export function mayUse(caller: Caller, env: string): boolean {
+  return caller.token.environments.some((e) => e === env || (e.includes('*') && matchesEnvironment(e, env)));
+}
+
 /** A 403 unless the caller's token may do `action` on `env`. */
 export function allow(caller: Caller, action: ApiTokenAction | 'read', env: string): void {
   const t = caller.token;
-  if (!t.environments.some((e) => e === env || (e.includes('*') && matchesEnvironment(e, env)))) {
+  if (!mayUse(caller, env)) {
     throw new ApiProblem(403, `The token ${t.name} may not act on ${env}: its environments are ${t.environments.join(', ')}.`);
   }
   if (action !== 'read' && !t.actions.includes(action)) {

@@ -19,7 +19,7 @@ import type { ApiTokenAction } from '../policy/policy-file.js';
 import type { Policy } from '../policy/policy.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { JobStore } from '../store/versioned-store.js';
-import { allow, type Caller } from './auth.js';
+import { allow, mayUse, type Caller } from './auth.js';
 import { ApiProblem } from './problem.js';
 import {
   CreateTaskBody, Created, JOB_API_ACTIONS, JobActionBody, JobParam, StartTaskBody, TASK_API_ACTIONS, TaskActionBody, TaskIdParam,
@@ -112,8 +112,14 @@ export function apiRoutes(d: ApiHandlerDeps): ApiRoute<any, any>[] {
   const approvers = (env: string) => d.policy.approvers(env) ?? [];
   const task = async (t: ReleaseTask) => publishTask(t, await d.permalink(taskRef(t.id)), approvers(t.env));
   const job = async (j: BlueGreenJob) => publishJob(j, await d.permalink(jobRef(j.id)), approvers(j.env));
-  const waiting = (e: { approval?: { action: string; needed: number }; env: string }, action: string) =>
-    e.approval?.action === action ? { awaitingApproval: { needed: e.approval.needed, approvers: [...approvers(e.env)] } } : {};
+  /** 202 with the task or job as it is now, saying what awaits approval; a refusal is a 409. */
+  const accepted = async <E extends { approval?: { action: string; needed: number }; env: string }>(
+    outcome: Outcome, action: string, now: E, publish: (e: E) => Promise<object>,
+  ): Promise<Answer> => {
+    if (!outcome.changed) throw refused(outcome);
+    const awaiting = now.approval?.action === action ? { awaitingApproval: { needed: now.approval.needed, approvers: [...approvers(now.env)] } } : {};
+    return { status: 202, body: { ...(await publish(now)), ...awaiting } };
+  };
 
   const createTask: ApiRoute<CreateTaskBody> = {
     method: 'POST', path: '/api/v1/tasks', summary: 'Create a release task (its card is posted in Slack)', action: 'create',
@@ -142,9 +148,8 @@ export function apiRoutes(d: ApiHandlerDeps): ApiRoute<any, any>[] {
     responses: { 200: { description: 'The tasks, without their components', schema: z.object({ tasks: z.array(PublishedTaskSummary) }) } },
     async handle({ caller, query }) {
       if (query.env) allow(caller, 'read', query.env);
-      const mine = (env: string) => { try { allow(caller, 'read', env); return true; } catch { return false; } };
       const status = (t: { status: string; schedule?: unknown }) => !query.status || (query.status === 'Scheduled' ? t.status === 'To release' && !!t.schedule : t.status === query.status);
-      const heads = (await d.tasks.heads()).filter((t) => mine(t.env) && (!query.env || t.env === query.env) && status(t));
+      const heads = (await d.tasks.heads()).filter((t) => mayUse(caller, t.env) && (!query.env || t.env === query.env) && status(t));
       return { status: 200, body: { tasks: heads.map((h) => PublishedTaskSummary.parse(publishTask({ ...h, components: [] }, null, approvers(h.env)))) } };
     },
   };
@@ -179,9 +184,7 @@ export function apiRoutes(d: ApiHandlerDeps): ApiRoute<any, any>[] {
       } else {
         outcome = await d.release.pipeline.act(t.id, action, actor);
       }
-      if (!outcome.changed) throw refused(outcome);
-      const now = (await d.tasks.get(t.id)) ?? t;
-      return { status: 202, body: { ...(await task(now)), ...waiting(now, action) } };
+      return accepted(outcome, action, outcome.changed ? ((await d.tasks.get(t.id)) ?? t) : t, task);
     },
   });
 
@@ -206,9 +209,7 @@ export function apiRoutes(d: ApiHandlerDeps): ApiRoute<any, any>[] {
     async handle(req) {
       const j = await jobFor(req, action);
       const outcome = await d.bluegreen.pipeline.act(j.id, action, { user: req.caller.actor, channel: j.channel }, req.body.image ? { image: req.body.image } : {});
-      if (!outcome.changed) throw refused(outcome);
-      const now = (await d.jobs.get(j.id)) ?? j;
-      return { status: 202, body: { ...(await job(now)), ...waiting(now, action) } };
+      return accepted(outcome, action, outcome.changed ? ((await d.jobs.get(j.id)) ?? j) : j, job);
     },
   });
 

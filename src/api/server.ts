@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Route } from '../http/routes.js';
+import { readBody } from '../http/server.js';
 import type { IdempotencyKeys } from '../store/idempotency.js';
 import type { RateLimiter } from '../store/rate-limit.js';
 import { ApiTokens, type Caller } from './auth.js';
@@ -41,17 +42,12 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+async function readJson(req: IncomingMessage): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_API_BODY_BYTES) throw new ApiProblem(413, `The body is ${declared} bytes: at most ${MAX_API_BODY_BYTES}.`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_API_BODY_BYTES) throw new ApiProblem(413, `The body is over ${MAX_API_BODY_BYTES} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const raw = await readBody(req, MAX_API_BODY_BYTES);
+  if (raw === 'too large') throw new ApiProblem(413, `The body is over ${MAX_API_BODY_BYTES} bytes.`);
+  const text = raw.toString('utf8');
   if (text.trim() === '') return {};
   const type = String(req.headers['content-type'] ?? '');
   if (!/^application\/([\w.+-]*\+)?json\b/i.test(type)) throw new ApiProblem(415, `Send the body as JSON (Content-Type: application/json), not ${type || 'without a content type'}.`);
@@ -101,7 +97,7 @@ async function answerFor(route: ApiRoute, req: IncomingMessage, d: ApiServerDeps
   }
   const url = new URL(req.url ?? '/', 'http://localhost');
   const query = parse(route.query, Object.fromEntries(url.searchParams), 'The query');
-  const rawBody = route.method === 'POST' ? await readBody(req) : undefined;
+  const rawBody = route.method === 'POST' ? await readJson(req) : undefined;
   const body = parse(route.body, rawBody, 'The request body');
   const run = () => route.handle({ caller, params, body, query });
 

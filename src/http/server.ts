@@ -79,3 +79,25 @@ export function close(server: Server): Promise<void> {
     server.closeIdleConnections();
   });
 }
+
+/** The body, or 'too large' as soon as it passes `limit` (the rest is left unread). */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.pause();
+        return resolve('too large');
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+    // The client went away mid-body (after 'end' this settles nothing).
+    req.once('close', () => reject(new Error('the client closed the request before its body ended')));
+  });
+}

@@ -14,7 +14,7 @@ import { ReceiverMultipleAckError, type App, type Receiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { withContext } from '../../last-resort.js';
 import { withTimeout, type Route } from '../../http/routes.js';
-import { close, listen } from '../../http/server.js';
+import { close, listen, readBody } from '../../http/server.js';
 import type { SeenRequests } from '../../store/seen-requests.js';
 import {
   MAX_BODY_BYTES,
@@ -148,26 +148,4 @@ export class SlackHttpReceiver implements Receiver {
     // Nothing listens for it (an unknown control, a shortcut we do not offer): acknowledged.
     if (!acked) answer(200);
   }
-}
-
-/** The body, or 'too large' as soon as it passes `limit` (the rest is left unread). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.pause();
-        return resolve('too large');
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
-    // The client went away mid-body (after 'end' this settles nothing).
-    req.once('close', () => reject(new Error('the client closed the request before its body ended')));
-  });
 }
