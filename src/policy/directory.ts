@@ -29,33 +29,26 @@ export class Directory {
 
   /** The user's time zone as Slack has it (IANA, e.g. "Europe/Berlin"); undefined when it cannot be read. */
   async timeZone(user: string): Promise<string | undefined> {
-    const key = `${this.prefix}:usertz:${user}`;
-    const cached = await this.redis.get(key);
-    if (cached) return cached;
-    try {
-      const res = await this.client.users.info({ user });
-      const tz = res.user?.tz;
-      if (tz) await this.redis.set(key, tz, 'EX', CACHE_SECONDS);
-      return tz || undefined;
-    } catch (err) {
-      this.log.warn({ user, err: (err as Error).message }, 'could not read a time zone');
-      return undefined;
-    }
+    return this.cached(`usertz:${user}`, async () => (await this.client.users.info({ user })).user?.tz || undefined, { user }, 'could not read a time zone');
   }
 
   private async members(group: string): Promise<string[]> {
-    const key = `${this.prefix}:usergroup:${group}`;
-    const cached = await this.redis.get(key);
-    if (cached) return JSON.parse(cached) as string[];
+    // Fail closed: nobody is in a group we cannot read.
+    return (await this.cached(`usergroup:${group}`, async () => (await this.client.usergroups.users.list({ usergroup: group })).users ?? [], { group }, 'could not resolve user group')) ?? [];
+  }
+
+  /** What `fetch` answers, kept in Redis for CACHE_SECONDS under `<prefix>:<key>`; undefined when Slack cannot answer (not cached). */
+  private async cached<T>(key: string, fetch: () => Promise<T | undefined>, context: object, failure: string): Promise<T | undefined> {
+    const at = `${this.prefix}:${key}`;
+    const hit = await this.redis.get(at);
+    if (hit) return JSON.parse(hit) as T;
     try {
-      const res = await this.client.usergroups.users.list({ usergroup: group });
-      const users = res.users ?? [];
-      await this.redis.set(key, JSON.stringify(users), 'EX', CACHE_SECONDS);
-      return users;
+      const value = await fetch();
+      if (value !== undefined) await this.redis.set(at, JSON.stringify(value), 'EX', CACHE_SECONDS);
+      return value;
     } catch (err) {
-      // Fail closed: nobody is in a group we cannot read.
-      this.log.warn({ group, err: (err as Error).message }, 'could not resolve user group');
-      return [];
+      this.log.warn({ ...context, err: (err as Error).message }, failure);
+      return undefined;
     }
   }
 }
