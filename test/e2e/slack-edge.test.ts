@@ -436,9 +436,14 @@ describe('component locks', () => {
     expect((await b.tasks.get(a))!.status).toBe('Releasing');
     expect(b.ackText(await b.command(`start ${elsewhere}`))).toBe(`${elsewhere} is now Releasing.`);
 
+    // Started the moment the card says Released: the worker lets the lock go just after that write,
+    // and a start in between waits for it. Held here on purpose to make that moment last 300 ms.
     await b.waitForTask(a, (t) => t.status === 'Released');
-    expect(await b.redis.get(keys(b.config.REDIS_PREFIX).lock('prod/api'))).toBeNull();
+    const lockKey = keys(b.config.REDIS_PREFIX).lock('prod/api');
+    await b.redis.set(lockKey, a);
+    setTimeout(() => void b.redis.del(lockKey), 300);
     expect(b.ackText(await b.command(`start ${upgrade}`))).toBe(`${upgrade} is now Releasing.`);
+    expect(await b.redis.get(keys(b.config.REDIS_PREFIX).lock('prod/api'))).toBe(upgrade);
     const done = await b.waitForTask(upgrade, (t) => t.status === 'Released');
     expect(done.components[0]).toMatchObject({ name: 'api', image: 'api:2.0', previousImage: 'api:1.5' });
     await b.waitForTask(elsewhere, (t) => t.status === 'Released');

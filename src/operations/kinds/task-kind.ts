@@ -11,7 +11,7 @@ import { pendingComponents, prepareRun } from '../../domain/task-run.js';
 import type { ReleasePlatform } from '../../platform/port.js';
 import { readComponents } from '../../platform/read.js';
 import type { RunQueue } from '../../ports/run-queue.js';
-import type { ComponentLocks } from '../../store/locks.js';
+import type { ComponentLocks, LockResult } from '../../store/locks.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { Refusal } from '../../store/versioned-store.js';
 import { mention, slackDate } from '../../text.js';
@@ -61,7 +61,7 @@ export function taskKind(d: TaskKindDeps): KindDescriptor<ReleaseTask, TaskActio
     hold: async (task, action, commit) => {
       if (action === 'suspend') return commit();
       const components = task.components.map((c) => componentKey(task.env, c.name));
-      const lock = await d.locks.acquire(task.id, components);
+      const lock = await acquireLocks(d, task.id, components);
       if (!lock.ok) {
         const holder = await d.tasks.get(lock.heldBy);
         return say(
@@ -96,6 +96,23 @@ export function taskKind(d: TaskKindDeps): KindDescriptor<ReleaseTask, TaskActio
     },
     startedText,
   };
+}
+
+/**
+ * A run that ends writes its status first and lets its locks go a moment later: a start in that
+ * moment (someone who saw Released and clicked at once) waits briefly for them instead of being
+ * refused. A holder that is not running may also be a start that took its locks and has not yet
+ * written Releasing, so the wait is short and never takes a lock over.
+ */
+async function acquireLocks(d: TaskKindDeps, taskId: string, components: string[], waitMs = 1_000): Promise<LockResult> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const lock = await d.locks.acquire(taskId, components);
+    if (lock.ok || Date.now() >= until) return lock;
+    const holder = await d.tasks.get(lock.heldBy);
+    if (holder && isActive(holder.status)) return lock;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 function startedText(action: TaskAction, t: ReleaseTask, user: string, change?: { before: ReleaseTask; args: ActionArgs }): string {
