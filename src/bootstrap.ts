@@ -23,6 +23,7 @@ import { slackLogger } from './slack/logger.js';
 import { QueueNotifier } from './slack/notifier.js';
 import { AuditLog } from './store/audit-log.js';
 import { CardStore } from './store/card-store.js';
+import { HomeOpeners } from './store/home-openers.js';
 import { moveLegacyKeys } from './store/key-layout.js';
 import { KnownEnvironments } from './store/known-environments.js';
 import { ComponentLocks } from './store/locks.js';
@@ -69,7 +70,8 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
   const queueRedis = connectRedis(redisAt, { name: 'switchyard-queues', autopipeline: false });
   const queues = new JobQueues(queueRedis, config.REDIS_PREFIX);
   const runs = new BullRunQueue(queues);
-  const notifier = new QueueNotifier(queues, cards, config.CARD_COALESCE_MS);
+  const homes = new HomeOpeners(redis, k);
+  const notifier = new QueueNotifier(queues, cards, config.CARD_COALESCE_MS, homes);
   const metrics = new Metrics();
   const client = new WebClient(config.SLACK_BOT_TOKEN, {
     slackApiUrl: config.SLACK_API_URL,
@@ -116,6 +118,14 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       operations(),
     ]);
     const events = new QueueReleaseEvents(queues, metrics, log);
+    // App Home: the person's approvals, running releases and failures, linked to their cards.
+    const [{ HomeQueries }, { homeSource }, { Permalinks }, { governance }] = await Promise.all([
+      import('./operations/home.js'),
+      import('./slack/home-source.js'),
+      import('./slack/permalinks.js'),
+      operations(),
+    ]);
+    const home = { openers: homes, source: homeSource({ queries: new HomeQueries({ tasks, jobs, governance }), permalinks: new Permalinks(client, notifier), clock }) };
     const handlers: JobHandlers = {
       'task.run': runTaskHandler({ tasks, locks, platform, notifier, events, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS }),
       'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, events, audit, metrics, clock }),
@@ -126,7 +136,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
         listeners: [webhookListener({ policy, queues, backoffMs: config.WEBHOOK_BACKOFF_MS }), workflowStepListener({ tasks, notifier })],
       }),
       'webhook.deliver': deliverWebhookHandler({ policy, metrics }),
-      ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock }) }),
+      ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock }), home }),
     };
     workers = new WorkerHost(handlers, {
       redis: redisAt,

@@ -89,6 +89,14 @@ export interface FunctionCompletePayload {
   error?: string;
 }
 
+/** Publish `user`'s App Home (views.publish) from the tasks and jobs as they are when it runs. */
+export interface HomePayload {
+  user: string;
+}
+
+/** Cards changed: queue a Home publish for everyone who opened the Home tab lately (debounced). */
+export type HomesPayload = Record<string, never>;
+
 /** A task or job came to rest (ports/release-events.ts): tell its listeners, each with a job of its own. */
 export interface SettledPayload {
   ref: EntityRef;
@@ -119,6 +127,8 @@ export interface JobPayloads {
   'slack.ephemeral': EphemeralPayload;
   'slack.upload': UploadPayload;
   'slack.function-complete': FunctionCompletePayload;
+  'slack.home': HomePayload;
+  'slack.homes': HomesPayload;
   'events.settled': SettledPayload;
   'webhook.deliver': WebhookPayload;
 }
@@ -134,6 +144,8 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'slack.ephemeral': QUEUES.slack,
   'slack.upload': QUEUES.slack,
   'slack.function-complete': QUEUES.slack,
+  'slack.home': QUEUES.slack,
+  'slack.homes': QUEUES.slack,
   'events.settled': QUEUES.events,
   'webhook.deliver': QUEUES.events,
 };

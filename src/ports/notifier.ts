@@ -31,6 +31,10 @@ export interface Notifier {
   ephemeral(channel: string, user: string, text: string): Promise<void>;
   /** Share a file in `channel` (files.uploadV2), mentioning `user`. */
   upload(file: UploadRequest): Promise<void>;
+  /** `user` opened the bot's App Home tab: remember them (their Home follows the cards) and publish it. */
+  homeOpened(user: string): Promise<void>;
+  /** Publish `user`'s App Home again (deduplicated per user). */
+  homeRefresh(user: string): Promise<void>;
   /** Finish a Workflow Builder step's execution: its outputs, or why it failed. Once per execution. */
   workflowStepDone(executionId: string, result: WorkflowStepResult): Promise<void>;
 }

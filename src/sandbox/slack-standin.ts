@@ -10,7 +10,7 @@ import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authHandlers } from './standin/auth.js';
 import { chatHandlers } from './standin/chat.js';
-import { conversationsHandlers } from './standin/conversations.js';
+import { channelName, conversationsHandlers } from './standin/conversations.js';
 import { takeFailure } from './standin/failures.js';
 import { filesHandlers } from './standin/files.js';
 import { functionsHandlers } from './standin/functions.js';
@@ -49,7 +49,7 @@ export interface SlackStandinOptions {
 
 /**
  * The Slack Web API methods the bot uses, emulated in memory: the tests' fake Slack and the
- * sandbox's stand-in are both this. `handle` serves `/api/<method>` and `/upload/<id>`; `events`
+ * sandbox's stand-in are both this. `handle` serves `/api/<method>`, `/upload/<id>` and shared files' `/files/<id>`; `events`
  * tells listeners (the sandbox page) about messages, ephemerals and modals as they happen.
  */
 export interface SlackStandin {
@@ -90,6 +90,12 @@ export interface SlackStandin {
   setUsergroup(id: string, users: string[]): void;
   /** Sets the profile returned by `users.info` for `id` (otherwise derived from the id). */
   setUser(id: string, user: FakeUser): void;
+  /** The App Home `user` was last published (views.publish), if any. */
+  home(user: string): Record<string, unknown> | undefined;
+  /** Names a channel (conversations.info; the sandbox page shows it). */
+  setChannelName(id: string, name: string): void;
+  /** The channel's name: as set, or made from its ID. */
+  channelName(id: string): string;
   /** Current top-level messages of a channel (latest text/blocks after updates), oldest first. */
   messages(channel: string): FakeMessage[];
   /** Replies in a thread, oldest first. */
@@ -147,7 +153,7 @@ export function createSlackStandin(opts: SlackStandinOptions): SlackStandin {
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? '/', 'http://fake.local');
-    if (!/^\/(api|upload|response)\//.test(url.pathname)) return false;
+    if (!/^\/(api|upload|response|files)\//.test(url.pathname)) return false;
     const raw = await readBody(req);
 
     const responseMatch = /^\/response\/([^/]+)$/.exec(url.pathname);
@@ -160,6 +166,17 @@ export function createSlackStandin(opts: SlackStandinOptions): SlackStandin {
       const reply: Reply = down ? { status: 503, body: { ok: false, error: 'service_unavailable' } } : responses.post(decodeURIComponent(responseMatch[1]), body);
       answered(call, reply, down);
       send(res, reply);
+      return true;
+    }
+
+    // A shared file's url_private: its bytes, shown as text (the bot shares CSV exports).
+    const fileMatch = /^\/files\/([^/]+)$/.exec(url.pathname);
+    if (fileMatch?.[1]) {
+      const file = uploads.find((u) => u.fileId === decodeURIComponent(fileMatch[1]!) && u.completed);
+      if (!file) return (res.writeHead(404).end('file_not_found'), true);
+      const name = file.filename.replace(/[^\w.-]/g, '_');
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-disposition': `inline; filename="${name}"`, 'x-content-type-options': 'nosniff' });
+      res.end(file.bytes);
       return true;
     }
 
@@ -254,6 +271,11 @@ export function createSlackStandin(opts: SlackStandinOptions): SlackStandin {
     setUser(id, user) {
       users.set(id, { ...user });
     },
+    home: (user) => state.homes.get(user),
+    setChannelName(id, name) {
+      state.channelNames.set(id, name);
+    },
+    channelName: (id) => channelName(state, id),
     messages: (channel) => (channels.get(channel) ?? []).map((m) => ({ ...m })),
     thread: (channel, ts) => (threads.get(`${channel}:${ts}`) ?? []).map((m) => ({ ...m })),
     reset() {
@@ -268,6 +290,7 @@ export function createSlackStandin(opts: SlackStandinOptions): SlackStandin {
       channels.clear();
       threads.clear();
       pendingUploads.clear();
+      state.homes.clear();
       ephemerals.length = 0;
       down = false;
       events.emit('reset');

@@ -11,6 +11,7 @@ import { SlackHttpReceiver } from './edge/receiver.js';
 import type { ListenerDeps } from './listeners/deps.js';
 import * as actions from './listeners/actions/index.js';
 import * as commands from './listeners/commands/index.js';
+import * as events from './listeners/events/index.js';
 import * as functions from './listeners/functions/index.js';
 import { slackLogger } from './logger.js';
 
@@ -40,6 +41,7 @@ export function createSlackApp(config: Config, identity: SlackIdentity, routes: 
   commands.register(app, deps);
   actions.register(app, deps);
   functions.register(app, deps);
+  events.register(app, deps);
   app.error(async (err) => log.error({ err: err.message }, 'slack listener error'));
   return { app, receiver };
 }

@@ -12,6 +12,8 @@ import { SlackRateLimited } from '../jobs/errors/index.js';
 import type { JobHandlers } from '../jobs/worker-host.js';
 import type { CardRef, CardStore } from '../store/card-store.js';
 import type { Notifier } from '../ports/notifier.js';
+import type { HomeOpeners } from '../store/home-openers.js';
+import type { HomeSource } from './home-source.js';
 import { cardKey } from './notifier.js';
 import { section } from './blocks/format.js';
 
@@ -29,6 +31,8 @@ export interface DeliveryDeps {
   cards: CardStore;
   notifier: Notifier;
   log: Logger;
+  /** App Home: the views, and who opened theirs lately. */
+  home: { source: HomeSource; openers: HomeOpeners };
 }
 
 const PERMANENT = new Set([
@@ -177,6 +181,14 @@ export function deliveryHandlers(d: DeliveryDeps): Pick<JobHandlers, `slack.${st
       await slack(() =>
         d.client.filesUploadV2({ channel_id: channel, file: Buffer.from(content, 'utf8'), filename, title, initial_comment: `<@${user}> here is the export you asked for.` }),
       );
+    },
+    'slack.home': async ({ user }) => {
+      const view = await d.home.source.view(user);
+      await slack(() => d.client.views.publish({ user_id: user, view }));
+    },
+    'slack.homes': async () => {
+      // One publish job per person (each deduplicated and rate limited like every Slack call).
+      for (const user of await d.home.openers.recent(Date.now())) await d.notifier.homeRefresh(user);
     },
   };
 }

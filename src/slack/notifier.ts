@@ -6,6 +6,7 @@ import type { EntityRef } from '../domain/entity.js';
 import type { JobQueues } from '../jobs/queues.js';
 import type { CardPlace, Notifier, UploadRequest, WorkflowStepResult } from '../ports/notifier.js';
 import type { CardStore } from '../store/card-store.js';
+import type { HomeOpeners } from '../store/home-openers.js';
 
 /** Where a card's channel and ts are kept: the task ID, or `bg:<job name>`. */
 export function cardKey(ref: EntityRef): string {
@@ -15,15 +16,24 @@ export function cardKey(ref: EntityRef): string {
 /** Slack errors that are not rate limits are retried with backoff: 1 s doubling, ~17 minutes in all. */
 const RETRY = { attempts: 11, backoff: { type: 'exponential', delay: 1000 } } as const;
 
+/**
+ * Card changes within this window refresh the open Homes once: a release edits its card every
+ * CARD_COALESCE_MS, and a Home costs a views.publish per person who looks at it.
+ */
+export const HOME_REFRESH_MS = 2000;
+
 export class QueueNotifier implements Notifier {
   constructor(
     private readonly queues: JobQueues,
     private readonly cards: CardStore,
     private readonly coalesceMs: number,
+    /** Who opened the App Home lately; without it Homes are published on open only. */
+    private readonly homes?: HomeOpeners,
   ) {}
 
   async cardCreated(ref: EntityRef): Promise<void> {
     await this.queues.enqueue('slack.card', { ref, post: true }, RETRY);
+    await this.homesChanged();
   }
 
   async cardChanged(ref: EntityRef): Promise<void> {
@@ -32,10 +42,12 @@ export class QueueNotifier implements Notifier {
     const coalesce =
       this.coalesceMs > 0 ? { delay: this.coalesceMs, deduplication: { id: `card-${cardKey(ref)}`, ttl: this.coalesceMs } } : {};
     await this.queues.enqueue('slack.card', { ref }, { ...RETRY, ...coalesce });
+    await this.homesChanged();
   }
 
   async cardClosed(ref: EntityRef, channel: string, text: string, thread: string): Promise<void> {
     await this.queues.enqueue('slack.card-closed', { ref, channel, text, thread }, RETRY);
+    await this.homesChanged();
   }
 
   async thread(ref: EntityRef, text: string): Promise<void> {
@@ -58,6 +70,26 @@ export class QueueNotifier implements Notifier {
 
   async upload(file: UploadRequest): Promise<void> {
     await this.queues.enqueue('slack.upload', file, { ...RETRY, attempts: 5 });
+  }
+
+  async homeOpened(user: string): Promise<void> {
+    await this.homes?.opened(user, Date.now());
+    await this.homeRefresh(user);
+  }
+
+  async homeRefresh(user: string): Promise<void> {
+    // A second ask while one waits adds nothing; the short TTL lets an ask made while one is
+    // being published queue the next, so the Home never keeps a stale view.
+    await this.queues.enqueue('slack.home', { user }, { ...RETRY, attempts: 5, deduplication: { id: `home-${user}`, ttl: 1000 } });
+  }
+
+  /**
+   * A card changed, so a Home may have too: one debounced job refreshes everyone who opened
+   * their Home lately. Nobody looking (the usual case in tests and quiet teams): one Redis read.
+   */
+  private async homesChanged(): Promise<void> {
+    if (!this.homes || !(await this.homes.any(Date.now()))) return;
+    await this.queues.enqueue('slack.homes', {}, { ...RETRY, attempts: 3, delay: HOME_REFRESH_MS, deduplication: { id: 'homes', ttl: HOME_REFRESH_MS } });
   }
 
   async workflowStepDone(executionId: string, result: WorkflowStepResult): Promise<void> {

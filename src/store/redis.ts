@@ -91,6 +91,8 @@ export function keys(prefix: string) {
     outbox: (entityId: string) => `${prefix}:{${entityId}}:outbox`,
     outboxLease: (entityId: string) => `${prefix}:{${entityId}}:outbox-lease`,
     audit: `${prefix}:audit`,
+    /** Who opened the bot's App Home tab, scored by when they last did (a sorted set). */
+    homeOpeners: `${prefix}:home:openers`,
     /** Environments named by a task or job (a set), so a create need not read the tasks to check one. */
     knownEnvs: `${prefix}:envs`,
     /** A Slack request already acted on (signature or event_id), kept for the replay window. */

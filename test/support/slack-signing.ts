@@ -180,6 +180,24 @@ export function functionExecutedBody(p: FunctionExecutedParams): string {
   });
 }
 
+/**
+ * The JSON body Slack POSTs (Events API) when `user` opens a tab of the bot's App Home (`home`,
+ * or `messages` / `about`). Send it with `postSigned(…, { contentType: 'application/json' })`.
+ */
+export function appHomeOpenedBody(user: string, tab: 'home' | 'messages' | 'about' = 'home'): string {
+  const teamId = 'T0TEST';
+  return JSON.stringify({
+    token: 'verification-token',
+    team_id: teamId,
+    api_app_id: 'A0TEST',
+    type: 'event_callback',
+    event_id: slackId('Ev'),
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ enterprise_id: null, team_id: teamId, user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
+    event: { type: 'app_home_opened', user, channel: slackId('D'), tab, event_ts: (Date.now() / 1000).toFixed(6) },
+  });
+}
+
 /** Options for {@link postSigned}: signing secret, optional timestamp, or a verbatim (e.g. forged) signature. */
 export interface PostSignedOptions {
   secret: string;

@@ -91,7 +91,7 @@ describe('manifests/slack-app.yaml', () => {
   type Parameters = { properties: Record<string, { type: string; title?: string; is_required?: boolean }>; required?: string[] };
   const manifest = parse(read('manifests/slack-app.yaml')) as {
     _metadata?: { major_version?: number };
-    features: { slash_commands: SlashCommand[]; bot_user?: { display_name?: string } };
+    features: { slash_commands: SlashCommand[]; bot_user?: { display_name?: string }; app_home?: { home_tab_enabled?: boolean } };
     functions?: Record<string, { title: string; description?: string; input_parameters: Parameters; output_parameters: Parameters }>;
     oauth_config: { scopes: { bot: string[] } };
     settings: {
@@ -130,6 +130,11 @@ describe('manifests/slack-app.yaml', () => {
     expect(manifest.settings.org_deploy_enabled).toBe(true);
     expect(manifest.settings.event_subscriptions?.request_url).toBe(manifest.settings.interactivity.request_url);
     expect(manifest.settings.event_subscriptions?.bot_events).toContain('function_executed');
+  });
+
+  it('enables the Home tab and subscribes to app_home_opened, which the bot answers with views.publish', () => {
+    expect(manifest.features.app_home?.home_tab_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions?.bot_events).toContain('app_home_opened');
   });
 
   it('requests the bot scopes the commands need', () => {

@@ -372,14 +372,18 @@ export function blockErrors(blocks: unknown, surface: Surface, base = '/blocks')
   return p.list;
 }
 
-/** Slack's complaints about a modal view (`views.open`); empty when Slack would open it. */
-export function viewErrors(view: unknown): string[] {
+/**
+ * Slack's complaints about a view: a modal (`views.open`), or with `type` 'home' an App Home
+ * (`views.publish`, up to 100 blocks, no title or buttons); empty when Slack would take it.
+ */
+export function viewErrors(view: unknown, type: 'modal' | 'home' = 'modal'): string[] {
   const p = new Problems();
   const at = '/view';
   if (!isObj(view)) {
     p.add(at, 'must be an object');
     return p.list;
   }
+  if (type === 'home') return homeViewErrors(p, view, at);
   onlyKnown(p, view, at, ['type', 'title', 'blocks', 'close', 'submit', 'private_metadata', 'callback_id', 'clear_on_close', 'notify_on_close', 'external_id', 'submit_disabled']);
   if (view.type !== 'modal') p.add(`${at}/type`, 'must be one of: modal');
   textObject(p, view, 'title', at, { max: LIMITS.modalTitle, plain: true });
@@ -395,6 +399,18 @@ export function viewErrors(view: unknown): string[] {
     const hasInput = Array.isArray(view.blocks) && view.blocks.some((b) => isObj(b) && b.type === 'input');
     if (hasInput && view.submit === undefined) p.add(at, 'missing required field: submit (a modal with input blocks needs one)');
   }
+  return p.list;
+}
+
+function homeViewErrors(p: Problems, view: Obj, at: string): string[] {
+  onlyKnown(p, view, at, ['type', 'blocks', 'private_metadata', 'callback_id', 'external_id']);
+  if (view.type !== 'home') p.add(`${at}/type`, 'must be one of: home');
+  str(p, view, 'private_metadata', at, LIMITS.privateMetadata);
+  str(p, view, 'callback_id', at, LIMITS.callbackId);
+  str(p, view, 'external_id', at, LIMITS.callbackId);
+  if (view.blocks === undefined) p.add(at, 'missing required field: blocks');
+  // A Home takes as many blocks as a modal (100).
+  else p.list.push(...blockErrors(view.blocks, 'modal', `${at}/blocks`));
   return p.list;
 }
 
@@ -420,8 +436,8 @@ export function messageRefusal(message: { text?: unknown; blocks?: unknown; atta
 }
 
 /** Slack's refusal of a view for `views.open`: `invalid_arguments`, the problems in response_metadata. */
-export function viewRefusal(view: unknown): Refusal | undefined {
-  const errors = viewErrors(view);
+export function viewRefusal(view: unknown, type: 'modal' | 'home' = 'modal'): Refusal | undefined {
+  const errors = viewErrors(view, type);
   return errors.length > 0 ? { error: 'invalid_arguments', errors } : undefined;
 }
 

@@ -1,8 +1,14 @@
 /** conversations.*: channel information and history. */
 import { fail, ok, str, type Handlers, type StandinState } from './state.js';
 
+/** The channel's name as set, else one made from its ID (C0PROD -> prod). */
+export function channelName(s: StandinState, id: string): string {
+  return s.channelNames.get(id) ?? (id.replace(/^[CG]0?/, '').toLowerCase() || id.toLowerCase());
+}
+
 /**
- * `conversations.info`: any channel ID is a public channel the bot is a member of.
+ * `conversations.info`: any channel ID is a public channel the bot is a member of, named as set
+ * with `setChannelName` (or after its ID).
  * `conversations.history`: a channel's top-level messages, newest first, from `oldest` on; their
  * metadata only with `include_all_metadata`, as Slack does.
  */
@@ -12,7 +18,7 @@ export function conversationsHandlers(s: StandinState): Handlers {
       const id = str(a.channel);
       if (!id) return fail('channel_not_found');
       return ok({
-        channel: { id, name: `channel-${id.toLowerCase()}`, is_channel: true, is_private: false, is_archived: false, is_member: true, created: 1_700_000_000 },
+        channel: { id, name: channelName(s, id), is_channel: true, is_private: false, is_archived: false, is_member: true, created: 1_700_000_000 },
       });
     },
     'conversations.history': (a) => {

@@ -2,7 +2,18 @@
  * files.*: the two API steps of an upload (files.uploadV2 in @slack/web-api). The bytes in between
  * go to the upload URL, which ../slack-standin.ts serves.
  */
-import { fail, ok, str, type Args, type Handlers, type StandinState } from './state.js';
+import { BOT_ID, BOT_USER, fail, ok, str, type Args, type Handlers, type StandinState } from './state.js';
+import type { FakeMessage } from './types.js';
+
+/** The message a completed upload leaves in the channel (or thread): the comment and the files. */
+function share(s: StandinState, channel: string, threadTs: string | undefined, comment: string | undefined, files: Args[]): void {
+  const message: FakeMessage = { type: 'message', ts: s.nextTs(), channel, user: BOT_USER, bot_id: BOT_ID, text: comment ?? '', files };
+  if (threadTs) {
+    message.thread_ts = threadTs;
+    s.replies(channel, threadTs).push(message);
+  } else s.topLevel(channel).push(message);
+  s.events.emit('message', { ...message });
+}
 
 /** `files.getUploadURLExternal` and `files.completeUploadExternal` on `s`. */
 export function filesHandlers(s: StandinState): Handlers {
@@ -29,8 +40,11 @@ export function filesHandlers(s: StandinState): Handlers {
         if (threadTs) upload.threadTs = threadTs;
         const comment = str(a.initial_comment);
         if (comment) upload.initialComment = comment;
-        done.push({ id: upload.fileId, title: upload.title ?? upload.filename, name: upload.filename, size: upload.bytes.length });
+        done.push({ id: upload.fileId, title: upload.title ?? upload.filename, name: upload.filename, size: upload.bytes.length, url_private: `${s.base}files/${upload.fileId}` });
       }
+      // Shared in a channel, the files come as a message of the bot's, as in Slack.
+      const channel = str(a.channel_id) ?? str(a.channels);
+      if (channel) share(s, channel, str(a.thread_ts), str(a.initial_comment), done);
       return ok({ files: done });
     },
   };

@@ -18,7 +18,7 @@ export const BOT_ID = 'BBOT';
 
 /** What the methods read and write; one per stand-in. */
 export interface StandinState {
-  /** 'message', 'ephemeral', 'modal', 'function-complete' and 'reset', for listeners such as the sandbox page. */
+  /** 'message', 'ephemeral', 'modal', 'home', 'file', 'function-complete' and 'reset', for listeners such as the sandbox page. */
   readonly events: EventEmitter;
   readonly ephemerals: StandinEphemeral[];
   readonly uploads: FakeUpload[];
@@ -30,6 +30,10 @@ export interface StandinState {
   readonly channels: Map<string, FakeMessage[]>;
   /** Replies by `<channel>:<thread ts>`. */
   readonly threads: Map<string, FakeMessage[]>;
+  /** Each user's App Home as last published (views.publish), by user ID. */
+  readonly homes: Map<string, Args & { id: string }>;
+  /** Channel names by ID (conversations.info); an unnamed channel gets one made from its ID. */
+  readonly channelNames: Map<string, string>;
   /** Upload URLs handed out and not used yet, by file ID. */
   readonly pendingUploads: Map<string, { filename: string }>;
   /** Where upload URLs point: the server's base URL, ending in `/`. */
@@ -61,6 +65,8 @@ export function createStandinState(): StandinState {
     users: new Map(),
     channels,
     threads,
+    homes: new Map(),
+    channelNames: new Map(),
     pendingUploads: new Map(),
     base: '',
     nextSeq,

@@ -51,6 +51,8 @@ export interface FakeMessage {
   text?: string;
   blocks?: unknown[];
   attachments?: unknown[];
+  /** Files shared with the message (files.completeUploadExternal with a channel): id, name, title, size, url_private. */
+  files?: unknown[];
   thread_ts?: string;
   metadata?: unknown;
 }
