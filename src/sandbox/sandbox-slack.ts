@@ -1,7 +1,8 @@
 /**
  * Slack, played locally. Serves the Web API stand-in (/api/*), the page (/), and the page's
- * endpoints (/sandbox/*): a typed command or a click becomes the signed request Slack would send
- * the bot; what the bot posts reaches the page as server-sent events.
+ * endpoints (/sandbox/*): a typed command, a click or opening the Home tab becomes the signed
+ * request Slack would send the bot; what the bot posts (messages, files, modals, the Home view)
+ * reaches the page as server-sent events.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -31,6 +32,8 @@ export class SandboxSlack {
   /** Which user a trigger_id (and so a modal) belongs to. */
   private readonly triggers = new Map<string, string>();
   private readonly views = new Map<string, { user: string; view: Record<string, unknown> }>();
+  /** When each message (by ts) arrived: the stand-in's ts count up from 2023, not the clock. */
+  private readonly arrived = new Map<string, number>();
   private botUrl = '';
   private base = '';
   /** Proxies drop quiet streams; a comment every 15 s keeps the page's connection open. */
@@ -41,11 +44,18 @@ export class SandboxSlack {
   constructor(
     private readonly secret: string,
     private readonly users: SandboxUser[],
+    /** Channel names by ID besides the sandbox's own (e.g. the policy's channels). */
+    channels: Record<string, string> = {},
   ) {
+    for (const [id, name] of Object.entries({ ...channels, [SANDBOX_CHANNEL.id]: SANDBOX_CHANNEL.name })) this.standin.setChannelName(id, name);
     // Everyone is where the sandbox runs: `/release start … --at 22:00` means 22:00 on this machine's clock.
     const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
     for (const u of users) this.standin.setUser(u.id, { name: u.name.toLowerCase(), real_name: u.name, display_name: u.name, tz });
-    this.standin.events.on('message', (m: FakeMessage & { edited?: boolean }) => this.push('message', view(m)));
+    this.standin.events.on('message', (m: FakeMessage & { edited?: boolean }) => {
+      if (!this.arrived.has(m.ts)) this.arrived.set(m.ts, Date.now());
+      this.push('message', { ...this.view(m), channel_name: this.standin.channelName(m.channel) });
+    });
+    this.standin.events.on('home', (h: { user: string; view: Record<string, unknown> }) => this.push('home', h));
     this.standin.events.on('ephemeral', (e: StandinEphemeral) => this.ephemeral(e));
     this.standin.events.on('modal', (m: { trigger_id?: string; view_id: string; view: Record<string, unknown> }) => {
       const user = this.triggers.get(m.trigger_id ?? '');
@@ -82,6 +92,7 @@ export class SandboxSlack {
       if (req.method === 'POST' && path === '/sandbox/command') return json(res, 200, await this.command(await body(req)));
       if (req.method === 'POST' && path === '/sandbox/action') return json(res, 200, await this.action(await body(req)));
       if (req.method === 'POST' && path === '/sandbox/view') return json(res, 200, await this.submit(await body(req)));
+      if (req.method === 'POST' && path === '/sandbox/home') return json(res, 200, await this.openHome(await body(req)));
       const respond = /^\/sandbox\/respond\/([A-Z0-9]+)\/([A-Z0-9]+)$/.exec(path);
       if (req.method === 'POST' && respond) {
         // A command's late answer through its response_url.
@@ -100,8 +111,10 @@ export class SandboxSlack {
     const messages = [...channels]
       .flatMap((ch) => this.standin.messages(ch))
       .sort((a, b) => Number(a.ts) - Number(b.ts))
-      .map((m) => ({ ...view(m), replies: this.standin.thread(m.channel, m.ts).map(view) }));
-    return { channel: SANDBOX_CHANNEL, users: this.users, messages, ephemerals: this.ephemerals };
+      .map((m) => ({ ...this.view(m), replies: this.standin.thread(m.channel, m.ts).map((r) => this.view(r)) }));
+    const names = Object.fromEntries([...channels].map((id) => [id, this.standin.channelName(id)]));
+    const homes = Object.fromEntries(this.users.flatMap((u) => (this.standin.home(u.id) ? [[u.id, this.standin.home(u.id)]] : [])));
+    return { channel: SANDBOX_CHANNEL, channels: names, users: this.users, messages, ephemerals: this.ephemerals, homes };
   }
 
   private async command(b: Record<string, unknown>) {
@@ -175,13 +188,30 @@ export class SandboxSlack {
     return { ok: res.status === 200 };
   }
 
-  /** Sign and deliver, exactly as Slack does. */
-  private async send(rawBody: string): Promise<{ status: number; body: string }> {
+  /** The person opened the bot's Home tab: Slack sends `app_home_opened`, the bot publishes the view. */
+  private async openHome(b: Record<string, unknown>) {
+    const user = this.user(b.user);
+    const now = Date.now() / 1000;
+    const event = {
+      token: 'sandbox',
+      team_id: TEAM.id,
+      api_app_id: 'A0SANDBOX',
+      type: 'event_callback',
+      event_id: `Ev${randomBytes(6).toString('hex').toUpperCase()}`,
+      event_time: Math.floor(now),
+      event: { type: 'app_home_opened', user, channel: `D0${user.slice(1)}`, tab: 'home', event_ts: now.toFixed(6) },
+    };
+    const res = await this.send(JSON.stringify(event), 'application/json');
+    return res.status === 200 ? { ok: true, view: this.standin.home(user) ?? null } : { ok: false, error: `The bot answered HTTP ${res.status}` };
+  }
+
+  /** Sign and deliver, exactly as Slack does (form-encoded; the Events API's JSON for events). */
+  private async send(rawBody: string, contentType = 'application/x-www-form-urlencoded'): Promise<{ status: number; body: string }> {
     const ts = Math.floor(Date.now() / 1000);
     const signature = `v0=${createHmac('sha256', this.secret).update(`v0:${ts}:${rawBody}`).digest('hex')}`;
     const res = await fetch(this.botUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signature },
+      headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signature },
       body: rawBody,
     });
     return { status: res.status, body: await res.text() };
@@ -221,17 +251,31 @@ export class SandboxSlack {
     res.writeHead(200, { 'content-type': `${TYPES[name.split('.').pop()!] ?? 'text/plain'}; charset=utf-8`, 'cache-control': 'no-store' });
     res.end(content);
   }
+
+  /** A message as the page shows it: when it arrived, and shared files with a preview of their text. */
+  private view(m: FakeMessage & { edited?: boolean }) {
+    const at = this.arrived.get(m.ts);
+    const files = (m.files as Array<Record<string, unknown>> | undefined)?.map((f) => {
+      const bytes = this.standin.uploads.find((u) => u.fileId === f.id)?.bytes;
+      return { ...f, url_private: `/files/${String(f.id)}`, ...(bytes ? { preview: preview(bytes) } : {}) };
+    });
+    return {
+      ts: m.ts,
+      channel: m.channel,
+      ...(at ? { at } : {}),
+      ...(m.text !== undefined ? { text: m.text } : {}),
+      ...(m.blocks ? { blocks: m.blocks } : {}),
+      ...(files ? { files } : {}),
+      ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+      ...(m.edited ? { edited: true } : {}),
+    };
+  }
 }
 
-function view(m: FakeMessage & { edited?: boolean }) {
-  return {
-    ts: m.ts,
-    channel: m.channel,
-    ...(m.text !== undefined ? { text: m.text } : {}),
-    ...(m.blocks ? { blocks: m.blocks } : {}),
-    ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
-    ...(m.edited ? { edited: true } : {}),
-  };
+/** The first lines of a shared file, as Slack previews a text snippet. */
+function preview(bytes: Buffer, lines = 8): string {
+  const all = bytes.toString('utf8', 0, 4000).split('\n');
+  return all.slice(0, lines).join('\n') + (all.length > lines ? '\n…' : '');
 }
 
 function pick(b: Record<string, unknown>): { text?: string; blocks?: unknown[] } {

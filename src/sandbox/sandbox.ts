@@ -15,7 +15,7 @@ import { start, type Running } from '../bootstrap.js';
 import { loadPolicyFile } from '../policy/policy-file.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 import { SandboxSlack } from './sandbox-slack.js';
-import { sandboxUsers } from './users.js';
+import { sandboxChannels, sandboxUsers } from './users.js';
 
 export interface Sandbox {
   url: string;
@@ -32,8 +32,8 @@ export async function startSandbox(env: Record<string, string | undefined>, log:
   const port = Number(env.PORT ?? 3000);
   const redis = await sandboxRedis(env, log);
   const secret = randomBytes(16).toString('hex');
-  const users = sandboxUsers(env.SWITCHYARD_CONFIG ? loadPolicyFile(env.SWITCHYARD_CONFIG) : undefined);
-  const slack = new SandboxSlack(secret, users);
+  const policy = env.SWITCHYARD_CONFIG ? loadPolicyFile(env.SWITCHYARD_CONFIG) : undefined;
+  const slack = new SandboxSlack(secret, sandboxUsers(policy), sandboxChannels(policy));
 
   const server = createServer((req, res) => void slack.route(req, res));
   await new Promise<void>((ok, fail) => {

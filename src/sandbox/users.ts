@@ -1,6 +1,6 @@
 /**
  * The people you can be in the sandbox: everyone the policy file names by user ID, plus three
- * defaults, each with the roles the policy gives them.
+ * defaults, each with the roles the policy gives them; and names for the policy's channels.
  */
 import type { PolicyFile } from '../policy/policy-file.js';
 
@@ -35,4 +35,16 @@ function roles(id: string, policy: PolicyFile | undefined): string[] {
 function prettyName(id: string): string {
   const letters = id.replace(/^[UW]0?/, '').toLowerCase();
   return letters.charAt(0).toUpperCase() + letters.slice(1);
+}
+
+/**
+ * Names for the channels the policy sends cards to, which it gives by ID only: each is named
+ * after its environment(s), so the page says "in #production" rather than "in #C0PROD".
+ */
+export function sandboxChannels(policy: PolicyFile | undefined): Record<string, string> {
+  const names: Record<string, string[]> = {};
+  for (const [env, e] of Object.entries(policy?.environments ?? {})) {
+    if (e.channel) (names[e.channel] ??= []).push(env.replace(/\*/g, 'x'));
+  }
+  return Object.fromEntries(Object.entries(names).map(([id, envs]) => [id, envs.join('-')]));
 }

@@ -108,6 +108,54 @@ describe('the sandbox', () => {
   });
 });
 
+describe('the sandbox plays the rest of Slack', () => {
+  it('opens the Home tab with a signed app_home_opened event and streams the view the bot publishes', async () => {
+    prefix = uniquePrefix('sandbox-home');
+    const { writeFileSync } = await import('node:fs');
+    const policy = `${process.env.TMPDIR ?? '/tmp'}/${prefix}.yaml`;
+    writeFileSync(policy, 'environments:\n  production:\n    channel: C0PROD\n    approvers: [U0CAROL]\n');
+    box = await startSandbox({ PORT: '0', REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, SIM_LATENCY_MS: '30', CARD_COALESCE_MS: '50', SWITCHYARD_CONFIG: policy }, pino({ level: 'silent' }));
+    const sse = listen(`${box.url}/sandbox/events`);
+    const created = await post('/sandbox/command', { user: 'U0ALICE', text: '/release create shop deploy --env production web=web:1.0' });
+    const id = /`(rt-[0-9a-z]{6})`/.exec(created.ephemeral.text)![1]!;
+    await post('/sandbox/command', { user: 'U0ALICE', text: `/release start ${id}` });
+    await eventually(async () => (await state()).messages.find((m: any) => JSON.stringify(m.blocks ?? []).includes('release.approve')), 5000, 'approval card');
+
+    expect(await post('/sandbox/home', { user: 'U0CAROL' })).toMatchObject({ ok: true });
+    const home = await eventually(() => sse.events.find((e) => e.event === 'home' && e.data.user === 'U0CAROL'), 10_000, "Carol's Home");
+    expect(home.data.view.type).toBe('home');
+    const text = JSON.stringify(home.data.view.blocks);
+    expect(text).toContain('Approvals waiting for you');
+    expect(text).toContain(id);
+    // The page finds it in the state after a reload too.
+    expect((await state()).homes.U0CAROL.blocks).toEqual(home.data.view.blocks);
+
+    // The policy's channel has a name, and every message says when it was posted.
+    const s = await state();
+    expect(s.channels).toMatchObject({ C0SANDBOX: 'releases', C0PROD: 'production' });
+    const card = s.messages.find((m: any) => m.channel === 'C0PROD');
+    expect(card.at).toBeGreaterThan(Date.now() - 60_000);
+    expect(card.replies.every((r: any) => typeof r.at === 'number')).toBe(true);
+    sse.stop();
+  });
+
+  it('shows a file the bot shares (an audit export) with its name, a preview and its content', async () => {
+    prefix = uniquePrefix('sandbox-file');
+    box = await startSandbox({ PORT: '0', REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, SIM_LATENCY_MS: '30', CARD_COALESCE_MS: '50' }, pino({ level: 'silent' }));
+    await post('/sandbox/command', { user: 'U0ALICE', text: '/release create demo deploy --env staging web=web:1.0' });
+    const ack = await post('/sandbox/command', { user: 'U0BOB', text: '/release audit --csv' });
+    expect(ack.ephemeral.text).toContain('the file will appear in this channel');
+    const shared = await eventually(async () => (await state()).messages.find((m: any) => m.files?.length), 10_000, 'the shared file');
+    expect(shared.channel).toBe('C0SANDBOX');
+    expect(shared.text).toBe('<@U0BOB> here is the export you asked for.');
+    const [file] = shared.files;
+    expect(file.name).toMatch(/^switchyard-audit-.*\.csv$/);
+    expect(file.preview.split('\n')[0]).toBe('time,actor,action,target,env,from,to,detail');
+    const content = await (await fetch(`${box.url}${file.url_private}`)).text();
+    expect(content).toContain(',U0ALICE,create,');
+  });
+});
+
 describe('the sandbox is local only', () => {
   it('listens on loopback only and turns away a cross-site form post', async () => {
     prefix = uniquePrefix('sandbox-csrf');

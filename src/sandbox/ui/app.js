@@ -1,6 +1,6 @@
-// Switchyard sandbox page: a local stand-in for one Slack channel. Talks to the sandbox server on
-// the same origin: GET /sandbox/state, Server-Sent Events on /sandbox/events, and
-// POST /sandbox/command, /sandbox/action and /sandbox/view.
+// Switchyard sandbox page: a local stand-in for one Slack channel and the bot's Home tab. Talks to
+// the sandbox server on the same origin: GET /sandbox/state, Server-Sent Events on /sandbox/events,
+// and POST /sandbox/command, /sandbox/action, /sandbox/view and /sandbox/home.
 import { el, mrkdwnToHtml, plainText, readInputs, renderBlocks, showInputErrors, textToHtml } from './blocks.js';
 
 const USER_KEY = 'switchyard.sandbox.user';
@@ -31,6 +31,7 @@ const parseJson = (text) => (text ? safely(() => JSON.parse(text)) : undefined);
 
 const state = {
   channel: { id: '', name: 'sandbox' },
+  channels: {}, // channel id -> name, for "in #…" and <#C…> mentions
   users: [],
   names: {}, // user id -> display name, for mentions
   me: store.get(USER_KEY, ''),
@@ -41,6 +42,8 @@ const state = {
   toggled: new Map(), // ts -> thread open or closed, as the user set it
   dismissed: new Set(), // ephemeral ids
   modals: new Map(), // user -> { view_id, view }
+  homes: new Map(), // user -> their App Home view, as the bot last published it
+  tab: 'channel', // 'channel' or 'home'
   loading: false,
   queued: [], // SSE events that arrived while the state was loading
 };
@@ -71,6 +74,11 @@ const ui = {
     placeholder: 'Type /release … or /bluegreen … and press Enter', 'aria-label': 'Slash command',
   }),
   overlays: el('div', { class: 'overlays' }),
+  channelItem: el('button', { type: 'button', class: 'channel-item active', 'data-testid': 'channel-tab' }),
+  homeItem: el('button', { type: 'button', class: 'channel-item', 'data-testid': 'home-tab', text: '🏠 Switchyard · Home' }),
+  channelPane: null,
+  homePane: el('main', { class: 'pane', 'data-testid': 'home', hidden: true }),
+  home: el('div', { class: 'home-view', 'data-testid': 'home-view' }),
 };
 
 function buildLayout(root) {
@@ -82,7 +90,9 @@ function buildLayout(root) {
   const sidebar = el('aside', { class: 'sidebar' },
     el('div', { class: 'workspace' }, BOT_NAME, el('span', { class: 'sandbox-tag', text: 'sandbox' })),
     el('div', { class: 'side-heading', text: 'Channels' }),
-    el('div', { class: 'channel-item active' }, '# ', ui.channelName),
+    ui.channelItem,
+    el('div', { class: 'side-heading', text: 'Apps' }),
+    ui.homeItem,
     el('div', { class: 'side-heading', text: 'Acting as' }),
     ui.switcher,
     el('p', { class: 'side-help', text: 'Commands, clicks, private replies and dialogs belong to this user.' }),
@@ -93,8 +103,16 @@ function buildLayout(root) {
     el('div', { class: 'composer-hint', text: 'Enter sends · ↑ recalls the previous command' }));
   const header = el('header', { class: 'pane-header' },
     el('h1', {}, '# ', ui.title), el('span', { class: 'pane-topic', text: 'Release cards and their threads. Start with /release help.' }));
-  root.replaceChildren(sidebar, el('main', { class: 'pane' }, header, ui.timeline, composer), ui.overlays);
+  ui.channelItem.replaceChildren('# ', ui.channelName);
+  ui.channelItem.addEventListener('click', () => showTab('channel'));
+  ui.homeItem.addEventListener('click', () => showTab('home'));
+  ui.homePane.replaceChildren(
+    el('header', { class: 'pane-header' }, el('h1', { text: 'Switchyard' }), el('span', { class: 'pane-topic', text: 'Home: what waits for you, what runs, what failed.' })),
+    ui.home);
+  ui.channelPane = el('main', { class: 'pane' }, header, ui.timeline, composer);
+  root.replaceChildren(sidebar, ui.channelPane, ui.homePane, ui.overlays);
   ui.switcher.addEventListener('change', () => setMe(ui.switcher.value));
+  document.addEventListener('click', onPermalinkClick);
   ui.composer.addEventListener('keydown', onComposerKey);
   document.addEventListener('keydown', onGlobalKey);
 }
@@ -112,7 +130,7 @@ function tsTime(ts) {
 function handlersFor(target) {
   return {
     users: state.names,
-    channels: { [state.channel.id]: state.channel.name },
+    channels: { ...state.channels, [state.channel.id]: state.channel.name },
     confirm: showConfirm,
     onAction: (action) => sendAction(target, action),
   };
@@ -123,7 +141,7 @@ function meta(time, channel, extra) {
   return el('div', { class: 'msg-meta' },
     el('span', { class: 'msg-author', text: BOT_NAME }), el('span', { class: 'app-badge', text: 'APP' }),
     time ? el('span', { class: 'msg-time', text: time }) : null,
-    elsewhere ? el('span', { class: 'msg-channel', text: `in #${channel}` }) : null,
+    elsewhere ? el('span', { class: 'msg-channel', 'data-testid': 'msg-channel', text: `in #${state.channels[channel] ?? channel}` }) : null,
     extra);
 }
 
@@ -134,11 +152,15 @@ function content(m, target) {
   const files = (m.files ?? []).map((f) => {
     const name = f.title ?? f.name ?? f.id ?? 'file';
     const href = [f.url, f.url_private, f.permalink].find((u) => /^(https?:\/\/|\/)/i.test(u ?? ''));
-    return el('div', { class: 'file' }, '📄 ', href ? el('a', { href, target: '_blank', rel: 'noopener', text: name }) : name);
+    const preview = f.preview ? el('pre', { class: 'file-preview', 'data-testid': 'file-preview', text: f.preview }) : null;
+    return el('div', { class: 'file', 'data-testid': 'file' }, '📄 ', href ? el('a', { href, target: '_blank', rel: 'noopener', text: name }) : name, preview);
   });
   const edited = m.edited ? el('span', { class: 'edited', 'data-testid': 'edited', text: '(edited)' }) : null;
   return el('div', { class: 'msg-content' }, body, files, edited);
 }
+
+/** When a message was posted: the time the sandbox saw it, else its ts when that is a real time. */
+const postedAt = (m) => (m.at ? clock(m.at) : tsTime(m.ts));
 
 const avatar = () => el('div', { class: 'avatar', 'aria-hidden': 'true', text: 'S' });
 
@@ -161,9 +183,9 @@ function renderMessage(m) {
     },
   });
   const thread = el('div', { class: 'thread', 'data-testid': 'thread' }, replies.map((r) =>
-    el('div', { class: 'reply', 'data-testid': 'reply', 'data-ts': r.ts }, meta(tsTime(r.ts)), content(r, { channel: r.channel ?? m.channel, message_ts: r.ts }))));
+    el('div', { class: 'reply', 'data-testid': 'reply', 'data-ts': r.ts }, meta(postedAt(r)), content(r, { channel: r.channel ?? m.channel, message_ts: r.ts }))));
   return el('article', { class: 'msg', 'data-testid': 'message', 'data-ts': m.ts }, avatar(),
-    el('div', { class: 'msg-body' }, meta(tsTime(m.ts), m.channel), content(m, { channel: m.channel, message_ts: m.ts }),
+    el('div', { class: 'msg-body' }, meta(postedAt(m), m.channel), content(m, { channel: m.channel, message_ts: m.ts }),
       replies.length ? toggle : null, open ? thread : null));
 }
 
@@ -216,7 +238,50 @@ function renderAll() {
   ui.switcher.replaceChildren(...(options.length ? options : [el('option', { value: '', text: 'No users' })]));
   ui.timeline.replaceChildren(...state.timeline.map(({ kind, key }) => render(kind, key)).filter(Boolean));
   ui.timeline.scrollTop = ui.timeline.scrollHeight;
+  ui.channelPane.hidden = state.tab !== 'channel';
+  ui.homePane.hidden = state.tab !== 'home';
+  ui.channelItem.classList.toggle('active', state.tab === 'channel');
+  ui.homeItem.classList.toggle('active', state.tab === 'home');
+  renderHome();
   syncModal();
+}
+
+/** The current user's Home as the bot published it; until it comes, a word that it is on its way. */
+function renderHome() {
+  const view = state.homes.get(state.me);
+  if (!view) return ui.home.replaceChildren(el('p', { class: 'home-empty', text: 'Opening your Home… (the bot publishes it when you open the tab)' }));
+  ui.home.replaceChildren(renderBlocks(view.blocks ?? [], handlersFor({ channel: state.channel.id, view_id: view.id })));
+}
+
+/** Switch between the channel and the Home tab; opening the Home tells the bot, as Slack does. */
+function showTab(tab) {
+  state.tab = tab;
+  renderAll();
+  if (tab === 'home') openHome();
+}
+
+async function openHome() {
+  try {
+    const res = await api('POST', '/sandbox/home', { user: state.me });
+    if (!res.ok) note('error', `Could not open the Home: ${res.error ?? 'unknown error'}`);
+  } catch (err) {
+    note('error', `Could not open the Home: ${err.message}`);
+  }
+}
+
+/** A card's permalink (…/archives/<channel>/p<ts>) opens the card here instead of a real Slack. */
+function onPermalinkClick(ev) {
+  const a = ev.target.closest?.('a[href]');
+  const m = a && /\/archives\/([A-Z0-9]+)\/p(\d{7,})$/.exec(a.getAttribute('href'));
+  if (!m) return;
+  ev.preventDefault();
+  const ts = `${m[2].slice(0, -6)}.${m[2].slice(-6)}`;
+  if (state.tab !== 'channel') showTab('channel');
+  const node = nodeFor('message', ts);
+  if (!node) return note('error', 'That card is not in this channel any more.');
+  node.scrollIntoView({ block: 'center' });
+  node.classList.add('flash');
+  setTimeout(() => node.classList.remove('flash'), 1600);
 }
 
 function note(kind, text) {
@@ -237,10 +302,13 @@ function setMe(id) {
   state.me = id;
   store.set(USER_KEY, id);
   renderAll();
+  if (state.tab === 'home') openHome();
 }
 
 function applySnapshot(snap) {
   state.channel = snap.channel ?? state.channel;
+  state.channels = snap.channels ?? state.channels;
+  for (const [user, view] of Object.entries(snap.homes ?? {})) state.homes.set(user, view);
   state.users = snap.users ?? [];
   state.names = Object.fromEntries([['UBOT', BOT_NAME], ...state.users.map((u) => [u.id, u.name])]);
   if (!state.users.some((u) => u.id === state.me)) state.me = state.users[0]?.id ?? '';
@@ -248,7 +316,7 @@ function applySnapshot(snap) {
   state.ephemerals = new Map((snap.ephemerals ?? []).map((e) => [e.id, e]));
   state.notes.clear();
   // Arrival order is gone after a reload: interleave ephemerals by time when the message ts are real times.
-  const msgs = [...state.messages.keys()].map((ts) => ({ kind: 'message', key: ts, t: Number.parseFloat(ts) * 1000 }));
+  const msgs = [...state.messages.values()].map((m) => ({ kind: 'message', key: m.ts, t: m.at ?? Number.parseFloat(m.ts) * 1000 }));
   const ephs = [...state.ephemerals.values()].map((e) => ({ kind: 'ephemeral', key: e.id, t: e.at ?? 0 })).sort((a, b) => a.t - b.t);
   const all = [...msgs, ...ephs];
   if (msgs.every((m) => Math.abs(m.t - Date.now()) < YEAR_MS)) all.sort((a, b) => a.t - b.t);
@@ -280,6 +348,7 @@ function scheduleReload() {
 }
 
 function onMessage(m) {
+  if (m.channel && m.channel_name) state.channels[m.channel] = m.channel_name;
   if (m.thread_ts && m.thread_ts !== m.ts) {
     const parent = state.messages.get(m.thread_ts);
     if (!parent) return scheduleReload();
@@ -311,11 +380,14 @@ function handle(type, data) {
   if (state.loading && type !== 'reset') return void state.queued.push([type, data]);
   if (type === 'message') onMessage(data);
   else if (type === 'ephemeral') onEphemeral(data);
-  else if (type === 'modal') {
+  else if (type === 'home') {
+    state.homes.set(data.user, data.view);
+    if (data.user === state.me && state.tab === 'home') renderHome();
+  } else if (type === 'modal') {
     state.modals.set(data.user ?? state.me, { view_id: data.view_id, view: data.view });
     syncModal();
   } else if (type === 'reset') {
-    for (const s of [state.modals, state.toggled, state.dismissed]) s.clear();
+    for (const s of [state.modals, state.toggled, state.dismissed, state.homes]) s.clear();
     load();
   }
 }
@@ -335,7 +407,7 @@ function connect() {
     setTimeout(connect, retryMs);
     retryMs = Math.min(retryMs * 2, 15_000);
   });
-  for (const type of ['message', 'ephemeral', 'modal', 'reset']) {
+  for (const type of ['message', 'ephemeral', 'modal', 'home', 'reset']) {
     source.addEventListener(type, (ev) => {
       const data = ev.data ? parseJson(ev.data) : {};
       if (data) handle(type, data);
