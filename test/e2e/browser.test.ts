@@ -1,6 +1,7 @@
 /**
  * The sandbox in a real browser (Debian's chromium driven by playwright-core): type a command,
- * click Release on the card, see it reach Released. Keeps a screenshot in test/artifacts/.
+ * click Release on the card, see it reach Released; open the Home tab and follow a link from it
+ * to a card. Keeps screenshots in test/artifacts/.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { pino } from 'pino';
@@ -18,7 +19,7 @@ let browser: Browser;
 
 describeNeeding('chromium', existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium fonts-noto-color-emoji)`, 'the sandbox page in chromium', () => {
   beforeAll(async () => {
-    box = await startSandbox({ PORT: '0', REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, SIM_LATENCY_MS: '200', CARD_COALESCE_MS: '100' }, pino({ level: 'silent' }));
+    box = await startSandbox({ PORT: '0', REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, SIM_LATENCY_MS: '200', CARD_COALESCE_MS: '100', SIM_FAIL_COMPONENTS: 'broken' }, pino({ level: 'silent' }));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
@@ -51,6 +52,40 @@ describeNeeding('chromium', existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is m
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${ARTIFACTS}/sandbox-released.png`, fullPage: true });
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('opens the Home tab: the view the bot publishes, with a link that leads to the card', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(box.url);
+    // A failure for the Home to list.
+    await page.getByTestId('composer').fill('/release create oops deploy --env staging broken=registry.local/broken:2.0');
+    await page.getByTestId('composer').press('Enter');
+    const card = page.getByTestId('message').filter({ hasText: 'oops' }).last();
+    await card.locator('button[data-action-id="release.start"]').click({ timeout: 10_000 });
+    await card.getByText('Release failed', { exact: false }).first().waitFor({ timeout: 20_000 });
+    // The channel's name, not its ID, and the time of each message.
+    expect(await page.getByTestId('channel-tab').textContent()).toBe('# releases');
+    expect((await card.locator('.msg-time').first().textContent())?.trim()).toMatch(/\d{1,2}:\d{2}/);
+
+    await page.getByTestId('home-tab').click();
+    const home = page.getByTestId('home-view');
+    await home.getByText('Recent failures', { exact: false }).waitFor({ timeout: 10_000 });
+    await home.getByText('Approvals waiting for you', { exact: false }).waitFor();
+    await home.getByText('Nothing is waiting for your approval.').waitFor();
+    const failure = home.locator('a', { hasText: 'oops' });
+    await failure.waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('timeline').isVisible()).toBe(false);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}/sandbox-home.png`, fullPage: true });
+
+    // The link is the card's permalink: here it brings the channel back with the card in view.
+    await failure.click();
+    await page.getByTestId('timeline').waitFor({ state: 'visible' });
+    await expect(card.isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/sandbox-home-link.png`, fullPage: true });
     expect(errors).toEqual([]);
   }, 60_000);
 });

@@ -71,12 +71,11 @@ describe('the App Home', () => {
     const first = await nthPublish(bot, 'U0CAROL', 1, "Carol's Home");
     expect((first.args.view as { type: string }).type).toBe('home');
     const waiting = homeSection(first, 'Approvals waiting for you');
-    expect(waiting).toContain('*checkout*');
     expect(waiting).toContain(id);
     expect(waiting).toContain('awaiting approval (0/1) to start');
     expect(waiting).toContain('<@U0ALICE>');
     // The line links to the card, as chat.getPermalink gives it.
-    expect(waiting).toContain(`<https://switchyard-test.slack.com/archives/${card.channel}/p${card.ts.replace('.', '')}|*checkout*>`);
+    expect(waiting).toContain(`*<https://switchyard-test.slack.com/archives/${card.channel}/p${card.ts.replace('.', '')}|checkout>*`);
     expect(allText(first)).toMatch(/<!date\^\d+\^/);
     expect(allText(first)).not.toMatch(RELATIVE);
 
@@ -111,12 +110,12 @@ describe('the App Home', () => {
     await openHome(bot, 'U0ALICE');
     const home = await nthPublish(bot, 'U0ALICE', 1, "Alice's Home");
     const mine = homeSection(home, 'Your running releases');
-    expect(mine).toContain('*web-1*');
+    expect(mine).toMatch(/\*<https:[^|]+\|web-1>\*/);
     expect(mine).toContain(id);
     expect(mine).toMatch(/Releasing · staging · started <!date\^\d+\^[^>]+> by <@U0ALICE>/);
     expect(homeSection(home, 'Releasing now')).toMatch(/\*staging\*\n• .*web-1/);
     const failures = homeSection(home, 'Recent failures');
-    expect(failures).toContain('*broken*');
+    expect(failures).toMatch(/\*<https:[^|]+\|broken>\*/);
     expect(failures).toContain('Release failed');
     expect(failures).toMatch(/failed <!date\^\d+\^[^>]+> by <@U0BOB>/);
     expect(homeSection(home, 'Approvals waiting for you')).toContain('Nothing is waiting for your approval.');

@@ -36,7 +36,7 @@ export interface HomeViewInput {
 }
 
 export const HOME_QUICK_START =
-  '*Quick start:* `/release create web-1 deploy --env staging web=nginx:1.27` creates a release task and posts its card here in the channel; ' +
+  '*Quick start:* `/release create web-1 deploy --env staging web=nginx:1.27` creates a release task and posts its card in the channel you typed it in; ' +
   'click *Release* on the card to run it. `/bluegreen create …` does the same for blue-green jobs; `/release help` says the rest.';
 
 export function homeView({ model, links, now }: HomeViewInput): HomeView {
@@ -78,9 +78,10 @@ function releasingNow(envs: HomeModel['releasing'], line: (it: HomeItem) => stri
   return [...title, ...shown, ...(more > 0 ? [context(`…and ${more} more environments.`)] : [])];
 }
 
-/** "✅ <link|*web-1*> `rt-abc123` · Releasing · staging · started Today 10:02 by @alice". */
+/** "*<link|web-1>* `rt-abc123` · :hourglass_flowing_sand: Releasing · staging · started <!date…> by <@U…>". */
 export function itemLine(it: HomeItem, link: string | undefined): string {
-  const name = link ? `<${link}|*${esc(it.name)}*>` : `*${esc(it.name)}*`;
+  // Bold around the link: Slack does not format inside a link's label.
+  const name = link ? `*<${link}|${esc(it.name)}>*` : `*${esc(it.name)}*`;
   const id = it.ref.kind === 'task' ? ` ${code(it.ref.id)}` : ' (blue-green job)';
   const status = it.ref.kind === 'task' ? statusLabel(it.status as TaskStatus) : jobStatusLabel(it.status as JobStatus);
   const parts = [`${name}${id}`, status, esc(it.env)];
