@@ -100,7 +100,7 @@ export interface SlackStandin {
   messages(channel: string): FakeMessage[];
   /** Replies in a thread, oldest first. */
   thread(channel: string, ts: string): FakeMessage[];
-  /** Forgets calls, messages, uploads, completions, responses, failures, slow answers, users, usergroups and the down flag. */
+  /** Forgets calls, messages, uploads, completions, responses, failures, slow answers, users, usergroups, Homes, channel names and the down flag. */
   reset(): void;
 }
 
@@ -291,6 +291,7 @@ export function createSlackStandin(opts: SlackStandinOptions): SlackStandin {
       threads.clear();
       pendingUploads.clear();
       state.homes.clear();
+      state.channelNames.clear();
       ephemerals.length = 0;
       down = false;
       events.emit('reset');

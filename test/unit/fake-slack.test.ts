@@ -148,6 +148,28 @@ describe('fake Slack Web API', () => {
     });
   });
 
+  it('keeps the App Home a user was published, checked as Slack checks a Home (type home, at most 100 blocks)', async () => {
+    const blocks = [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: 'hello' } }];
+    const res = await client.views.publish({ user_id: 'U1', view: { type: 'home', blocks } });
+    expect(res.view?.id).toMatch(/^V/);
+    expect(fake.home('U1')).toMatchObject({ type: 'home', blocks });
+    const again = await client.views.publish({ user_id: 'U1', view: { type: 'home', blocks: [] } });
+    expect(again.view?.id).toBe(res.view?.id);
+    const tooMany = Array.from({ length: 101 }, () => ({ type: 'divider' as const }));
+    await expect(client.views.publish({ user_id: 'U1', view: { type: 'home', blocks: tooMany } })).rejects.toMatchObject({ data: { error: 'invalid_arguments' } });
+    // A modal is not a Home.
+    await expect(client.views.publish({ user_id: 'U1', view: { type: 'modal', title: { type: 'plain_text', text: 'T' }, blocks } } as never)).rejects.toMatchObject({
+      data: { error: 'invalid_arguments', response_metadata: { messages: expect.arrayContaining(['[ERROR] must be one of: home [json-pointer:/view/type]']) } },
+    });
+    expect(fake.home('U1')).toMatchObject({ blocks: [] });
+  });
+
+  it('names channels as set, else after their ID', async () => {
+    fake.setChannelName('C0PROD', 'production');
+    expect((await client.conversations.info({ channel: 'C0PROD' })).channel?.name).toBe('production');
+    expect((await client.conversations.info({ channel: 'C0STAGING' })).channel?.name).toBe('staging');
+  });
+
   it('failures made on purpose are not refusals', async () => {
     fake.failNext('chat.postMessage', { error: 'invalid_blocks' });
     await expect(client.chat.postMessage({ channel: 'C1', text: 'x' })).rejects.toMatchObject({ data: { error: 'invalid_blocks' } });
