@@ -244,7 +244,7 @@ describe('taskCard awaiting approval', () => {
     const all = texts(blocks).join('\n');
     expect(all).toContain(':white_circle: To release');
     expect(all).toContain(':lock: *Awaiting approval (1/2)* to start the release');
-    expect(all).toContain('Approved by <@U333> 5m ago');
+    expect(all).toContain('Approved by <@U333> <!date^1741607700^{date_short_pretty} {time}|2025-03-10T11:55:00.000Z>');
     expect(text).toBe('Release task web-rollout (rt-7k2f9q): To release 0/2, awaiting approval (1/2)');
     expect(blocks.at(-1)?.type).toBe('actions');
   });
