@@ -27,7 +27,7 @@ import {
   statusLabel,
   truncate,
 } from './format.js';
-import { taskInfoBlocks } from './task-card.js';
+import { progressLine, taskInfoBlocks } from './task-card.js';
 
 export { messageBlocks } from './format.js';
 
@@ -99,8 +99,9 @@ export function taskDetail(task: ReleaseTask, audit: AuditEntry[], now: Date, pa
     .sort((a, b) => detailOrder(a.c) - detailOrder(b.c) || a.i - b.i)
     .slice((p - 1) * DETAIL_PAGE_SIZE, p * DETAIL_PAGE_SIZE)
     .map(({ c }) => c);
+  const counts = total > 0 ? [context(progressLine(task))] : [];
   const blocks =
-    p === 1 ? taskInfoBlocks(task, now) : [context(`*${esc(truncate(task.name, 100))}* ${code(task.id)} · ${statusLabel(task.status)}`)];
+    p === 1 ? [...taskInfoBlocks(task, now), ...counts] : [context(`*${esc(truncate(task.name, 100))}* ${code(task.id)} · ${statusLabel(task.status)}`)];
   if (pages > 1) {
     const from = (p - 1) * DETAIL_PAGE_SIZE + 1;
     const next = p < pages ? ` · next: \`/release show ${task.id} --page ${p + 1}\`` : '';
