@@ -98,6 +98,28 @@ export function utcTime(iso: string): string {
   return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()} ${d.toISOString().slice(11, 16)} UTC`;
 }
 
+/**
+ * A platform error as a line that has already named its subject goes on: "web:2.0 never became
+ * ready (probe failing)" after "`web:2.0`" reads "never became ready (probe failing)", so the
+ * image is said once. Whitespace is folded to single spaces.
+ */
+export function errorAfter(subject: string | undefined, error: string): string {
+  const e = error.replace(/\s+/g, ' ').trim();
+  return subject && e.startsWith(`${subject} `) ? e.slice(subject.length + 1) : e;
+}
+
+/**
+ * What an error adds to a line that has already said `said` about `subject`, as the line's tail:
+ * "" when nothing, " (probe failing)" or ": probe failing". "web:2.0 never became ready (probe
+ * failing)" after "web:2.0 (rev 3) never became ready" adds " (probe failing)". Not escaped.
+ */
+export function reasonAfter(subject: string | undefined, said: string, error: string | undefined): string {
+  const rest = errorAfter(subject, error ?? '');
+  const why = rest.startsWith(said) ? rest.slice(said.length).replace(/^:\s*/, '').trim() : rest;
+  if (!why) return '';
+  return why.startsWith('(') ? ` ${why}` : `: ${why}`;
+}
+
 /** "1 component", "2,000 components": a count with its noun, singular or plural as it should be. */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;

@@ -11,7 +11,7 @@ import { jobKind, type JobKindDeps } from '../../src/operations/kinds/job-kind.j
 import type { RunQueue } from '../../src/ports/run-queue.js';
 import { Refusal, type JobStore } from '../../src/store/versioned-store.js';
 import { parseButtonValue } from '../../src/commands/button-value.js';
-import { actionsBlock, texts } from '../support/blocks.js';
+import { actionsBlock, contextTexts, texts } from '../support/blocks.js';
 import { FIXTURE_NOW, JobFactory, daysAgo, releasedVersion } from '../support/factories.js';
 
 const NOW = FIXTURE_NOW;
@@ -229,6 +229,13 @@ describe('jobCard main versions', () => {
       ':warning: rev 5 (`web:3.0`) never became ready: readiness probe failed: HTTP 503 on /healthz. rev 4 still serves; Terminate to remove the failed version.',
     ]);
     expect(slotLine(blocks, 'blue')).toContain('never became ready');
+  });
+
+  it('Degraded: a reason that starts with the image and "never became ready" says them once', () => {
+    const job = withNew('Degraded', { degradedReason: 'web:3.0 never became ready (readiness probe failing; progress deadline exceeded)' });
+    expect(contextTexts(jobCard(job, NOW).blocks)).toContain(
+      ':warning: rev 5 (`web:3.0`) never became ready (readiness probe failing; progress deadline exceeded). rev 4 still serves; Terminate to remove the failed version.',
+    );
   });
 
   it('Degraded reason is escaped, flattened and cut', () => {

@@ -5,6 +5,7 @@ import { parseButtonValue } from '../../src/commands/button-value.js';
 import { ACTION_IDS, CANCEL_SCHEDULE_ACTION_ID, progressBar, shortDuration, taskCard } from '../../src/slack/blocks/task-card.js';
 import { buttons, contextTexts, sectionTexts, texts } from '../support/blocks.js';
 import { TaskFactory, component } from '../support/factories.js';
+import { plural, reasonAfter, utcTime } from '../../src/text.js';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
 
@@ -361,6 +362,27 @@ describe('shortDuration', () => {
     [2 * 86_400_000 + 3 * 3_600_000 + 60_000, '2d 3h'],
   ])('%d ms -> %s', (ms, out) => {
     expect(shortDuration(ms)).toBe(out);
+  });
+});
+
+describe('words', () => {
+  it('plural: singular for one, plural otherwise, with thousands separators', () => {
+    expect(plural(1, 'component')).toBe('1 component');
+    expect(plural(0, 'component')).toBe('0 components');
+    expect(plural(2000, 'component')).toBe('2,000 components');
+    expect(plural(2, 'entry', 'entries')).toBe('2 entries');
+  });
+
+  it('utcTime: absolute, for plain text that cannot hold a date token', () => {
+    expect(utcTime('2026-12-03T17:26:59Z')).toBe('Dec 3 17:26 UTC');
+    expect(utcTime('2025-03-10T00:05:00+02:00')).toBe('Mar 9 22:05 UTC');
+  });
+
+  it('reasonAfter: what an error adds after a line that already named the image and what happened', () => {
+    expect(reasonAfter('web:2', 'never became ready', 'web:2 never became ready (probe failing)')).toBe(' (probe failing)');
+    expect(reasonAfter('web:2', 'never became ready', 'web:2 never became ready')).toBe('');
+    expect(reasonAfter('web:2', 'never became ready', 'quota exceeded')).toBe(': quota exceeded');
+    expect(reasonAfter('web:2', 'never became ready', undefined)).toBe('');
   });
 });
 

@@ -6,7 +6,7 @@ import type { ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack
 import { esc, mention, truncate } from '../../text.js';
 import type { ComponentStatus, TaskStatus } from '../../domain/release-task.js';
 
-export { elapsedMs, esc, plural, shortDuration, slackDate, truncate, utcTime } from '../../text.js';
+export { elapsedMs, errorAfter, esc, plural, reasonAfter, shortDuration, slackDate, truncate, utcTime } from '../../text.js';
 
 /** Slack limits we build against. */
 export const MAX_BLOCKS = 50;

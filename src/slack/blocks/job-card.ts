@@ -17,7 +17,7 @@ import {
   type Slot,
 } from '../../domain/bluegreen-job.js';
 import { approvalBlocks, awaitingApprovalText, type ApprovalSubject } from './approval.js';
-import { actor, code, context, esc, header, section, slackDate, truncate, utcTime } from './format.js';
+import { actor, code, context, esc, header, reasonAfter, section, slackDate, truncate, utcTime } from './format.js';
 
 /** Action ids of the card's controls ("bluegreen.release"); the listener routes on the prefix. */
 export const JOB_ACTION_IDS = Object.fromEntries(JOB_CONTROLS.map((a) => [a, `bluegreen.${a}`])) as Record<JobControl, string>;
@@ -124,7 +124,8 @@ export function degradedLine(job: BlueGreenJob): string | undefined {
   if (job.status !== 'Degraded') return undefined;
   const p = newVersion(job);
   const what = p ? `rev ${p.revision} (${code(truncate(p.image, 200))})` : 'The new version';
-  const why = job.degradedReason ? `: ${esc(truncate(job.degradedReason.replace(/\s+/g, ' '), REASON_CHARS))}` : '';
+  // The platform's reason often starts "<image> never became ready": said once, not twice.
+  const why = esc(truncate(reasonAfter(p?.image, 'never became ready', job.degradedReason), REASON_CHARS));
   const serving = job.versions[job.active];
   const still = serving ? ` rev ${serving.revision} still serves; Terminate to remove the failed version.` : ' Terminate to remove it.';
   return `:warning: ${what} never became ready${why}.${still}`;

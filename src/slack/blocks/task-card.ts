@@ -23,6 +23,7 @@ import {
   code,
   componentStatusLabel,
   context,
+  errorAfter,
   esc,
   header,
   packLines,
@@ -249,9 +250,8 @@ export function taskInfoBlocks(task: ReleaseTask, now: Date): KnownBlock[] {
  * "api:2.0-broken never became ready (…)" reads "never became ready (…)".
  */
 function errorText(c: ComponentState): string {
-  const error = (c.error ?? '').replace(/\s+/g, ' ').trim();
-  const image = [c.plan?.target, c.image].find((i) => i && error.startsWith(`${i} `));
-  return image ? error.slice(image.length + 1) : error;
+  const error = c.error ?? '';
+  return errorAfter([c.plan?.target, c.image].find((i) => i && error.trim().startsWith(`${i} `)), error);
 }
 
 /** "`web` :white_check_mark: Released — registry/web:1.4 · 3 replicas — _error_" */
