@@ -66,7 +66,7 @@ describe('choosing components', () => {
     bot = await startTestBot({}, 'sel-glob');
     await seed('prod', { ...PROD, 'webhook': 'registry.local/webhook:1' });
     const res = await bot.command("plan r-web upgrade --env prod 'web-*' --tag 1.4");
-    expect(bot.ackText(res)).toBe('Plan for r-web: Bulk Upgrade in prod, 2 of 2 component(s) change');
+    expect(bot.ackText(res)).toBe('Plan for r-web: Bulk Upgrade in prod, 2 of 2 components change');
     const shown = texts((res.json as { blocks: unknown }).blocks).join('\n');
     expect(shown).toContain('Components chosen by `web-*` in prod; `--tag 1.4` on each current image.');
     expect(shown).toContain('`web-1` registry.local:5000/web:1.3 (2 replicas) -&gt; registry.local:5000/web:1.4');
@@ -126,7 +126,7 @@ describe('choosing components', () => {
     };
 
     const res = await bot.command('plan big upgrade --env big --all --tag 2.0');
-    expect(bot.ackText(res)).toBe('Plan for big: Bulk Upgrade in big, 2000 of 2000 component(s) change');
+    expect(bot.ackText(res)).toBe('Plan for big: Bulk Upgrade in big, 2,000 of 2,000 components change');
     const shown = texts((res.json as { blocks: unknown }).blocks).join('\n');
     expect(shown).toContain('`svc-0000` registry.local/svc-0:1.0 (2 replicas) -&gt; registry.local/svc-0:2.0');
     expect(shown).toMatch(/…and \d+ more/);

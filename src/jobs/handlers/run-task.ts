@@ -343,7 +343,7 @@ function summary(t: ReleaseTask, now: Date): string {
   switch (t.status) {
     case 'Released': {
       const same = count('No change');
-      return `Released in ${took}: ${count('Released')}/${plural(total, 'component')}${same ? ` (${same} no change)` : ''}`;
+      return `Released in ${took}: ${count('Released')}/${total} component${total === 1 ? '' : 's'}${same ? ` (${same} no change)` : ''}`;
     }
     case 'Release failed': {
       const notReleased = count('Not released');

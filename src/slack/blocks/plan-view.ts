@@ -17,7 +17,7 @@ export function planComponentLine(c: ComponentState): string {
 export function planView(req: CreateRequest, components: ComponentState[]): { text: string; blocks: KnownBlock[] } {
   const changes = components.filter((c) => c.status !== 'No change').length;
   const where = req.sourceEnv ? `${req.env} (from ${req.sourceEnv})` : req.env;
-  const summary = `Plan for ${req.name}: ${req.operation} in ${where}, ${changes} of ${plural(components.length, 'component')} change`;
+  const summary = `Plan for ${req.name}: ${req.operation} in ${where}, ${changes.toLocaleString('en-US')} of ${plural(components.length, 'component')} change`;
   const blocks: KnownBlock[] = [
     header(`Plan: ${req.name}`),
     context(`${esc(summary)}. Nothing was created: \`/release create\` with the same arguments creates it.`),
