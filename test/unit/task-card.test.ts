@@ -239,12 +239,14 @@ describe('taskCard who did what', () => {
     expect(line).toMatch(/^Created <!date\^\d+\^[^>]+> by <@U111> · Released by <@U111> <!date\^1741604400\^[^>]+> · Started by <@U222>$/);
   });
 
-  it('after a rollback: no longer Released, so no Released by; Started by the starter, Rolled back by the roller-back', () => {
+  it('after a rollback: Released by the creator, Started by the starter, Rolled back by the roller-back', () => {
     const line = whoLine({ status: 'Rolled back', releasedAt: RELEASED_AT, startedBy: 'U222', rolledBackBy: 'U333' });
-    expect(line).toMatch(/^Created <!date\^\d+\^[^>]+> by <@U111> · Started by <@U222> · Rolled back by <@U333>$/);
+    expect(line).toMatch(
+      /^Created <!date\^\d+\^[^>]+> by <@U111> · Released by <@U111> <!date\^1741604400\^[^>]+> · Started by <@U222> · Rolled back by <@U333>$/,
+    );
   });
 
-  it.each(['Release failed', 'Suspended', 'Rollback failed', 'Releasing', 'To release'] as const)('%s: no Released by (the manual shows it for Released tasks)', (status) => {
+  it.each(['Release failed', 'Suspended', 'Suspending', 'Releasing', 'To release'] as const)('%s: no Released by, even with a release time on record', (status) => {
     expect(whoLine({ status, releasedAt: RELEASED_AT, startedBy: 'U222' })).not.toContain('Released by');
   });
 

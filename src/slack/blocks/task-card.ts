@@ -198,17 +198,21 @@ export function fallbackText(task: ReleaseTask): string {
   return task.approval ? `${text}${scheduled}, ${awaitingApprovalText(task.approval)}` : `${text}${scheduled}`;
 }
 
+/** The statuses of a task that reached Released: Released itself, and the rollback after it. */
+const RELEASED_STATUSES: readonly ReleaseTask['status'][] = ['Released', 'Rolling back', 'Rolled back', 'Rollback failed'];
+
 /**
  * "Released by <creator> <when> · Started by <@U> · Rolled back by <@U> · took 3s". The manual
  * defines Released By as the task's creator and Released as the time of a task whose status is
- * Released, so both show only then. Who started the last run and who rolled it back are their
- * own entries, so a rollback never rewrites who released. Tasks from before startedBy kept the
+ * Released, so both show only once it got there (and stay through a rollback of that release),
+ * never on a task that is Release failed, Suspended or still releasing. Who started the last run
+ * and who rolled it back are their own entries, so a rollback never rewrites who released. Tasks from before startedBy kept the
  * starter in releasedBy. While a run is in flight its start is a date token (a "running for" would
  * freeze when the edits stop); once it has ended, how long it took, summed over every run.
  */
 function whoRan(task: ReleaseTask, now: Date): string[] {
   const parts: string[] = [];
-  if (task.status === 'Released' && task.releasedAt) parts.push(`Released by ${actor(task.createdBy)} ${slackDate(task.releasedAt)}`);
+  if (task.releasedAt && RELEASED_STATUSES.includes(task.status)) parts.push(`Released by ${actor(task.createdBy)} ${slackDate(task.releasedAt)}`);
   const rollback = statusRunKind(task.status) === 'rollback';
   const since = isActive(task.status) && task.startedAt ? ` ${slackDate(task.startedAt)}` : '';
   const starter = task.startedBy ?? task.releasedBy;
