@@ -1,10 +1,14 @@
 /**
  * Text helpers shared by every layer that writes words for people: escaping for Slack mrkdwn,
- * truncation, and short durations and distances ("2m 13s", "3h ago"). Operations and workers
+ * truncation, counts of things, short durations ("2m 13s") and times. Operations and workers
  * write thread replies with them; the Block Kit builders in slack/blocks use them too. Pure.
+ *
+ * There is deliberately no "3h ago": a message is text that stays as it was sent, so a relative
+ * time is wrong a minute later. Times go out as `<!date>` tokens (slackDate), which Slack renders
+ * in each reader's zone, or as absolute UTC where a token cannot go (utcTime).
  */
 import { isApiActor } from './domain/entity.js';
-import { formatDistanceStrict, formatDuration, intervalToDuration, type Duration, type Locale } from 'date-fns';
+import { formatDuration, intervalToDuration, type Duration, type Locale } from 'date-fns';
 
 /** Escape the three characters Slack mrkdwn treats as control characters. */
 export function esc(s: string): string {
@@ -42,24 +46,22 @@ const SHORT_UNITS: Partial<Record<string, string>> = {
   almostXYears: 'y',
 };
 
-/** A date-fns locale fragment that writes distances as "2m", "3h", with "ago"/"in" suffixes. */
+/** A date-fns locale fragment that writes durations as "2m", "3h". */
 const shortLocale: Pick<Locale, 'formatDistance'> = {
-  formatDistance: (token, count, options) => {
-    const n = token === 'halfAMinute' ? 30 : count;
-    const s = `${n}${SHORT_UNITS[token] ?? ''}`;
-    if (!options?.addSuffix) return s;
-    return options.comparison !== undefined && options.comparison > 0 ? `in ${s}` : `${s} ago`;
-  },
+  formatDistance: (token, count) => `${token === 'halfAMinute' ? 30 : count}${SHORT_UNITS[token] ?? ''}`,
 };
 
 const DURATION_UNITS = ['years', 'months', 'weeks', 'days', 'hours', 'minutes', 'seconds'] as const;
 
-/** "2m 13s", "45s", "1h 2m": the two most significant units, zero units dropped. */
+/**
+ * "2m 13s", "45s", "1h 2m": the two most significant units, zero units dropped. Less than a
+ * second reads "under 1 s", not "0s": a run that did something never took nothing.
+ */
 export function shortDuration(ms: number): string {
   const safe = Number.isFinite(ms) && ms > 0 ? ms : 0;
   const duration: Duration = intervalToDuration({ start: 0, end: safe });
   const first = DURATION_UNITS.findIndex((u) => (duration[u] ?? 0) > 0);
-  if (first < 0) return '0s';
+  if (first < 0) return 'under 1 s';
   const units = DURATION_UNITS.slice(first, first + 2).filter((u) => (duration[u] ?? 0) > 0);
   return formatDuration(duration, { format: [...units], delimiter: ' ', locale: shortLocale });
 }
@@ -83,9 +85,42 @@ export function slackDate(iso: string, format = '{date_short_pretty} {time}'): s
   return `<!date^${Math.floor(ms / 1000)}^${format}|${new Date(ms).toISOString()}>`;
 }
 
-/** "3h ago", "in 5m": date-fns formatDistanceStrict with short units. */
-export function ago(iso: string, now: Date): string {
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * "Dec 3 17:26 UTC": for plain text (select options, dialogs), which cannot hold `<!date>`
+ * tokens. Absolute, so it stays true however long the message stays up.
+ */
+export function utcTime(iso: string): string {
   const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return esc(iso);
-  return formatDistanceStrict(new Date(ms), now, { addSuffix: true, locale: shortLocale });
+  if (Number.isNaN(ms)) return iso;
+  const d = new Date(ms);
+  return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()} ${d.toISOString().slice(11, 16)} UTC`;
+}
+
+/**
+ * A platform error as a line that has already named its subject goes on: "web:2.0 never became
+ * ready (probe failing)" after "`web:2.0`" reads "never became ready (probe failing)", so the
+ * image is said once. Whitespace is folded to single spaces.
+ */
+export function errorAfter(subject: string | undefined, error: string): string {
+  const e = error.replace(/\s+/g, ' ').trim();
+  return subject && e.startsWith(`${subject} `) ? e.slice(subject.length + 1) : e;
+}
+
+/**
+ * What an error adds to a line that has already said `said` about `subject`, as the line's tail:
+ * "" when nothing, " (probe failing)" or ": probe failing". "web:2.0 never became ready (probe
+ * failing)" after "web:2.0 (rev 3) never became ready" adds " (probe failing)". Not escaped.
+ */
+export function reasonAfter(subject: string | undefined, said: string, error: string | undefined): string {
+  const rest = errorAfter(subject, error ?? '');
+  const why = rest.startsWith(said) ? rest.slice(said.length).replace(/^:\s*/, '').trim() : rest;
+  if (!why) return '';
+  return why.startsWith('(') ? ` ${why}` : `: ${why}`;
+}
+
+/** "1 component", "2,000 components": a count with its noun, singular or plural as it should be. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }

@@ -131,6 +131,12 @@ export interface ReleaseTask {
   releasedAt?: string;
   /** When the task last reached a settled status (Released, Release failed, Rolled back, …). */
   endedAt?: string;
+  /**
+   * Milliseconds spent running, summed over the runs that have ended, per kind of run: a task
+   * suspended and resumed took the sum of its runs, not just the last (startedAt..endedAt).
+   * Absent on tasks from before it was kept (and on tasks that never ran).
+   */
+  spentMs?: { release?: number; rollback?: number };
   /** Increments each time a worker run is queued (start, resume, retry, rollback). */
   run: number;
   /** Optimistic-concurrency version: bumps on every write, component progress included. */

@@ -13,6 +13,43 @@ export function runKind(task: Pick<ReleaseTask, 'status'>): RunKind {
   return task.status === 'Rolling back' ? 'rollback' : 'release';
 }
 
+/** The kind of run a status tells about: the rollback statuses, the rollback; the others, the release. */
+export function statusRunKind(status: ReleaseTask['status']): RunKind {
+  return status === 'Rolling back' || status === 'Rolled back' || status === 'Rollback failed' ? 'rollback' : 'release';
+}
+
+/** Milliseconds from the current run's start to `now` (0 when unknown). */
+function runMs(task: Pick<ReleaseTask, 'startedAt'>, now: Date): number {
+  const start = task.startedAt ? Date.parse(task.startedAt) : NaN;
+  return Number.isNaN(start) ? 0 : Math.max(0, now.getTime() - start);
+}
+
+/**
+ * The run ends now (settled, suspended or abandoned): its time joins the total for its kind.
+ * Call it on the task before its status moves on, while the status still says which kind ran.
+ */
+export function endRun(task: ReleaseTask, now: Date): ReleaseTask {
+  const kind = runKind(task);
+  const before = task.spentMs?.[kind] ?? 0;
+  return { ...task, endedAt: now.toISOString(), spentMs: { ...task.spentMs, [kind]: before + runMs(task, now) } };
+}
+
+/**
+ * Time spent in runs of the kind the status tells about, the run in flight included: "Released
+ * in" counts every release run (start, resumes, retries), "Rolled back in" every rollback run.
+ * A task from before spentMs was kept falls back to its last run. Undefined: it never ran.
+ */
+export function timeSpent(task: ReleaseTask, now: Date): number | undefined {
+  const kind = statusRunKind(task.status);
+  const active = task.status === 'Releasing' || task.status === 'Suspending' || task.status === 'Rolling back';
+  const spent = task.spentMs?.[kind];
+  const current = active ? runMs(task, now) : 0;
+  if (spent !== undefined) return spent + current;
+  if (active) return current;
+  if (!task.startedAt || !task.endedAt || task.run === 0) return undefined;
+  return runMs(task, new Date(task.endedAt));
+}
+
 function mapComponents(task: ReleaseTask, f: (c: ComponentState) => ComponentState): ReleaseTask {
   return { ...task, components: task.components.map(f) };
 }
@@ -23,7 +60,8 @@ const RELEASE_RUNS: readonly UserAction[] = ['start', 'resume', 'retry'];
 /**
  * Set the task up for the run a user action begins (the status itself comes from the state
  * machine) and record who began it. Retry re-queues only failed and never-started components;
- * rollback takes every component the task upgraded, plus any whose earlier rollback failed.
+ * rollback takes every component the task upgraded, plus any whose earlier rollback failed, and
+ * marks the components whose release failed Not released.
  */
 export function prepareRun(task: ReleaseTask, action: UserAction, by: SlackUserId, now: Date): ReleaseTask {
   // Released By is the task's creator (the manual's definition), so a run never writes it; who
@@ -37,11 +75,24 @@ export function prepareRun(task: ReleaseTask, action: UserAction, by: SlackUserI
     );
   }
   if (action === 'rollback') {
+    // A component whose release failed still runs what it ran before the task: there is nothing
+    // to roll back, and after the rollback it must not read as a current failure. It becomes Not
+    // released (its Release History keeps the failure).
     next = mapComponents(next, (c) =>
-      (c.status === 'Released' && c.previousImage) || c.status === 'Rollback failed' ? clearStep(c, 'Rolling back') : c,
+      (c.status === 'Released' && c.previousImage) || c.status === 'Rollback failed'
+        ? clearStep(c, 'Rolling back')
+        : c.status === 'Release failed'
+          ? notReleased(c)
+          : c,
     );
   }
   return next;
+}
+
+/** Drops the error with the status (the failed step stays in the component's Release History). */
+function notReleased(c: ComponentState): ComponentState {
+  const { error: _e, ...rest } = c;
+  return { ...rest, status: 'Not released' };
 }
 
 function clearStep(c: ComponentState, status: ComponentStatus): ComponentState {

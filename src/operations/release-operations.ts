@@ -22,6 +22,7 @@ import { taskKind, taskNotFound } from './kinds/task-kind.js';
 import { say, show, type Actor, type Outcome } from './outcome.js';
 import { OperationPipeline, type PipelineDeps } from './pipeline.js';
 import { TaskSchedules, type ScheduledStart, type TaskSchedulesDeps } from './task-schedules.js';
+import { plural } from '../text.js';
 
 export interface ReleaseOperationsDeps extends PipelineDeps, TaskSchedulesDeps {
   tasks: TaskStore;
@@ -182,7 +183,7 @@ export class ReleaseOperations {
     const chosen = cmd.select ? ` (${describeSelection(cmd)})` : '';
     return {
       ...say(
-        `Created release task *${task.name}* (\`${task.id}\`): ${task.operation} of ${task.components.length} component(s) ` +
+        `Created release task *${task.name}* (\`${task.id}\`): ${task.operation} of ${plural(task.components.length, 'component')} ` +
           `to ${task.env}${chosen}${same ? ` (${same} already at the target: no change)` : ''}. Click *Release* on the card, or \`/release start ${task.id}\`.`,
         true,
       ),

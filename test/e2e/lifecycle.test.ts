@@ -50,9 +50,9 @@ describe('suspend and resume', () => {
     // Locks are let go while Suspended.
     expect(await bot.redis.get(keys(bot.config.REDIS_PREFIX).lock('stage/c8'))).toBeNull();
 
-    const thread = await summary(bot, id, 'Suspended:');
+    const thread = await summary(bot, id, 'Suspended after');
     expect(thread).toContainEqual(expect.stringMatching(/^Suspending requested by <@U0CAROL>/));
-    expect(thread.at(-1)).toBe(`Suspended: ${released}/8 released, ${waiting} to release. Resume to continue.`);
+    expect(thread.at(-1)).toMatch(new RegExp(`^Suspended after (\\d+s|under 1 s) of releasing: ${released}/8 released, ${waiting} to release\\. Resume to continue\\.$`));
     await eventually(async () => JSON.stringify((await bot!.card(id))?.blocks).includes('release.resume'), 5000, 'Resume button');
 
     await bot.click(id, 'release.resume');
@@ -60,7 +60,7 @@ describe('suspend and resume', () => {
     expect(done.run).toBe(2);
     const counts = await bot.platform.appliedCounts();
     expect(Object.values(counts)).toEqual(names.map(() => 1));
-    expect(await summary(bot, id, 'Releasing resumed')).toContainEqual(`Releasing resumed by <@U0ALICE>: ${waiting} component(s) left`);
+    expect(await summary(bot, id, 'Releasing resumed')).toContainEqual(`Releasing resumed by <@U0ALICE>: ${waiting} component${waiting === 1 ? '' : 's'} left`);
   });
 });
 
@@ -82,7 +82,7 @@ describe('rollback', () => {
     const t = await bot.waitForTask(up, (x) => x.status === 'Rolled back');
     expect(t.components.map((c) => [c.name, c.status, c.image])).toEqual([
       ['web', 'Rolled back', 'web:1.0'],
-      ['api', 'Release failed', 'api:2.0-broken'],
+      ['api', 'Not released', 'api:2.0-broken'], // its release failed: it still runs api:1.0, nothing to roll back
     ]);
     expect(t.components[0]!.history.map((h) => [h.action, h.status, h.previousImage, h.image])).toEqual([
       ['release', 'Released', 'web:1.0', 'web:2.0'],
@@ -94,8 +94,8 @@ describe('rollback', () => {
       ['web', 'web:1.0'],
     ]);
     const thread = await summary(bot, up, 'Rolled back in');
-    expect(thread).toContainEqual('Rolling back started by <@U0DAVE>: 1 component(s) return to their previous versions');
-    expect(thread.at(-1)).toMatch(/^Rolled back in .*: 1 components back on their previous versions$/);
+    expect(thread).toContainEqual('Rolling back started by <@U0DAVE>: 1 component returns to its previous version');
+    expect(thread.at(-1)).toMatch(/^Rolled back in .*: 1 component back on its previous version; 1 component never released, nothing to roll back$/);
     // Rolled back is the end of the road: Delete is the only button left, and a second rollback is refused.
     const card = await eventually(async () => {
       const c = await bot!.card(up);
@@ -128,6 +128,6 @@ describe('rollback', () => {
       ['api', 'Rollback failed'],
     ]);
     const thread = await summary(bot, up, 'Rollback failed');
-    expect(thread.at(-1)).toMatch(/^Rollback failed after .*: `api` could not return to their previous versions$/);
+    expect(thread.at(-1)).toMatch(/^Rollback failed after .*: `api` could not return to its previous version$/);
   });
 });

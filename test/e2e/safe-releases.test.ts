@@ -93,7 +93,7 @@ describe('a plan before every release', () => {
     await release('base deploy --env staging web=web:1.0 api=api:1.0');
     const res = await bot.command('plan up upgrade --env staging web=web:1.0 api=api:2.0');
     const blocks = JSON.stringify((res.json as { blocks?: unknown }).blocks);
-    expect(bot.ackText(res)).toBe('Plan for up: Bulk Upgrade in staging, 1 of 2 component(s) change');
+    expect(bot.ackText(res)).toBe('Plan for up: Bulk Upgrade in staging, 1 of 2 components change');
     expect(blocks).toContain('api:1.0 (1 replica) -&gt; api:2.0');
     expect(blocks).toContain('web:1.0 (no change)');
     expect(await bot.tasks.list()).toHaveLength(1);
@@ -171,7 +171,7 @@ environments:
     const b = await approved('task-b upgrade --env production c1=c1:3.0');
 
     const refused = await ack(`rollback ${a}`);
-    expect(refused).toContain(`Cannot roll back ${a}: 1 component(s) changed since it released them`);
+    expect(refused).toContain(`Cannot roll back ${a}: 1 component changed since it released them`);
     expect(refused).toContain(`\`c1\` runs c1:3.0 (put there by ${b}, task-b), not c1:2.0`);
     expect(refused).toContain(`Roll back the newer task first (\`/release rollback ${b}\`), or put the previous images back anyway: \`/release rollback ${a} --force\``);
     expect(await bot.platform.get('production', 'c1')).toMatchObject({ image: 'c1:3.0' });

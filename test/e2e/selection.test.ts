@@ -39,7 +39,7 @@ describe('choosing components', () => {
     bot = await startTestBot({}, 'sel-all');
     await seed('prod', PROD);
     const text = await ack('create r-1.4 upgrade --env prod --all --tag 1.4');
-    expect(text).toMatch(/^Created release task \*r-1\.4\* \(`rt-[0-9a-z]{6}`\): Bulk Upgrade of 4 component\(s\) to prod \(chosen by `--all` in prod; `--tag 1\.4` on each current image\) \(1 already at the target: no change\)\./);
+    expect(text).toMatch(/^Created release task \*r-1\.4\* \(`rt-[0-9a-z]{6}`\): Bulk Upgrade of 4 components to prod \(chosen by `--all` in prod; `--tag 1\.4` on each current image\) \(1 already at the target: no change\)\./);
     const id = idOf(text)!;
     const was = (image: string) => ({ image, replicas: 2 });
     expect(await plans(id)).toEqual([
@@ -66,7 +66,7 @@ describe('choosing components', () => {
     bot = await startTestBot({}, 'sel-glob');
     await seed('prod', { ...PROD, 'webhook': 'registry.local/webhook:1' });
     const res = await bot.command("plan r-web upgrade --env prod 'web-*' --tag 1.4");
-    expect(bot.ackText(res)).toBe('Plan for r-web: Bulk Upgrade in prod, 2 of 2 component(s) change');
+    expect(bot.ackText(res)).toBe('Plan for r-web: Bulk Upgrade in prod, 2 of 2 components change');
     const shown = texts((res.json as { blocks: unknown }).blocks).join('\n');
     expect(shown).toContain('Components chosen by `web-*` in prod; `--tag 1.4` on each current image.');
     expect(shown).toContain('`web-1` registry.local:5000/web:1.3 (2 replicas) -&gt; registry.local:5000/web:1.4');
@@ -87,7 +87,7 @@ describe('choosing components', () => {
     await seed('staging', { api: 'api:2.0', web: 'web:2.0', worker: 'worker:2.0' });
     await seed('prod', { web: 'web:2.0' });
     const text = await ack('create c1 clone --from staging --env prod --all');
-    expect(text).toMatch(/Bulk Clone of 3 component\(s\) to prod \(chosen by `--all` in staging \(`--from`\)\) \(1 already at the target: no change\)/);
+    expect(text).toMatch(/Bulk Clone of 3 components to prod \(chosen by `--all` in staging \(`--from`\)\) \(1 already at the target: no change\)/);
     expect(await plans(idOf(text)!)).toEqual([
       ['api', 'To release', { target: 'api:2.0' }],
       ['web', 'No change', { was: { image: 'web:2.0', replicas: 2 }, target: 'web:2.0', unchanged: true }],
@@ -126,7 +126,7 @@ describe('choosing components', () => {
     };
 
     const res = await bot.command('plan big upgrade --env big --all --tag 2.0');
-    expect(bot.ackText(res)).toBe('Plan for big: Bulk Upgrade in big, 2000 of 2000 component(s) change');
+    expect(bot.ackText(res)).toBe('Plan for big: Bulk Upgrade in big, 2,000 of 2,000 components change');
     const shown = texts((res.json as { blocks: unknown }).blocks).join('\n');
     expect(shown).toContain('`svc-0000` registry.local/svc-0:1.0 (2 replicas) -&gt; registry.local/svc-0:2.0');
     expect(shown).toMatch(/…and \d+ more/);
@@ -136,7 +136,7 @@ describe('choosing components', () => {
     expect(reads.getMany).not.toHaveBeenCalled();
 
     const text = await ack('create big upgrade --env big --all --tag 2.0');
-    expect(text).toMatch(/^Created release task \*big\* \(`rt-[0-9a-z]{6}`\): Bulk Upgrade of 2000 component\(s\) to big/);
+    expect(text).toMatch(/^Created release task \*big\* \(`rt-[0-9a-z]{6}`\): Bulk Upgrade of 2,000 components to big/);
     const task = (await bot.tasks.get(idOf(text)!))!;
     expect(task.components).toHaveLength(2000);
     expect(task.components.at(-1)).toMatchObject({ name: 'svc-1999', image: 'registry.local/svc-1999:2.0', plan: { target: 'registry.local/svc-1999:2.0' } });

@@ -40,7 +40,7 @@ describe('approvalBlocks', () => {
     expect(sectionText(approvalBlocks(req, kind === 'task' ? TASK : JOB, NOW))).toContain(`* to ${words} (`);
   });
 
-  it('lists approvals so far with relative times, distinct users only', () => {
+  it('lists approvals so far with date tokens, distinct users only', () => {
     const req = ApprovalFactory.create({
       needed: 3,
       approvals: [
@@ -50,7 +50,7 @@ describe('approvalBlocks', () => {
       ],
     });
     const blocks = approvalBlocks(req, TASK, NOW);
-    expect(contextTexts(blocks)).toContain('Approved by <@U1> 5m ago · <@U2> 2m ago');
+    expect(contextTexts(blocks)).toContain('Approved by <@U1> <!date^1741607700^{date_short_pretty} {time}|2025-03-10T11:55:00.000Z> · <@U2> <!date^1741607880^{date_short_pretty} {time}|2025-03-10T11:58:00.000Z>');
     expect(sectionText(blocks)).toContain('(2/3)');
     expect(awaitingApprovalText(req)).toBe('awaiting approval (2/3)');
   });

@@ -26,12 +26,12 @@ describe('auditView', () => {
     expect(view.text).toBe('Audit: rt-7k2f9q: 3 audit entries');
     const [first, second, third] = lines(view.blocks);
     expect(first).toBe(
-      '<!date^1741607700^{date_short_pretty} {time}|2025-03-10T11:55:00.000Z> (5m ago) · <@U0BOB> · *approve* `rt-7k2f9q` in prod · ' +
+      '<!date^1741607700^{date_short_pretty} {time}|2025-03-10T11:55:00.000Z> · <@U0BOB> · *approve* `rt-7k2f9q` in prod · ' +
         'To release → Releasing — freeze overridden: hotfix &lt;INC-1&gt;',
     );
-    expect(second).toContain('(3h ago) · system · *finish*');
+    expect(second).toContain('|2025-03-10T09:00:00.000Z> · system · *finish*');
     expect(second).toContain('— → Released');
-    expect(third).toContain('(1d ago) · <@U0ALICE> · *reject*');
+    expect(third).toContain('|2025-03-09T12:00:00.000Z> · <@U0ALICE> · *reject*');
     expect(third).toContain('— wrong image tag');
     expect(third).not.toContain('→');
   });

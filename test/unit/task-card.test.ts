@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ApprovalRequest } from '../../src/domain/approval.js';
 import { TASK_STATUSES, type ComponentState, type ComponentStatus, type OperationType, type ReleaseTask, type TaskStatus } from '../../src/domain/release-task.js';
 import { parseButtonValue } from '../../src/commands/button-value.js';
-import { ACTION_IDS, CANCEL_SCHEDULE_ACTION_ID, shortDuration, taskCard } from '../../src/slack/blocks/task-card.js';
+import { ACTION_IDS, CANCEL_SCHEDULE_ACTION_ID, progressBar, shortDuration, taskCard } from '../../src/slack/blocks/task-card.js';
 import { buttons, contextTexts, sectionTexts, texts } from '../support/blocks.js';
 import { TaskFactory, component } from '../support/factories.js';
+import { plural, reasonAfter, utcTime } from '../../src/text.js';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
 
@@ -100,6 +101,7 @@ describe('taskCard content', () => {
       bestEffort: false,
       description: 'Spring <rollout>',
       startedBy: 'U222',
+      run: 1,
       startedAt: '2025-03-10T11:00:00Z',
       endedAt: '2025-03-10T11:02:13Z',
       components: [
@@ -120,8 +122,9 @@ describe('taskCard content', () => {
     expect(all).toContain('Created <!date^1741600800^{date_short_pretty} {time}|2025-03-10T10:00:00.000Z> by <@U111>');
     expect(all).toContain('Started by <@U222>');
     expect(all).not.toContain('Released by'); // never reached Released
-    expect(all).toContain('took 2m 13s');
+    expect(all).toContain('took 2m 13s'); // a task from before the sum was kept: its last run
     expect(all).toContain('Released 1/2 · Failed 1');
+    expect(all.match(/Released 1\/2/g)).toHaveLength(1); // the counts once
     expect(all).toContain('cloned from staging');
     const apiLine = all.split('\n').find((l) => l.startsWith('`api`')) ?? '';
     expect(apiLine).toContain('x'.repeat(100));
@@ -135,9 +138,41 @@ describe('taskCard content', () => {
     expect(all).toContain('`svc19`');
   });
 
-  it('shows running time for an active task', () => {
-    const task = TaskFactory.create({ status: 'Releasing', startedAt: '2025-03-10T11:15:00Z' });
-    expect(texts(taskCard(task, NOW).blocks).join('\n')).toContain('running for 45m');
+  it('an active task: when its run started, as a date token (a "running for" would freeze)', () => {
+    const task = TaskFactory.create({ status: 'Releasing', run: 1, startedBy: 'U222', startedAt: '2025-03-10T11:15:00Z' });
+    const all = texts(taskCard(task, NOW).blocks).join('\n');
+    expect(all).toContain('Started by <@U222> <!date^1741605300^{date_short_pretty} {time}|2025-03-10T11:15:00.000Z>');
+    expect(all).not.toMatch(/running for|took/);
+  });
+
+  it('took: the sum over every run (start, suspend, resume), "under 1 s" when short', () => {
+    const who = (over: Partial<ReleaseTask>) =>
+      contextTexts(taskCard(TaskFactory.create({ run: 2, startedAt: '2025-03-10T11:59:00Z', endedAt: '2025-03-10T11:59:01Z', ...over }), NOW).blocks)
+        .find((t) => t.startsWith('Created')) ?? '';
+    expect(who({ status: 'Released', spentMs: { release: 3_000 + 61_000 } })).toMatch(/ · took 1m 4s$/);
+    expect(who({ status: 'Released', spentMs: { release: 420 } })).toMatch(/ · took under 1 s$/);
+    expect(who({ status: 'Suspended', spentMs: { release: 40_000 } })).toMatch(/ · ran for 40s$/);
+    expect(who({ status: 'Rolled back', spentMs: { release: 40_000, rollback: 2_000 } })).toMatch(/ · took 2s$/);
+    expect(who({ status: 'To release', run: 0, startedAt: undefined, endedAt: undefined })).not.toContain('took');
+  });
+
+  it('a failed step\'s error does not repeat the image the line already names', () => {
+    const c = component('api', {
+      status: 'Release failed',
+      image: 'api:2.0-broken',
+      plan: { was: { image: 'api:1.0', replicas: 1 }, target: 'api:2.0-broken' },
+      error: 'api:2.0-broken never became ready (readiness probe failing)',
+    });
+    const line = sectionTexts(taskCard(TaskFactory.create({ status: 'Release failed', operation: 'Bulk Upgrade', components: [c] }), NOW).blocks).find((t) => t.startsWith('`api`'));
+    expect(line).toBe('`api` :x: Release failed — api:1.0 (1 replica) -&gt; api:2.0-broken — _never became ready (readiness probe failing)_');
+    expect(line!.split('2.0-broken')).toHaveLength(2); // said once
+  });
+
+  it('after a rollback, a component whose release had failed reads Not released, nothing to roll back', () => {
+    const comps = [component('web', { status: 'Rolled back' }), component('api', { status: 'Not released' })];
+    const all = sectionTexts(taskCard(TaskFactory.create({ status: 'Rolled back', operation: 'Bulk Upgrade', components: comps }), NOW).blocks).join('\n');
+    expect(all).toContain('`api` :heavy_minus_sign: Not released — registry/api:1.4 · nothing to roll back');
+    expect(all).not.toContain('Release failed');
   });
 
   it('stays within limits with 200 components and 150 failures, and keeps counts', () => {
@@ -199,11 +234,20 @@ describe('taskCard who did what', () => {
   const whoLine = (over: Partial<ReleaseTask>) =>
     contextTexts(taskCard(TaskFactory.create({ operation: 'Bulk Upgrade', ...over }), NOW).blocks).find((t) => t.startsWith('Created')) ?? '';
 
+  it('Released: Released by the creator at the release time, Started by the starter', () => {
+    const line = whoLine({ status: 'Released', releasedAt: RELEASED_AT, startedBy: 'U222' });
+    expect(line).toMatch(/^Created <!date\^\d+\^[^>]+> by <@U111> · Released by <@U111> <!date\^1741604400\^[^>]+> · Started by <@U222>$/);
+  });
+
   it('after a rollback: Released by the creator, Started by the starter, Rolled back by the roller-back', () => {
     const line = whoLine({ status: 'Rolled back', releasedAt: RELEASED_AT, startedBy: 'U222', rolledBackBy: 'U333' });
     expect(line).toMatch(
       /^Created <!date\^\d+\^[^>]+> by <@U111> · Released by <@U111> <!date\^1741604400\^[^>]+> · Started by <@U222> · Rolled back by <@U333>$/,
     );
+  });
+
+  it.each(['Release failed', 'Suspended', 'Suspending', 'Releasing', 'To release'] as const)('%s: no Released by, even with a release time on record', (status) => {
+    expect(whoLine({ status, releasedAt: RELEASED_AT, startedBy: 'U222' })).not.toContain('Released by');
   });
 
   it('a task that never reached Released has no Released by', () => {
@@ -244,7 +288,7 @@ describe('taskCard awaiting approval', () => {
     const all = texts(blocks).join('\n');
     expect(all).toContain(':white_circle: To release');
     expect(all).toContain(':lock: *Awaiting approval (1/2)* to start the release');
-    expect(all).toContain('Approved by <@U333> 5m ago');
+    expect(all).toContain('Approved by <@U333> <!date^1741607700^{date_short_pretty} {time}|2025-03-10T11:55:00.000Z>');
     expect(text).toBe('Release task web-rollout (rt-7k2f9q): To release 0/2, awaiting approval (1/2)');
     expect(blocks.at(-1)?.type).toBe('actions');
   });
@@ -308,9 +352,10 @@ describe('taskCard with a scheduled start', () => {
 
 describe('shortDuration', () => {
   it.each([
-    [0, '0s'],
-    [-5, '0s'],
-    [999, '0s'],
+    [0, 'under 1 s'],
+    [-5, 'under 1 s'],
+    [999, 'under 1 s'],
+    [1000, '1s'],
     [45_000, '45s'],
     [133_000, '2m 13s'],
     [120_000, '2m'],
@@ -322,31 +367,90 @@ describe('shortDuration', () => {
   });
 });
 
+describe('words', () => {
+  it('plural: singular for one, plural otherwise, with thousands separators', () => {
+    expect(plural(1, 'component')).toBe('1 component');
+    expect(plural(0, 'component')).toBe('0 components');
+    expect(plural(2000, 'component')).toBe('2,000 components');
+    expect(plural(2, 'entry', 'entries')).toBe('2 entries');
+  });
+
+  it('utcTime: absolute, for plain text that cannot hold a date token', () => {
+    expect(utcTime('2026-12-03T17:26:59Z')).toBe('Dec 3 17:26 UTC');
+    expect(utcTime('2025-03-10T00:05:00+02:00')).toBe('Mar 9 22:05 UTC');
+  });
+
+  it('reasonAfter: what an error adds after a line that already named the image and what happened', () => {
+    expect(reasonAfter('web:2', 'never became ready', 'web:2 never became ready (probe failing)')).toBe(' (probe failing)');
+    expect(reasonAfter('web:2', 'never became ready', 'web:2 never became ready')).toBe('');
+    expect(reasonAfter('web:2', 'never became ready', 'quota exceeded')).toBe(': quota exceeded');
+    expect(reasonAfter('web:2', 'never became ready', undefined)).toBe('');
+  });
+});
+
 describe('taskCard at 2,000 components', () => {
   const many = (status: (i: number) => ComponentStatus, extra: (i: number) => Partial<ComponentState> = () => ({})) =>
     Array.from({ length: 2000 }, (_, i) => component(`svc-${String(i).padStart(4, '0')}-with-a-longer-name`, { status: status(i), ...extra(i) }));
-
-  it('while releasing: counts, a progress bar, every component in flight and the failures, within limits', () => {
-    const comps = many(
+  const releasing = () =>
+    many(
       (i) => (i < 1000 ? 'Released' : i < 1032 ? 'Releasing' : i < 1050 ? 'Release failed' : 'To release'),
       (i) => (i >= 1000 && i < 1032 ? { startedAt: '2025-03-10T11:59:00Z' } : i >= 1032 && i < 1050 ? { error: 'x'.repeat(400), endedAt: '2025-03-10T11:59:30Z' } : {}),
     );
-    const { blocks } = taskCard(TaskFactory.create({ status: 'Releasing', run: 1, bestEffort: true, components: comps }), NOW);
+
+  it('while releasing: a progress bar with the count, the counts once, failures first, five in flight by name', () => {
+    const { blocks } = taskCard(TaskFactory.create({ status: 'Releasing', run: 1, bestEffort: true, components: releasing() }), NOW);
     expect(blocks.length).toBeLessThanOrEqual(50);
     for (const t of texts(blocks)) expect(t.length).toBeLessThan(3000);
     const all = texts(blocks).join('\n');
-    expect(all).toContain('*2,000 components* ▓▓▓▓▓▓▓▓▓▓░░░░░░░░░░ 50%'); // 1,018 of 2,000 done
-    expect(all).toContain('*In flight (32)*: `svc-1000-with-a-longer-name`');
-    expect(all).toContain('`svc-1031-with-a-longer-name`');
-    expect(all).toContain('*Failed*');
-    expect(all).toContain('`svc-1032-with-a-longer-name`');
+    expect(all).toContain('*2,000 components* ▰▰▰▰▰▱▱▱▱▱ 50% · 1,018/2,000'); // 1,000 released + 18 failed
+    expect(all).not.toMatch(/[▓░]/);
+    // Each count once: no second counts line (the small card's "Released 1,000/2,000").
+    expect(all.match(/Released 1,000/g)).toHaveLength(1);
+    expect(all).toContain(':x: Release failed 18 · :hourglass_flowing_sand: Releasing 32 · :white_check_mark: Released 1,000 · :white_circle: To release 950');
+    expect(all).not.toContain('Released 1,000/2,000');
+    const inFlight = sectionTexts(blocks).find((t) => t.startsWith('*In flight:*'));
+    expect(inFlight).toBe(
+      '*In flight:* `svc-1000-with-a-longer-name`, `svc-1001-with-a-longer-name`, `svc-1002-with-a-longer-name`, ' +
+        '`svc-1003-with-a-longer-name`, `svc-1004-with-a-longer-name` and 27 more',
+    );
+    expect(all.indexOf('*Failed (18)*')).toBeGreaterThan(-1);
+    expect(all.indexOf('*Failed (18)*')).toBeLessThan(all.indexOf('*In flight:*'));
+    expect(all).toContain('`svc-1032-with-a-longer-name` :x: Release failed');
   });
 
-  it('before the run: the first names and where to see them all', () => {
-    const { blocks } = taskCard(TaskFactory.create({ status: 'To release', run: 0, components: many(() => 'To release') }), NOW);
+  it('before the run: the plan, what will change and what will not, and no bar', () => {
+    const comps = many(
+      (i) => (i < 1980 ? 'To release' : 'No change'),
+      (i) => ({
+        image: `registry/svc-${i}:1.1`,
+        plan: i < 1980 ? { was: { image: `registry/svc-${i}:1.0`, replicas: 1 }, target: `registry/svc-${i}:1.1` } : { was: { image: `registry/svc-${i}:1.1`, replicas: 1 }, target: `registry/svc-${i}:1.1`, unchanged: true },
+      }),
+    );
+    const { blocks } = taskCard(TaskFactory.create({ status: 'To release', run: 0, components: comps }), NOW);
     const all = texts(blocks).join('\n');
-    expect(all).toContain('`svc-0000-with-a-longer-name`, `svc-0001-with-a-longer-name`');
-    expect(all).toContain('and 1,968 more — `/release show rt-7k2f9q` lists them all');
-    expect(all).not.toContain('▓');
+    expect(all).toContain('*Will change 1,980:* `svc-0000-with-a-longer-name` registry/svc-0:1.0 → 1.1, `svc-0001-with-a-longer-name` registry/svc-1:1.0 → 1.1');
+    expect(all).toContain('and 1,970 more');
+    expect(all).toContain('*No change 20:* `svc-1980-with-a-longer-name`');
+    expect(all).toContain('`/release show rt-7k2f9q` lists them all');
+    expect(all).not.toMatch(/[▰▱]/);
+    expect(blocks.length).toBeLessThanOrEqual(50);
+  });
+
+  it('a deploy plan says new → image', () => {
+    const comps = Array.from({ length: 25 }, (_, i) => component(`c${i}`, { plan: { target: `web:${i}` } }));
+    const all = texts(taskCard(TaskFactory.create({ status: 'To release', run: 0, operation: 'Bulk Deploy', components: comps }), NOW).blocks).join('\n');
+    expect(all).toContain('*Will change 25:* `c0` new → web:0, `c1` new → web:1');
+  });
+});
+
+describe('progressBar', () => {
+  it.each([
+    [120, 200, '▰▰▰▰▰▰▱▱▱▱ 60% · 120/200'],
+    [0, 200, '▱▱▱▱▱▱▱▱▱▱ 0% · 0/200'],
+    [200, 200, '▰▰▰▰▰▰▰▰▰▰ 100% · 200/200'],
+    [199, 200, '▰▰▰▰▰▰▰▰▰▱ 99% · 199/200'],
+    [1500, 2000, '▰▰▰▰▰▰▰▱▱▱ 75% · 1,500/2,000'],
+  ])('%d of %d -> %s', (done, total, out) => {
+    expect(progressBar(done, total)).toBe(out);
   });
 });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ComponentState, ComponentStatus, ReleaseTask, TaskStatus } from '../../src/domain/release-task.js';
 import {
   beginComponent,
+  endRun,
   failures,
   finishComponent,
   pendingComponents,
@@ -13,6 +14,7 @@ import {
   runFailed,
   runKind,
   stopRemaining,
+  timeSpent,
 } from '../../src/domain/task-run.js';
 import { TaskFactory, component } from '../support/factories.js';
 import { failureReply } from '../../src/jobs/handlers/run-task.js';
@@ -123,7 +125,7 @@ describe('prepareRun', () => {
     expect(task).toEqual(snapshot);
   });
 
-  it('rollback: selects Released components with a previousImage plus Rollback failed ones', () => {
+  it('rollback: selects Released components with a previousImage plus Rollback failed ones; a failed release becomes Not released', () => {
     const components = [
       comp('api', 'Released', { startedAt: EARLIER, endedAt: EARLIER, image: 'api:v2', previousImage: 'api:v1' }),
       comp('web', 'Released', { startedAt: EARLIER, endedAt: EARLIER, image: 'web:v2' }), // nothing to return to
@@ -145,7 +147,9 @@ describe('prepareRun', () => {
     expect(next).not.toHaveProperty('endedAt');
     expect(byName(next, 'api')).toEqual({ name: 'api', status: 'Rolling back', image: 'api:v2', previousImage: 'api:v1', history: [] });
     expect(byName(next, 'db')).toEqual({ name: 'db', status: 'Rolling back', image: 'db:v2', previousImage: 'db:v1', history: [] });
-    for (const [i, name] of [[1, 'web'], [3, 'cache'], [4, 'queue'], [5, 'mail']] as const) {
+    // Its release failed, so it still runs what it ran before: nothing to roll back, and no longer a current failure.
+    expect(byName(next, 'cache')).toEqual({ name: 'cache', status: 'Not released', endedAt: EARLIER, history: [], image: 'cache:v2' });
+    for (const [i, name] of [[1, 'web'], [4, 'queue'], [5, 'mail']] as const) {
       expect(byName(next, name)).toEqual(snapshot.components[i]);
     }
     expect(task).toEqual(snapshot);
@@ -501,5 +505,41 @@ describe('failureReply', () => {
     const many = Array.from({ length: 12 }, (_, i) => ({ name: `c${i}`, error: `reason ${i}\nsecond line` }));
     expect(failureReply(many)).toBe('12 failed: `c0` (reason 0 second line), `c1` (reason 1 second line), `c2` (reason 2 second line), `c3` (reason 3 second line), `c4` (reason 4 second line) and 7 more');
     expect(failureReply([{ name: 'a', error: '<!channel> & x' }, { name: 'b', error: 'e'.repeat(500) }])).toMatch(/^2 failed: `a` \(&lt;!channel&gt; &amp; x\), `b` \(e+…\)$/);
+  });
+});
+
+describe('time spent running, summed over runs', () => {
+  const at = (iso: string) => new Date(iso);
+
+  it('start, suspend, resume, release: the release time is the sum of both runs, not the last', () => {
+    let t = prepareRun(Tasks.create({ status: 'To release' }), 'start', 'UBOB', at('2025-03-01T10:00:00Z'));
+    t = { ...endRun({ ...t, status: 'Suspending' }, at('2025-03-01T10:00:40Z')), status: 'Suspended' };
+    expect(t.spentMs).toEqual({ release: 40_000 });
+    expect(timeSpent(t, at('2025-03-01T12:00:00Z'))).toBe(40_000); // a pause does not count
+    t = { ...prepareRun(t, 'resume', 'UBOB', at('2025-03-01T11:00:00Z')), status: 'Releasing' };
+    expect(timeSpent(t, at('2025-03-01T11:00:05Z'))).toBe(45_000); // the run in flight counts too
+    t = { ...endRun(t, at('2025-03-01T11:00:03Z')), status: 'Released' };
+    expect(t.endedAt).toBe('2025-03-01T11:00:03.000Z');
+    expect(timeSpent(t, at('2025-03-02T00:00:00Z'))).toBe(43_000);
+  });
+
+  it('a rollback counts its own runs, apart from the release', () => {
+    const released = Tasks.create({ status: 'Released', run: 1, spentMs: { release: 5_000 }, startedAt: '2025-03-01T10:00:00Z' });
+    let t: ReleaseTask = { ...prepareRun(released, 'rollback', 'UCAROL', at('2025-03-01T11:00:00Z')), status: 'Rolling back' };
+    t = { ...endRun(t, at('2025-03-01T11:00:02Z')), status: 'Rolled back' };
+    expect(t.spentMs).toEqual({ release: 5_000, rollback: 2_000 });
+    expect(timeSpent(t, at('2025-03-02T00:00:00Z'))).toBe(2_000);
+  });
+
+  it('a task from before the sum was kept: its last run; one that never ran: unknown', () => {
+    const old = Tasks.create({ status: 'Released', run: 1, startedAt: '2025-03-01T10:00:00Z', endedAt: '2025-03-01T10:00:07Z' });
+    expect(timeSpent(old, at('2025-03-02T00:00:00Z'))).toBe(7_000);
+    expect(timeSpent(Tasks.create({ status: 'To release', run: 0 }), at('2025-03-02T00:00:00Z'))).toBeUndefined();
+  });
+
+  it('does not change its input', () => {
+    const { task, snapshot } = frozen(Tasks.create({ status: 'Releasing', run: 1, startedAt: '2025-03-01T10:00:00Z' }));
+    endRun(task, at('2025-03-01T10:01:00Z'));
+    expect(task).toEqual(snapshot);
   });
 });

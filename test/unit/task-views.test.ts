@@ -127,13 +127,13 @@ describe('taskDetail', () => {
 });
 
 describe('taskList', () => {
-  it('shows one line per task with relative creation time', () => {
+  it('shows one line per task with its creation time as a date token', () => {
     const tasks = [Tasks.create(), Tasks.create({ id: 'rt-b', name: 'api', status: 'Released', operation: 'Bulk Deploy', env: 'staging', createdAt: '2025-03-09T12:00:00Z' })];
     const { text, blocks } = taskList(tasks, NOW, { env: 'prod' });
     expect(text).toBe('2 release tasks');
     const all = texts(blocks).join('\n');
-    expect(all).toContain('`rt-7k2f9q` *web-rollout* · :white_circle: To release · Bulk Upgrade · prod · 3h ago');
-    expect(all).toContain('`rt-b` *api* · :white_check_mark: Released · Bulk Deploy · staging · 1d ago');
+    expect(all).toContain('`rt-7k2f9q` *web-rollout* · :white_circle: To release · Bulk Upgrade · prod · created <!date^1741597200^{date_short_pretty} {time}|2025-03-10T09:00:00.000Z>');
+    expect(all).toContain('`rt-b` *api* · :white_check_mark: Released · Bulk Deploy · staging · created <!date^1741521600^{date_short_pretty} {time}|2025-03-09T12:00:00.000Z>');
     expect(all).toContain('env *prod*');
   });
 
@@ -177,12 +177,12 @@ describe('componentsView', () => {
     { env: 'prod', name: 'api', image: 'registry/api:2.0', replicas: 1, updatedAt: '2025-03-08T12:00:00Z' },
   ];
 
-  it('lists components with image, replicas and relative update time', () => {
+  it('lists components with image, replicas and update time as a date token', () => {
     const { text, blocks } = componentsView('prod', running, NOW);
     expect(text).toBe('2 components in prod');
     const all = texts(blocks).join('\n');
-    expect(all).toContain('`web` registry/web:1.4 · 3 replicas · updated 5m ago');
-    expect(all).toContain('`api` registry/api:2.0 · 1 replica · updated 2d ago');
+    expect(all).toContain('`web` registry/web:1.4 · 3 replicas · updated <!date^1741607700^{date_short_pretty} {time}|2025-03-10T11:55:00.000Z>');
+    expect(all).toContain('`api` registry/api:2.0 · 1 replica · updated <!date^1741435200^{date_short_pretty} {time}|2025-03-08T12:00:00.000Z>');
   });
 
   it('explains an empty environment', () => {

@@ -12,7 +12,7 @@ import { otherSlot, type BlueGreenJob, type HistoricalVersion, type MainVersion,
 import { jobEvent, type JobEvent } from '../../domain/bluegreen-machine.js';
 import type { OperationMetrics } from '../../ports/metrics.js';
 import type { Platform } from '../../platform/port.js';
-import { esc, shortDuration } from '../../text.js';
+import { esc, reasonAfter, shortDuration } from '../../text.js';
 import { jobRef } from '../../domain/entity.js';
 import type { Notifier } from '../../ports/notifier.js';
 import type { ReleaseEvents } from '../../ports/release-events.js';
@@ -164,7 +164,7 @@ function summary(before: BlueGreenJob, job: BlueGreenJob, now: Date): string {
     case 'Paused':
       return `Paused: ${slot(p.slot)} is ready beside ${slot(job.stable)}, which still takes the traffic. Release or Terminate.`;
     case 'Degraded':
-      return `Degraded: ${p.image} (rev ${p.revision}) never became ready: ${esc(job.degradedReason ?? '')}. ${slot(job.stable)} still serves; Terminate to remove it.`;
+      return `Degraded: ${p.image} (rev ${p.revision}) never became ready${esc(reasonAfter(p.image, 'never became ready', job.degradedReason))}. ${slot(job.stable)} still serves; Terminate to remove it.`;
     case 'Healthy':
       if (before.status === 'Promoting') return `Released in ${took}: ${slot(job.active)} is Active and Stable; ${otherSlot(job.active)} deleted`;
       if (before.status === 'Terminating') return `Terminated: rev ${p.revision} (${p.image}) deleted; ${slot(job.stable)} still serves`;

@@ -10,6 +10,7 @@
 import { componentKey, isActive, type ComponentState, type ReleaseTask } from '../../domain/release-task.js';
 import {
   begunComponent,
+  endRun,
   failures,
   finishComponent,
   finishedComponent,
@@ -17,13 +18,14 @@ import {
   runFailed,
   runKind,
   stopRemaining,
+  timeSpent,
   type StepResult,
 } from '../../domain/task-run.js';
 import { driftCandidates, planDrift, type Drift } from '../../domain/plan.js';
 import { systemTransition, type SystemEvent } from '../../domain/task-machine.js';
 import { readComponents } from '../../platform/read.js';
 import type { Platform } from '../../platform/port.js';
-import { esc, shortDuration, truncate } from '../../text.js';
+import { esc, plural, shortDuration, truncate } from '../../text.js';
 import { DelayedError } from 'bullmq';
 import { taskRef, type EntityRef } from '../../domain/entity.js';
 import type { Notifier } from '../../ports/notifier.js';
@@ -213,7 +215,7 @@ export function abandonTaskRun(d: RunTaskDeps) {
       // In flight (or, for a rollback, not yet back): failed. Never started: not released.
       const unfinished = pendingComponents(t).filter((c) => kind === 'rollback' || (c.startedAt && !c.endedAt));
       for (const c of unfinished) next = finishComponent(next, c.name, { ok: false, error: reason }, now);
-      return { ...stopRemaining(next), status: tr.to, endedAt: now.toISOString() };
+      return { ...endRun(stopRemaining(next), now), status: tr.to };
     });
     if (!r.ok) return;
     const t = r.task;
@@ -308,9 +310,8 @@ async function settle(d: RunTaskDeps, task: ReleaseTask, stopped: boolean): Prom
     if (!tr.ok || t.run !== task.run) return new Refusal(tr.ok ? 'superseded' : tr.reason);
     const base = stopped ? stopRemaining(t) : t;
     return {
-      ...base,
+      ...endRun(base, now),
       status: tr.to,
-      endedAt: now.toISOString(),
       ...(tr.to === 'Released' ? { releasedAt: now.toISOString() } : {}),
     };
   });
@@ -325,10 +326,16 @@ async function settle(d: RunTaskDeps, task: ReleaseTask, stopped: boolean): Prom
   await d.notifier.thread(taskRef(t.id), summary(t, now));
 }
 
+/**
+ * The thread's last word on a run. The duration is summed over every run of its kind (a task
+ * suspended and resumed says how long it spent releasing in all), "under 1 s" when short.
+ */
 function summary(t: ReleaseTask, now: Date): string {
-  const took = t.startedAt ? shortDuration(now.getTime() - Date.parse(t.startedAt)) : undefined;
+  const ms = timeSpent(t, now);
+  const took = ms === undefined ? 'an unknown time' : shortDuration(ms);
   const total = t.components.length;
   const count = (s: string) => t.components.filter((c) => c.status === s).length;
+  const their = (n: number) => (n === 1 ? 'its previous version' : 'their previous versions');
   // A rollback names only what failed to go back, not components whose release failed earlier.
   const failed = failures(t)
     .filter((c) => t.status !== 'Rollback failed' || c.status === 'Rollback failed')
@@ -336,7 +343,7 @@ function summary(t: ReleaseTask, now: Date): string {
   switch (t.status) {
     case 'Released': {
       const same = count('No change');
-      return `Released in ${took}: ${count('Released')}/${total} components${same ? ` (${same} no change)` : ''}`;
+      return `Released in ${took}: ${count('Released')}/${total} component${total === 1 ? '' : 's'}${same ? ` (${same} no change)` : ''}`;
     }
     case 'Release failed': {
       const notReleased = count('Not released');
@@ -346,11 +353,17 @@ function summary(t: ReleaseTask, now: Date): string {
       );
     }
     case 'Suspended':
-      return `Suspended: ${count('Released')}/${total} released, ${count('To release')} to release. Resume to continue.`;
-    case 'Rolled back':
-      return `Rolled back in ${took}: ${count('Rolled back')} components back on their previous versions`;
+      return `Suspended after ${took} of releasing: ${count('Released')}/${total} released, ${count('To release')} to release. Resume to continue.`;
+    case 'Rolled back': {
+      const back = count('Rolled back');
+      const never = count('Not released');
+      return (
+        `Rolled back in ${took}: ${plural(back, 'component')} back on ${their(back)}` +
+        (never ? `; ${plural(never, 'component')} never released, nothing to roll back` : '')
+      );
+    }
     case 'Rollback failed':
-      return `Rollback failed after ${took}: ${failed.join(', ')} could not return to their previous versions`;
+      return `Rollback failed after ${took}: ${failed.join(', ')} could not return to ${their(failed.length)}`;
     default:
       return `${t.status}`;
   }

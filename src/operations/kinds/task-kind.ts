@@ -14,7 +14,7 @@ import type { RunQueue } from '../../ports/run-queue.js';
 import type { ComponentLocks, LockResult } from '../../store/locks.js';
 import type { TaskStore } from '../../store/task-store.js';
 import { Refusal } from '../../store/versioned-store.js';
-import { mention, slackDate } from '../../text.js';
+import { mention, plural, slackDate } from '../../text.js';
 import type { ActionArgs, GuardFinding, KindDescriptor } from '../kind.js';
 import { say, type Outcome } from '../outcome.js';
 
@@ -121,16 +121,16 @@ function startedText(action: TaskAction, t: ReleaseTask, user: string, change?: 
   switch (action) {
     case 'start':
       if (was && change.args.scheduled === was.jobId) {
-        return `Releasing started by ${mention(user)} as scheduled for ${slackDate(was.at)}: ${n} component(s), ${t.parallel} at a time`;
+        return `Releasing started by ${mention(user)} as scheduled for ${slackDate(was.at)}: ${plural(n, 'component')}, ${t.parallel} at a time`;
       }
-      return `Releasing started by ${mention(user)}: ${n} component(s), ${t.parallel} at a time` +
+      return `Releasing started by ${mention(user)}: ${plural(n, 'component')}, ${t.parallel} at a time` +
         (was ? `. This replaces the start scheduled for ${slackDate(was.at)} by ${mention(was.by)}` : '');
     case 'resume':
-      return `Releasing resumed by ${mention(user)}: ${n} component(s) left`;
+      return `Releasing resumed by ${mention(user)}: ${plural(n, 'component')} left`;
     case 'retry':
-      return `Retry started by ${mention(user)}: ${n} failed or not released component(s)`;
+      return `Retry started by ${mention(user)}: ${plural(n, 'failed or not released component')}`;
     case 'rollback':
-      return `Rolling back started by ${mention(user)}: ${n} component(s) return to their previous versions`;
+      return `Rolling back started by ${mention(user)}: ${n === 1 ? '1 component returns to its previous version' : `${plural(n, 'component')} return to their previous versions`}`;
     case 'suspend':
       return `Suspending requested by ${mention(user)}: components in flight finish, no new one starts`;
     case 'delete':
@@ -155,7 +155,7 @@ async function rollbackGuard(d: TaskKindDeps, task: ReleaseTask): Promise<GuardF
   const first = [...new Set([...newer.values()].map((t) => `\`/release rollback ${t.id}\``))];
   return {
     refusal:
-      `Cannot roll back ${task.id}: ${conflicts.length} component(s) changed since it released them, and a rollback would undo that:\n` +
+      `Cannot roll back ${task.id}: ${plural(conflicts.length, 'component')} changed since it released them, and a rollback would undo that:\n` +
       lines.map((l) => `• ${l}`).join('\n') +
       `\nNothing was changed. ${first.length ? `Roll back the newer task first (${first.join(', ')}), or` : 'To'} put the previous images back anyway: ` +
       `\`/release rollback ${task.id} --force\`.`,

@@ -8,7 +8,7 @@ import { buttonValue } from '../../commands/button-value.js';
 import { actionWords } from '../../domain/actions.js';
 import type { ApprovalRequest } from '../../domain/approval.js';
 import type { EntityKind } from '../../domain/entity.js';
-import { actor, ago, context, esc, section, slackDate, truncate } from './format.js';
+import { actor, context, esc, section, slackDate, truncate } from './format.js';
 
 export type ApprovalKind = EntityKind;
 
@@ -112,7 +112,7 @@ export function approvalBlocks(req: ApprovalRequest, subject: ApprovalSubject, n
     ),
     context(
       approvals.length > 0
-        ? `Approved by ${approvals.map((a) => `${actor(a.user)} ${ago(a.at, now)}`).join(' · ')}`
+        ? `Approved by ${approvals.map((a) => `${actor(a.user)} ${slackDate(a.at)}`).join(' · ')}`
         : 'No approvals yet',
     ),
   ];

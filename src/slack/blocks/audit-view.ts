@@ -6,7 +6,7 @@ import type { KnownBlock } from '@slack/types';
 import type { AuditEntry } from '../../domain/audit.js';
 
 export { AUDIT_CSV_HEADER, auditCsv, csvField } from '../../domain/audit-csv.js';
-import { MAX_BLOCKS, actor, ago, code, esc, header, packLines, section, slackDate, truncate } from './format.js';
+import { MAX_BLOCKS, actor, code, esc, header, packLines, section, slackDate, truncate } from './format.js';
 
 /** Entries listed in the view; the rest are counted ("…and N more (use --csv for all)"). */
 export const AUDIT_VIEW_LIMIT = 100;
@@ -15,10 +15,10 @@ const FIELD_CHARS = 100;
 
 const more = (n: number) => `…and ${n} more (use --csv for all)`;
 
-/** One entry: "<date> (5m ago) · <@U1> · *approve* `rt-7k2f9q` in prod · To release → Releasing — reason". */
-export function auditViewLine(e: AuditEntry, now: Date): string {
+/** One entry: "<date> · <@U1> · *approve* `rt-7k2f9q` in prod · To release → Releasing — reason". */
+export function auditViewLine(e: AuditEntry, _now?: Date): string {
   const parts = [
-    `${slackDate(e.at)} (${ago(e.at, now)})`,
+    slackDate(e.at),
     actor(e.actor),
     `*${esc(truncate(e.action, FIELD_CHARS))}* ${code(truncate(e.target, FIELD_CHARS))}${e.env ? ` in ${esc(truncate(e.env, FIELD_CHARS))}` : ''}`,
   ];

@@ -3,10 +3,10 @@
  * status emoji, and packing lines into sections that respect Slack's limits. Pure: no I/O.
  */
 import type { ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
-import { ago, esc, mention, truncate } from '../../text.js';
+import { esc, mention, truncate } from '../../text.js';
 import type { ComponentStatus, TaskStatus } from '../../domain/release-task.js';
 
-export { ago, elapsedMs, esc, shortDuration, slackDate, truncate } from '../../text.js';
+export { elapsedMs, errorAfter, esc, plural, reasonAfter, shortDuration, slackDate, truncate, utcTime } from '../../text.js';
 
 /** Slack limits we build against. */
 export const MAX_BLOCKS = 50;

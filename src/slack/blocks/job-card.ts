@@ -17,7 +17,7 @@ import {
   type Slot,
 } from '../../domain/bluegreen-job.js';
 import { approvalBlocks, awaitingApprovalText, type ApprovalSubject } from './approval.js';
-import { actor, ago, code, context, esc, header, section, slackDate, truncate } from './format.js';
+import { actor, code, context, esc, header, reasonAfter, section, slackDate, truncate, utcTime } from './format.js';
 
 /** Action ids of the card's controls ("bluegreen.release"); the listener routes on the prefix. */
 export const JOB_ACTION_IDS = Object.fromEntries(JOB_CONTROLS.map((a) => [a, `bluegreen.${a}`])) as Record<JobControl, string>;
@@ -124,14 +124,15 @@ export function degradedLine(job: BlueGreenJob): string | undefined {
   if (job.status !== 'Degraded') return undefined;
   const p = newVersion(job);
   const what = p ? `rev ${p.revision} (${code(truncate(p.image, 200))})` : 'The new version';
-  const why = job.degradedReason ? `: ${esc(truncate(job.degradedReason.replace(/\s+/g, ' '), REASON_CHARS))}` : '';
+  // The platform's reason often starts "<image> never became ready": said once, not twice.
+  const why = esc(truncate(reasonAfter(p?.image, 'never became ready', job.degradedReason), REASON_CHARS));
   const serving = job.versions[job.active];
   const still = serving ? ` rev ${serving.revision} still serves; Terminate to remove the failed version.` : ' Terminate to remove it.';
   return `:warning: ${what} never became ready${why}.${still}`;
 }
 
 /** Header, basic information, description and who/when: shared by the card and `/bluegreen show`. */
-export function jobInfoBlocks(job: BlueGreenJob, now: Date): KnownBlock[] {
+export function jobInfoBlocks(job: BlueGreenJob, _now: Date): KnownBlock[] {
   const fields: SectionBlock = {
     type: 'section',
     fields: [
@@ -144,7 +145,7 @@ export function jobInfoBlocks(job: BlueGreenJob, now: Date): KnownBlock[] {
   const blocks: KnownBlock[] = [header(job.name), fields];
   if (job.description) blocks.push(section(esc(truncate(job.description, 2000))));
   blocks.push(
-    context(`Created by ${actor(job.createdBy)} ${slackDate(job.createdAt)} · last update ${slackDate(job.updatedAt)} (${ago(job.updatedAt, now)})`),
+    context(`Created by ${actor(job.createdBy)} ${slackDate(job.createdAt)} · last update ${slackDate(job.updatedAt)}`),
   );
   return blocks;
 }
@@ -198,10 +199,13 @@ function terminateButton(job: BlueGreenJob): Button {
   return button(job, 'terminate', 'Terminate', 'danger', confirm('Terminate release?', text, 'Terminate', true));
 }
 
-/** "rev 3 · web:1.2 · 2d ago", cut to Slack's 75 characters by shortening the image. */
-export function rollbackOptionText(h: HistoricalVersion, now: Date): string {
+/**
+ * "rev 3 · web:1.2 · Mar 8 12:00 UTC", cut to Slack's 75 characters by shortening the image. An
+ * option's text is plain text (no date token) and a card stays up for days: an absolute time.
+ */
+export function rollbackOptionText(h: HistoricalVersion, _now?: Date): string {
   const head = `rev ${h.revision} · `;
-  const tail = ` · ${ago(h.at, now)}`;
+  const tail = ` · ${utcTime(h.at)}`;
   return `${head}${truncate(h.image, Math.max(1, OPTION_TEXT - head.length - tail.length))}${tail}`.slice(0, OPTION_TEXT);
 }
 

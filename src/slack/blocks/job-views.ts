@@ -6,7 +6,7 @@
 import type { KnownBlock } from '@slack/types';
 import { BLUEGREEN_USAGE } from '../../commands/bluegreen-grammar.js';
 import type { BlueGreenJob, HistoricalVersion, VersionOutcome } from '../../domain/bluegreen-job.js';
-import { MAX_BLOCKS, actor, ago, code, context, esc, header, packLines, section, slackDate, truncate } from './format.js';
+import { MAX_BLOCKS, actor, code, context, esc, header, packLines, section, slackDate, truncate } from './format.js';
 import { jobFallbackText, jobInfoBlocks, jobStatusLabel, jobVersionBlocks, pendingPhrase, releaseObject } from './job-card.js';
 
 type View = { text: string; blocks: KnownBlock[] };
@@ -71,7 +71,7 @@ export function jobHistory(job: BlueGreenJob, _now: Date): View {
   return { text, blocks };
 }
 
-function listLine(job: BlueGreenJob, now: Date): string {
+function listLine(job: BlueGreenJob): string {
   const serving = job.versions[job.active];
   const parts = [
     `*${esc(truncate(job.name, 63))}*`,
@@ -81,12 +81,12 @@ function listLine(job: BlueGreenJob, now: Date): string {
   ];
   const pending = pendingPhrase(job);
   if (pending) parts.push(`new ${pending}`);
-  parts.push(`updated ${ago(job.updatedAt, now)}`);
+  parts.push(`updated ${slackDate(job.updatedAt)}`);
   return parts.join(' · ');
 }
 
 /** `/bluegreen list [--env <env>]`: one line per job, sorted by environment then name. */
-export function jobList(jobs: BlueGreenJob[], now: Date, filter: { env?: string }): View {
+export function jobList(jobs: BlueGreenJob[], _now: Date, filter: { env?: string }): View {
   if (jobs.length === 0) {
     const text = filter.env
       ? `No blue-green jobs in ${esc(filter.env)} yet. Create one with \`${BLUEGREEN_USAGE.create.replace('<env>', esc(filter.env))}\``
@@ -94,7 +94,7 @@ export function jobList(jobs: BlueGreenJob[], now: Date, filter: { env?: string 
     return { text, blocks: [section(text)] };
   }
   const sorted = [...jobs].sort((a, b) => a.env.localeCompare(b.env) || a.name.localeCompare(b.name));
-  const lines = sorted.slice(0, JOB_LIST_LIMIT).map((j) => listLine(j, now));
+  const lines = sorted.slice(0, JOB_LIST_LIMIT).map((j) => listLine(j));
   const extra = jobs.length - lines.length;
   if (extra > 0) lines.push(`…and ${extra} more${filter.env ? '' : ': narrow with `/bluegreen list --env <env>`'}`);
   const title = `*Blue-green jobs* (${jobs.length}${filter.env ? ` in ${esc(filter.env)}` : ''})`;

@@ -14,6 +14,7 @@ import {
   type ReleaseTask,
 } from '../../domain/release-task.js';
 import type { TaskSchedule } from '../../domain/schedule.js';
+import { statusRunKind, timeSpent } from '../../domain/task-run.js';
 import { approvalBlocks, awaitingApprovalText, type ApprovalSubject } from './approval.js';
 import {
   FAILED_COMPONENT_STATUSES,
@@ -22,10 +23,11 @@ import {
   code,
   componentStatusLabel,
   context,
-  elapsedMs,
+  errorAfter,
   esc,
   header,
   packLines,
+  plural,
   section,
   shortDuration,
   slackDate,
@@ -40,7 +42,7 @@ export const ACTION_IDS = Object.fromEntries(TASK_ACTIONS.map((a) => [a, `releas
 /** Cancel of a scheduled start: its value is `cancel <task-id> @v<stateVersion>`, as the command. */
 export const CANCEL_SCHEDULE_ACTION_ID = 'release.cancel-schedule';
 
-/** Components listed one by one on the card; beyond this, counts plus failures only. */
+/** Components listed one by one on the card; beyond this, a progress bar, counts, failures and what is in flight. */
 export const CARD_COMPONENT_LIMIT = 20;
 /** Failed components listed on a large card before "…and N more failed". */
 export const CARD_FAILURE_LIMIT = 20;
@@ -196,23 +198,37 @@ export function fallbackText(task: ReleaseTask): string {
   return task.approval ? `${text}${scheduled}, ${awaitingApprovalText(task.approval)}` : `${text}${scheduled}`;
 }
 
+/** The statuses of a task that reached Released: Released itself, and the rollback after it. */
+const RELEASED_STATUSES: readonly ReleaseTask['status'][] = ['Released', 'Rolling back', 'Rolled back', 'Rollback failed'];
+
 /**
- * "Released by <creator> <when> · Started by <@U> · Rolled back by <@U>". The manual defines
- * Released By as the task's creator; who started the last run and who rolled it back are their own
- * entries, so a rollback never rewrites who released. Tasks from before startedBy kept the starter
- * in releasedBy.
+ * "Released by <creator> <when> · Started by <@U> · Rolled back by <@U> · took 3s". The manual
+ * defines Released By as the task's creator and Released as the time of a task whose status is
+ * Released, so both show only once it got there (and stay through a rollback of that release),
+ * never on a task that is Release failed, Suspended or still releasing. Who started the last run
+ * and who rolled it back are their own entries, so a rollback never rewrites who released. Tasks from before startedBy kept the
+ * starter in releasedBy. While a run is in flight its start is a date token (a "running for" would
+ * freeze when the edits stop); once it has ended, how long it took, summed over every run.
  */
-function whoRan(task: ReleaseTask): string[] {
+function whoRan(task: ReleaseTask, now: Date): string[] {
   const parts: string[] = [];
-  if (task.releasedAt) parts.push(`Released by ${actor(task.createdBy)} ${slackDate(task.releasedAt)}`);
+  if (task.releasedAt && RELEASED_STATUSES.includes(task.status)) parts.push(`Released by ${actor(task.createdBy)} ${slackDate(task.releasedAt)}`);
+  const rollback = statusRunKind(task.status) === 'rollback';
+  const since = isActive(task.status) && task.startedAt ? ` ${slackDate(task.startedAt)}` : '';
   const starter = task.startedBy ?? task.releasedBy;
-  if (starter) parts.push(`Started by ${actor(starter)}`);
+  if (starter) parts.push(`Started by ${actor(starter)}${rollback ? '' : since}`);
   // Until the rollback has succeeded (Rolling back, Rollback failed) it is only "Rollback by".
-  if (task.rolledBackBy) parts.push(`${task.status === 'Rolled back' ? 'Rolled back' : 'Rollback'} by ${actor(task.rolledBackBy)}`);
+  if (task.rolledBackBy) parts.push(`${task.status === 'Rolled back' ? 'Rolled back' : 'Rollback'} by ${actor(task.rolledBackBy)}${rollback ? since : ''}`);
+  const ms = timeSpent(task, now);
+  if (ms !== undefined && !isActive(task.status)) parts.push(`${task.status === 'Suspended' ? 'ran for' : 'took'} ${shortDuration(ms)}`);
   return parts;
 }
 
-/** Header, info fields, description, who/when context and progress: shared by card and detail. */
+/**
+ * Header, info fields, description and the who/when context: shared by the card and the detail.
+ * The counts are not here: the card shows them once with its components (componentBlocks), the
+ * detail adds progressLine itself.
+ */
 export function taskInfoBlocks(task: ReleaseTask, now: Date): KnownBlock[] {
   const env = task.operation === 'Bulk Clone' && task.sourceEnv ? `${esc(task.env)} (from ${esc(task.sourceEnv)})` : esc(task.env);
   const fields: SectionBlock = {
@@ -229,14 +245,17 @@ export function taskInfoBlocks(task: ReleaseTask, now: Date): KnownBlock[] {
   const blocks: KnownBlock[] = [header(task.name), fields];
   if (task.schedule) blocks.push(section(scheduleLine(task.schedule)));
   if (task.description) blocks.push(section(esc(truncate(task.description, 2000))));
-
-  const who = [`Created ${slackDate(task.createdAt)} by ${actor(task.createdBy)}`, ...whoRan(task)];
-  const ms = elapsedMs(task.startedAt, isActive(task.status) ? undefined : task.endedAt, now);
-  if (ms !== undefined && isActive(task.status)) who.push(`running for ${shortDuration(ms)}`);
-  else if (ms !== undefined && task.endedAt) who.push(`took ${shortDuration(ms)}`);
-  blocks.push(context(who.join(' · ')));
-  if (task.components.length > 0) blocks.push(context(progressLine(task)));
+  blocks.push(context([`Created ${slackDate(task.createdAt)} by ${actor(task.createdBy)}`, ...whoRan(task, now)].join(' · ')));
   return blocks;
+}
+
+/**
+ * A step's error as the component line shows it, after the image the line has already named:
+ * "api:2.0-broken never became ready (…)" reads "never became ready (…)".
+ */
+function errorText(c: ComponentState): string {
+  const error = c.error ?? '';
+  return errorAfter([c.plan?.target, c.image].find((i) => i && error.trim().startsWith(`${i} `)), error);
 }
 
 /** "`web` :white_check_mark: Released — registry/web:1.4 · 3 replicas — _error_" */
@@ -248,60 +267,101 @@ export function componentLine(task: ReleaseTask, c: ComponentState): string {
   else if (c.image) line += ` — ${esc(c.image)}`;
   else if (task.operation === 'Bulk Clone' && task.sourceEnv) line += ` — cloned from ${esc(task.sourceEnv)}`;
   if (task.operation === 'Bulk Deploy') line += ` · ${c.replicas ?? 1} replica${(c.replicas ?? 1) === 1 ? '' : 's'}`;
-  if (c.error && FAILED_COMPONENT_STATUSES.includes(c.status)) line += ` — _${esc(truncate(c.error.replace(/\s+/g, ' '), ERROR_CHARS))}_`;
+  if (c.error && FAILED_COMPONENT_STATUSES.includes(c.status)) line += ` — _${esc(truncate(errorText(c), ERROR_CHARS))}_`;
+  // After a rollback, Not released is a component whose release had failed: it runs what it ran before.
+  if (c.status === 'Not released' && statusRunKind(task.status) === 'rollback') line += ' · nothing to roll back';
   return line;
 }
 
-/** Components named on a large card while they are in flight, or before anything has run. */
-export const CARD_NAMED_LIMIT = 32;
-const BAR_CELLS = 20;
+/** Components named on a large card while they are in flight. */
+export const CARD_IN_FLIGHT_LIMIT = 5;
+/** Changes named in a large card's plan before the release. */
+export const CARD_PLAN_LIMIT = 10;
+const BAR_CELLS = 10;
 
-/** "▓▓▓▓▓▓▓▓▓▓░░░░░░░░░░ 50%": the share of components the run is done with. */
+/** "▰▰▰▰▰▰▱▱▱▱ 60% · 120/200": how far the run is, with the count it stands for. */
 export function progressBar(done: number, total: number): string {
-  const share = total === 0 ? 1 : done / total;
+  const share = total === 0 ? 1 : Math.min(1, Math.max(0, done / total));
   const filled = Math.floor(share * BAR_CELLS);
-  return `${'▓'.repeat(filled)}${'░'.repeat(BAR_CELLS - filled)} ${Math.floor(share * 100)}%`;
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `${'▰'.repeat(filled)}${'▱'.repeat(BAR_CELLS - filled)} ${Math.floor(share * 100)}% · ${n(done)}/${n(total)}`;
 }
 
 /** Waiting for the run, or in it: what the bar counts as not done yet. */
 const PENDING: readonly ComponentStatus[] = ['To release', 'Releasing', 'Rolling back'];
 
-/** "`a`, `b`, `c` and 1,997 more" within one section's budget. */
-function names(list: readonly ComponentState[], total: number): string {
-  const shown = list.slice(0, CARD_NAMED_LIMIT).map((c) => code(c.name));
-  const more = total - shown.length;
-  return `${shown.join(', ')}${more > 0 ? ` and ${more.toLocaleString('en-US')} more` : ''}`;
+/** The order of a large card's counts: failures first, then what is in flight, done, and waiting. */
+const COUNT_ORDER: readonly ComponentStatus[] = [
+  'Release failed', 'Rollback failed', 'Releasing', 'Rolling back', 'Released', 'Rolled back', 'No change', 'Not released', 'To release',
+];
+
+/** ":x: Release failed 3 · :hourglass_flowing_sand: Releasing 5 · :white_check_mark: Released 120 · …": each status present, once. */
+function countsLine(comps: readonly ComponentState[]): string {
+  return COUNT_ORDER.map((s) => [s, comps.filter((c) => c.status === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${componentStatusLabel(s)} ${n.toLocaleString('en-US')}`)
+    .join(' · ');
 }
 
-function componentBlocks(task: ReleaseTask, budget: number): KnownBlock[] {
+/** "`a`, `b`, `c` and 12 more": at most `limit` of `list` by name. */
+function names(list: readonly string[], limit: number): string {
+  const more = list.length - Math.min(limit, list.length);
+  return `${list.slice(0, limit).join(', ')}${more > 0 ? ` and ${more.toLocaleString('en-US')} more` : ''}`;
+}
+
+/** "registry/web:1.3 → 1.4" when only the tag changes, else both images; "new → web:1.0" for a deploy. */
+function change(c: ComponentState): string {
+  const p = c.plan;
+  if (!p) return code(c.name);
+  if (!p.was) return `${code(c.name)} new → ${esc(p.target)}`;
+  const repo = (image: string) => (image.lastIndexOf(':') > image.lastIndexOf('/') ? image.slice(0, image.lastIndexOf(':')) : image);
+  const to = repo(p.was.image) === repo(p.target) && repo(p.target) !== p.target ? p.target.slice(repo(p.target).length + 1) : p.target;
+  return `${code(c.name)} ${esc(p.was.image)} → ${esc(to)}`;
+}
+
+/** Before the release (To release, never run): what will change and what will not, by name. */
+function planText(task: ReleaseTask): string {
+  const changes = task.components.filter((c) => c.status === 'To release');
+  const same = task.components.filter((c) => c.status === 'No change');
+  const lines = [`*Will change ${changes.length.toLocaleString('en-US')}:* ${names(changes.map(change), CARD_PLAN_LIMIT)}`];
+  if (same.length > 0) lines.push(`*No change ${same.length.toLocaleString('en-US')}:* ${names(same.map((c) => code(c.name)), CARD_PLAN_LIMIT)}`);
+  lines.push(`\`/release show ${task.id}\` lists them all`);
+  return lines.join('\n');
+}
+
+/**
+ * A large task (more than CARD_COMPONENT_LIMIT components): one line with the progress bar and
+ * the counts (said once), then the failures, then up to CARD_IN_FLIGHT_LIMIT components in flight
+ * by name; before the release, the plan instead. `/release show` pages through all of them.
+ */
+function largeComponentBlocks(task: ReleaseTask, budget: number): KnownBlock[] {
   const comps = task.components;
-  if (comps.length === 0 || budget <= 0) return [];
-  if (comps.length <= CARD_COMPONENT_LIMIT) {
-    return packLines(comps.map((c) => componentLine(task, c)), budget).map(section);
-  }
-  // A large task: counts, a progress bar, the components in flight (or, before any run, the
-  // first names) and the failures; `/release show` pages through all of them.
-  const failed = comps.filter((c) => FAILED_COMPONENT_STATUSES.includes(c.status));
-  const counts = COMPONENT_STATUSES.map((s) => [s, comps.filter((c) => c.status === s).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${componentStatusLabel(s)} ${n}`);
   const pending = comps.filter((c) => PENDING.includes(c.status) && !c.endedAt).length;
-  const total = comps.length.toLocaleString('en-US');
   const bar = task.run > 0 ? ` ${progressBar(comps.length - pending, comps.length)}` : '';
-  const blocks: KnownBlock[] = [section(truncate(`*${total} components*${bar} — ${counts.join(' · ')}`, 2900))];
+  const blocks: KnownBlock[] = [section(`*${plural(comps.length, 'component')}*${bar}\n${countsLine(comps)}`)];
   const inFlight = comps.filter((c) => (c.status === 'Releasing' || c.status === 'Rolling back') && c.startedAt && !c.endedAt);
-  if (inFlight.length > 0 && budget > blocks.length) blocks.push(section(truncate(`*In flight (${inFlight.length})*: ${names(inFlight, inFlight.length)}`, 2900)));
-  else if (task.status === 'To release' && budget > blocks.length) {
-    blocks.push(section(truncate(`${names(comps, comps.length)} — \`/release show ${task.id}\` lists them all`, 2900)));
-  }
-  if (failed.length > 0 && budget > blocks.length) {
+  const before = task.status === 'To release' && task.run === 0;
+  const tail = inFlight.length > 0 ? [`*In flight:* ${names(inFlight.map((c) => code(c.name)), CARD_IN_FLIGHT_LIMIT)}`] : before ? [planText(task)] : [];
+  const failed = comps.filter((c) => FAILED_COMPONENT_STATUSES.includes(c.status));
+  const room = budget - blocks.length - tail.length;
+  if (failed.length > 0 && room > 0) {
     const shown = failed.slice(0, CARD_FAILURE_LIMIT).map((c) => componentLine(task, c));
     const more = (n: number) => `…and ${n} more failed — \`/release show ${task.id}\` for details`;
     const extra = failed.length - shown.length;
     const lines = extra > 0 ? [...shown, more(extra)] : shown;
-    blocks.push(...packLines(['*Failed*', ...lines], budget - blocks.length, (n) => more(n + extra - (extra > 0 ? 1 : 0))).map(section));
+    blocks.push(...packLines([`*Failed (${failed.length.toLocaleString('en-US')})*`, ...lines], room, (n) => more(n + extra - (extra > 0 ? 1 : 0))).map(section));
   }
+  if (budget > blocks.length) blocks.push(...tail.slice(0, budget - blocks.length).map(section));
   return blocks;
+}
+
+/** The card's components: one line each with the counts once above them, or the large-task summary. */
+function componentBlocks(task: ReleaseTask, budget: number): KnownBlock[] {
+  const comps = task.components;
+  if (comps.length === 0 || budget <= 0) return [];
+  if (comps.length > CARD_COMPONENT_LIMIT) return largeComponentBlocks(task, budget);
+  if (budget === 1) return [context(progressLine(task))];
+  return [context(progressLine(task)), ...packLines(comps.map((c) => componentLine(task, c)), budget - 1).map(section)];
 }
 
 export function taskCard(task: ReleaseTask, now: Date): { text: string; blocks: KnownBlock[] } {

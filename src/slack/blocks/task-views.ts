@@ -14,7 +14,6 @@ import {
   FAILED_COMPONENT_STATUSES,
   MAX_BLOCKS,
   actor,
-  ago,
   code,
   componentStatusLabel,
   context,
@@ -28,7 +27,7 @@ import {
   statusLabel,
   truncate,
 } from './format.js';
-import { taskInfoBlocks } from './task-card.js';
+import { progressLine, taskInfoBlocks } from './task-card.js';
 
 export { messageBlocks } from './format.js';
 
@@ -100,8 +99,9 @@ export function taskDetail(task: ReleaseTask, audit: AuditEntry[], now: Date, pa
     .sort((a, b) => detailOrder(a.c) - detailOrder(b.c) || a.i - b.i)
     .slice((p - 1) * DETAIL_PAGE_SIZE, p * DETAIL_PAGE_SIZE)
     .map(({ c }) => c);
+  const counts = total > 0 ? [context(progressLine(task))] : [];
   const blocks =
-    p === 1 ? taskInfoBlocks(task, now) : [context(`*${esc(truncate(task.name, 100))}* ${code(task.id)} · ${statusLabel(task.status)}`)];
+    p === 1 ? [...taskInfoBlocks(task, now), ...counts] : [context(`*${esc(truncate(task.name, 100))}* ${code(task.id)} · ${statusLabel(task.status)}`)];
   if (pages > 1) {
     const from = (p - 1) * DETAIL_PAGE_SIZE + 1;
     const next = p < pages ? ` · next: \`/release show ${task.id} --page ${p + 1}\`` : '';
@@ -140,7 +140,7 @@ function filterText(filter: { status?: string; env?: string }): string {
 export const LIST_NARROW_FORM = RELEASE_USAGE.list.replace(/[[\]]/g, '');
 
 /** `/release list [--status "<label>"] [--env <env>]`: one line per task, newest first as given. */
-export function taskList(tasks: TaskHead[], now: Date, filter: { status?: string; env?: string }): View {
+export function taskList(tasks: TaskHead[], _now: Date, filter: { status?: string; env?: string }): View {
   if (tasks.length === 0) {
     const text = `No release tasks match (${filterText(filter)}).`;
     return { text, blocks: [section(text)] };
@@ -148,7 +148,7 @@ export function taskList(tasks: TaskHead[], now: Date, filter: { status?: string
   const lines = tasks.slice(0, LIST_LIMIT).map(
     (t) =>
       `${code(t.id)} *${esc(truncate(t.name, 80))}* · ${statusLabel(t.status)}` +
-      `${t.schedule ? ` · ⏰ ${slackDate(t.schedule.at)}` : ''} · ${t.operation} · ${esc(t.env)} · ${ago(t.createdAt, now)}`,
+      `${t.schedule ? ` · ⏰ ${slackDate(t.schedule.at)}` : ''} · ${t.operation} · ${esc(t.env)} · created ${slackDate(t.createdAt)}`,
   );
   const extra = tasks.length - lines.length;
   // With both filters set there is nothing left to narrow by.
@@ -160,14 +160,14 @@ export function taskList(tasks: TaskHead[], now: Date, filter: { status?: string
 }
 
 /** `/release components <env>`: what runs in an environment now. */
-export function componentsView(env: string, components: RunningComponent[], now: Date): View {
+export function componentsView(env: string, components: RunningComponent[], _now: Date): View {
   if (components.length === 0) {
     const text = `No components in ${esc(env)} yet. Deploy some with \`/release create <name> deploy …\``;
     return { text, blocks: [section(text)] };
   }
   const lines = components.slice(0, COMPONENTS_LIMIT).map(
     (c) =>
-      `${code(c.name)} ${esc(c.image)} · ${c.replicas} replica${c.replicas === 1 ? '' : 's'} · updated ${ago(c.updatedAt, now)}`,
+      `${code(c.name)} ${esc(c.image)} · ${c.replicas} replica${c.replicas === 1 ? '' : 's'} · updated ${slackDate(c.updatedAt)}`,
   );
   const extra = components.length - lines.length;
   if (extra > 0) lines.push(`…and ${extra} more`);
