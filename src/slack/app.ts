@@ -38,7 +38,7 @@ export function createSlackApp(config: Config, identity: SlackIdentity, routes: 
     logger,
   });
   commands.register(app, deps);
-  actions.register(app, deps);
+  actions.register(app, deps, seen);
   functions.register(app, deps);
   app.error(async (err) => log.error({ err: err.message }, 'slack listener error'));
   return { app, receiver };

