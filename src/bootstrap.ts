@@ -115,6 +115,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       import('./slack/delivery.js'),
       operations(),
     ]);
+    const { notifyListener } = await import('./jobs/handlers/notify-channels.js');
     const events = new QueueReleaseEvents(queues, metrics, log);
     const handlers: JobHandlers = {
       'task.run': runTaskHandler({ tasks, locks, platform, notifier, events, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS }),
@@ -123,7 +124,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       'events.settled': settledHandler({
         tasks,
         jobs,
-        listeners: [webhookListener({ policy, queues, backoffMs: config.WEBHOOK_BACKOFF_MS }), workflowStepListener({ tasks, notifier })],
+        listeners: [webhookListener({ policy, queues, backoffMs: config.WEBHOOK_BACKOFF_MS }), workflowStepListener({ tasks, notifier }), notifyListener({ policy, queues })],
       }),
       'webhook.deliver': deliverWebhookHandler({ policy, metrics }),
       ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock }) }),

@@ -89,6 +89,21 @@ export interface FunctionCompletePayload {
   error?: string;
 }
 
+/**
+ * A task or job came to rest: one line in a channel of its environment's `notify` list, with a
+ * link to the card (asked for at delivery, when the card is surely posted).
+ */
+export interface NotifyPayload {
+  channel: string;
+  ref: EntityRef;
+  name: string;
+  env: string;
+  /** The status it came to rest in. */
+  status: string;
+  /** Who started the run (or decided it, for a blue-green job). */
+  by: string;
+}
+
 /** A task or job came to rest (ports/release-events.ts): tell its listeners, each with a job of its own. */
 export interface SettledPayload {
   ref: EntityRef;
@@ -119,6 +134,7 @@ export interface JobPayloads {
   'slack.ephemeral': EphemeralPayload;
   'slack.upload': UploadPayload;
   'slack.function-complete': FunctionCompletePayload;
+  'slack.notify': NotifyPayload;
   'events.settled': SettledPayload;
   'webhook.deliver': WebhookPayload;
 }
@@ -134,6 +150,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'slack.ephemeral': QUEUES.slack,
   'slack.upload': QUEUES.slack,
   'slack.function-complete': QUEUES.slack,
+  'slack.notify': QUEUES.slack,
   'events.settled': QUEUES.events,
   'webhook.deliver': QUEUES.events,
 };

@@ -78,3 +78,53 @@ describe('the card answers the click', () => {
     expect(String(b.fake.ephemerals[1]!.text)).toContain('That card was out of date');
   });
 });
+
+describe('notify channels', () => {
+  const POLICY = `
+environments:
+  production:
+    channel: C0PROD
+    notify: [C0ANNOUNCE, C0PROD, C0SRE]
+  staging: {}
+`;
+
+  /** The top-level messages the bot posted in `channel`. */
+  const linesIn = (b: TestBot, channel: string) => b.fake.messages(channel).map((m) => m.text ?? '');
+
+  it('each notify channel gets one line with the link to the card when a task is Released, and when one fails', async () => {
+    bot = await startTestBot({ SWITCHYARD_CONFIG: writePolicy(POLICY), SIM_FAIL_COMPONENTS: 'api' }, 'chat-notify');
+    const b = bot;
+    const ok = await b.create('web-rollout deploy --env production web=web:1.0', 'U0ALICE');
+    const card = await cardPosted(b, ok);
+    expect(card.channel).toBe('C0PROD');
+    await b.click(ok, 'release.start', { user: 'U0BOB' });
+    await b.waitForTask(ok, (t) => t.status === 'Released');
+    const link = `https://switchyard-test.slack.com/archives/C0PROD/p${card.ts.replace('.', '')}`;
+    const released = `:white_check_mark: *web-rollout* (\`${ok}\`) Released in production by <@U0BOB> — <${link}|view card>`;
+    await eventually(() => linesIn(b, 'C0SRE').length === 1, 5000, 'the line in C0SRE');
+    await eventually(() => linesIn(b, 'C0ANNOUNCE').length === 1, 5000, 'the line in C0ANNOUNCE');
+    expect(linesIn(b, 'C0ANNOUNCE')).toEqual([released]);
+    expect(linesIn(b, 'C0SRE')).toEqual([released]);
+    // The card's own channel is not told again: it has the card (and only the card).
+    expect(b.fake.messages('C0PROD').map((m) => m.ts)).toEqual([card.ts]);
+
+    const bad = await b.create('api-broken deploy --env production api=api:2.0', 'U0ALICE');
+    await b.command(`start ${bad}`, { user: 'U0CAROL' });
+    await b.waitForTask(bad, (t) => t.status === 'Release failed');
+    const badCard = await cardPosted(b, bad);
+    await eventually(() => linesIn(b, 'C0SRE').length === 2, 5000, 'the failure line');
+    expect(linesIn(b, 'C0SRE')[1]).toBe(
+      `:x: *api-broken* (\`${bad}\`) Release failed in production, started by <@U0CAROL> — <https://switchyard-test.slack.com/archives/C0PROD/p${badCard.ts.replace('.', '')}|view card>`,
+    );
+    expect(linesIn(b, 'C0ANNOUNCE')).toHaveLength(2);
+
+    // Staging lists no notify channels: its releases stay in their own channel.
+    const quiet = await b.create('quiet deploy --env staging web=web:1.0');
+    await b.command(`start ${quiet}`);
+    await b.waitForTask(quiet, (t) => t.status === 'Released');
+    await slackIdle(b);
+    expect(linesIn(b, 'C0SRE')).toHaveLength(2);
+    expect(b.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0SRE' || c.args.channel === 'C0ANNOUNCE')).toHaveLength(4);
+  });
+});
+
