@@ -128,3 +128,34 @@ environments:
   });
 });
 
+describe('help', () => {
+  it('/release help leads with a three-line quick start; help <subcommand> has the details; a typo gets the one suggestion that fits', async () => {
+    bot = await startTestBot({}, 'chat-help');
+    const b = bot;
+    const help = b.ackText(await b.command('help'));
+    const lines = help.split('\n');
+    expect(lines.slice(1, 5)).toEqual([
+      '*Quick start*',
+      '1. `/release create web-1.4 deploy --env staging web=registry.example.com/web:1.4` creates a task and posts its card here',
+      '2. Click *Release* on the card (or `/release start rt-7k2f9q`) to release it; the card and its thread follow the run',
+      '3. `/release list` shows the tasks; `/release show rt-7k2f9q` shows one in detail',
+    ]);
+    expect(lines.length).toBeLessThanOrEqual(12);
+    expect(help).not.toContain('• `/release'); // no usage bullets: those are in help <subcommand>
+
+    const start = b.ackText(await b.command('help start'));
+    expect(start.split('\n')[0]).toBe('*`/release start`*');
+    expect(start).toContain('e.g. `/release start rt-7k2f9q --at 22:00`');
+
+    const typo = await b.command('strat rt-1');
+    expect(b.ackText(typo)).toBe('Unknown subcommand `strat`. Did you mean `/release start rt-1`? `/release help` lists them all.');
+    const bgTypo = await b.command('relase web', { command: '/bluegreen' });
+    expect(b.ackText(bgTypo)).toBe('Unknown subcommand `relase`. Did you mean `/bluegreen release web`? `/bluegreen help` lists them all.');
+    const bgHelp = b.ackText(await b.command('help', { command: '/bluegreen' }));
+    expect(bgHelp).toContain('*Quick start*\n1. `/bluegreen create web');
+    // Nothing was done, nothing was said anywhere else.
+    expect(await b.tasks.list()).toEqual([]);
+    expect(b.fake.callsTo('chat.postMessage')).toEqual([]);
+  });
+});
+
