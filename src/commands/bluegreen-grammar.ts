@@ -10,7 +10,7 @@ import { ACTIONS, JOB_ACTIONS, type JobAction } from '../domain/actions.js';
 import { CREATE_FLAGS, EXAMPLE_IMAGE, JOB, JobSchema, buildCreate, buildRollback, buildUpdate } from './bluegreen-builders.js';
 import { helpText, parse, usageSummary, usages, type BuildInput, type Grammar, type ParseResult, type SubcommandSpec } from './grammar.js';
 import { onSubject, readSubject } from './subject.js';
-import { truncate } from '../text.js';
+import { quoteWord as code } from './tokenize.js';
 import { DurationSchema, EnvSchema, OVERRIDE_FLAG, REASON_FLAG, SINCE_FLAG, SINCE_NOTE, check, freezeNote, override, reason } from './values.js';
 
 type Spec = SubcommandSpec<BlueGreenCommand>;
@@ -152,7 +152,7 @@ const BLUEGREEN: Grammar<BlueGreenCommand, keyof typeof SUBCOMMANDS> = {
   // A task ID after it means /release was meant. Any lower-case word is a possible job name, so
   // a "did you mean" wins over reading it as one.
   unknownHint: (word, rest, guess) => {
-    if (/^rt-[0-9a-z]{6}\b/i.test(rest)) return `Release tasks have a command of their own: \`/release ${word} ${truncate(rest, 60)}\`.`;
+    if (/^rt-[0-9a-z]{6}\b/i.test(rest)) return `Release tasks have a command of their own: ${code(`/release ${word} ${rest}`)}.`;
     return !guess && JobSchema.safeParse(word).success ? `To see that job write \`/bluegreen show ${word}\`.` : undefined;
   },
 };

@@ -14,7 +14,6 @@ import { helpText, parse, usageSummary, usages, type BuildInput, type Grammar, t
 import { onSubject, readSubject, type Subject } from './subject.js';
 import { CREATE_FLAGS, CREATE_FORMS, buildCreate } from './release-create.js';
 import { parseFlag, quoteWord as code } from './tokenize.js';
-import { truncate } from '../text.js';
 import {
   DETAIL_PAGE_SIZE, DurationSchema, EnvSchema, OVERRIDE_FLAG, PageSchema, REASON_FLAG, SINCE_FLAG, SINCE_NOTE, check, fail, freezeNote, override, reason, says,
   unquotedText,
@@ -267,7 +266,7 @@ const RELEASE: Grammar<ReleaseCommand, keyof typeof SUBCOMMANDS> = {
   unknownHint: (word, rest) => {
     if (TASK_ID_FORM.test(word)) return `To see that task write \`/release show ${word.toLowerCase()}\`.`;
     const op = word.toLowerCase();
-    if (op === 'deploy' || op === 'upgrade' || op === 'clone') return `A task is created with a name first: \`/release create <name> ${op}${rest ? ` ${truncate(rest, 60)}` : ''}\`.`;
+    if (op === 'deploy' || op === 'upgrade' || op === 'clone') return `A task is created with a name first: ${code(`/release create <name> ${op}${rest ? ` ${rest}` : ''}`)}.`;
     return undefined;
   },
 };
