@@ -126,6 +126,29 @@ environments:
     expect(linesIn(b, 'C0SRE')).toHaveLength(2);
     expect(b.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0SRE' || c.args.channel === 'C0ANNOUNCE')).toHaveLength(4);
   });
+
+  it('a blue-green job coming to rest is told the same way, crediting who released it', async () => {
+    bot = await startTestBot({ SWITCHYARD_CONFIG: writePolicy(POLICY) }, 'chat-notify-bg');
+    const b = bot;
+    const bg = (text: string, user: string) => b.command(text, { command: '/bluegreen', user });
+    await bg('create web --env production --workload web --image web:1.0', 'U0ALICE');
+    await b.jobUntil('web', 'Healthy');
+    const card = await cardPosted(b, 'bg:web');
+    const link = `<https://switchyard-test.slack.com/archives/C0PROD/p${card.ts.replace('.', '')}|view card>`;
+    await eventually(() => linesIn(b, 'C0SRE').length === 1, 5000, 'the line for the created job');
+    expect(linesIn(b, 'C0SRE')).toEqual([`:large_green_circle: blue-green job *web* Healthy in production by <@U0ALICE> — ${link}`]);
+
+    await bg('update web web:2.0', 'U0ALICE');
+    await b.jobUntil('web', 'Paused');
+    await eventually(() => linesIn(b, 'C0SRE').length === 2, 5000, 'the line for the paused update');
+    await bg('release web', 'U0BOB');
+    await b.jobUntil('web', (j) => j.status === 'Healthy' && j.history.length > 0, 'web:2.0 released');
+    await eventually(() => linesIn(b, 'C0SRE').length === 3, 5000, 'the line for the release');
+    expect(linesIn(b, 'C0SRE').slice(1)).toEqual([
+      `:double_vertical_bar: blue-green job *web* Paused in production by <@U0ALICE> — ${link}`,
+      `:large_green_circle: blue-green job *web* Healthy in production by <@U0BOB> — ${link}`,
+    ]);
+  });
 });
 
 describe('help', () => {
