@@ -134,7 +134,7 @@ function shortHelp<K extends string>(g: Grammar<unknown, K>): string {
     ...g.quickStart,
     '*Subcommands*',
     ...groups.map((x) => `• ${x.title}: ${x.names.map((n) => `\`${n}\``).join(' ')}`),
-    `\`${helpUsage(g)} <subcommand>\` shows its usage and examples (e.g. \`${helpUsage(g)} ${g.groups[1]?.names[0] ?? Object.keys(g.subcommands)[0]}\`); \`${helpUsage(g)} all\` shows everything.`,
+    `\`${helpUsage(g)} <subcommand>\` shows its usage and examples; \`${helpUsage(g)} all\` shows everything.`,
   ].join('\n');
 }
 
