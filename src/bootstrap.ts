@@ -117,6 +117,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       import('./slack/delivery.js'),
       operations(),
     ]);
+    const { notifyListener } = await import('./jobs/handlers/notify-channels.js');
     const events = new QueueReleaseEvents(queues, metrics, log);
     // App Home: the person's approvals, running releases and failures, linked to their cards.
     const [{ HomeQueries }, { homeSource }, { Permalinks }, { governance }] = await Promise.all([
@@ -133,7 +134,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       'events.settled': settledHandler({
         tasks,
         jobs,
-        listeners: [webhookListener({ policy, queues, backoffMs: config.WEBHOOK_BACKOFF_MS }), workflowStepListener({ tasks, notifier })],
+        listeners: [webhookListener({ policy, queues, backoffMs: config.WEBHOOK_BACKOFF_MS }), workflowStepListener({ tasks, notifier }), notifyListener({ policy, queues })],
       }),
       'webhook.deliver': deliverWebhookHandler({ policy, metrics }),
       ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock }), home }),

@@ -16,7 +16,7 @@ export type PlainJobCommand = { [K in PlainJobAction]: { kind: K; job: string; o
  * (e.g. "release web") and go through the same parser.
  */
 export type BlueGreenCommand =
-  | { kind: 'help' }
+  | { kind: 'help'; topic?: string }
   | {
       kind: 'create';
       job: string;

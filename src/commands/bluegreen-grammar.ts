@@ -10,6 +10,7 @@ import { ACTIONS, JOB_ACTIONS, type JobAction } from '../domain/actions.js';
 import { CREATE_FLAGS, EXAMPLE_IMAGE, JOB, JobSchema, buildCreate, buildRollback, buildUpdate } from './bluegreen-builders.js';
 import { helpText, parse, usageSummary, usages, type BuildInput, type Grammar, type ParseResult, type SubcommandSpec } from './grammar.js';
 import { onSubject, readSubject } from './subject.js';
+import { quoteWord as code } from './tokenize.js';
 import { DurationSchema, EnvSchema, OVERRIDE_FLAG, REASON_FLAG, SINCE_FLAG, SINCE_NOTE, check, freezeNote, override, reason } from './values.js';
 
 type Spec = SubcommandSpec<BlueGreenCommand>;
@@ -125,14 +126,35 @@ const BLUEGREEN: Grammar<BlueGreenCommand, keyof typeof SUBCOMMANDS> = {
     '*`/bluegreen`: blue-green release jobs*',
     'A job keeps two main versions of one workload, *blue* and *green*. *Active* marks the version that receives the traffic, *Stable* the one last released.',
   ],
-  notes: [
-    freezeNote('/bluegreen release web'),
-    SINCE_NOTE,
-    '*Names*: jobs, environments and workloads are lower case: letters, digits and "-", up to 63 characters. Images need a tag or a digest. `--desc` takes up to 500 characters; `--opt=value` works too.',
-    '*Statuses*: Healthy, Progressing (new version coming up), Paused (two versions, waiting for Release or Terminate), Promoting, Terminating, Degraded (the new version never became ready: Terminate it).',
+  quickStart: [
+    `1. \`/bluegreen create web --env prod --workload web --image ${EXAMPLE_IMAGE}\` creates a job and posts its card here`,
+    '2. `/bluegreen update web registry.example.com/team/web:1.3.0` brings a new version up beside the serving one (Paused)',
+    '3. Click *Release* on the card (or `/bluegreen release web`) to switch the traffic; `/bluegreen show web` shows the job',
   ],
-  // Any lower-case word is a possible job name, so a "did you mean" wins over reading it as one.
-  unknownHint: (word, guess) => guess || (JobSchema.safeParse(word).success ? ` (to see that job write /bluegreen show ${word})` : ''),
+  groups: [
+    { title: 'Create', names: ['create'] },
+    { title: 'Run', names: ['update', 'release', 'terminate', 'rollback'] },
+    { title: 'Approve', names: ['approve', 'reject'] },
+    { title: 'Look', names: ['list', 'show', 'history', 'audit'] },
+  ],
+  notes: [
+    { text: freezeNote('/bluegreen release web'), about: ['update', 'release', 'terminate', 'rollback'] },
+    { text: SINCE_NOTE, about: ['audit', 'reject'] },
+    {
+      text: '*Names*: jobs, environments and workloads are lower case: letters, digits and "-", up to 63 characters. Images need a tag or a digest. `--desc` takes up to 500 characters; `--opt=value` works too.',
+      about: ['create', 'update'],
+    },
+    {
+      text: '*Statuses*: Healthy, Progressing (new version coming up), Paused (two versions, waiting for Release or Terminate), Promoting, Terminating, Degraded (the new version never became ready: Terminate it).',
+      about: ['show', 'list'],
+    },
+  ],
+  // A task ID after it means /release was meant. Any lower-case word is a possible job name, so
+  // a "did you mean" wins over reading it as one.
+  unknownHint: (word, rest, guess) => {
+    if (/^rt-[0-9a-z]{6}\b/i.test(rest)) return `Release tasks have a command of their own: ${code(`/release ${word} ${rest}`)}.`;
+    return !guess && JobSchema.safeParse(word).success ? `To see that job write \`/bluegreen show ${word}\`.` : undefined;
+  },
 };
 
 /** Usage per subcommand. */
@@ -143,8 +165,13 @@ export type BlueGreenUsageKey = keyof typeof BLUEGREEN_USAGE;
 /** Every form, one per line: the usage shown when the subcommand itself is unknown. */
 export const BLUEGREEN_USAGE_SUMMARY = usageSummary(BLUEGREEN);
 
-/** The reply to `/bluegreen help`. */
+/** The reply to `/bluegreen help`: quick start and the subcommands by group. */
 export const BLUEGREEN_HELP = helpText(BLUEGREEN);
+
+/** The reply to `/bluegreen help [<subcommand> | all]`. */
+export function blueGreenHelp(topic?: string): string {
+  return helpText(BLUEGREEN, topic);
+}
 
 /** Parse `/bluegreen` text (empty text is `help`). Never throws, whatever the input. */
 export function parseBlueGreenCommand(text: string): ParseResult<BlueGreenCommand> {

@@ -2,14 +2,26 @@
  * The grammar engine behind the slash commands. A command (/release, /bluegreen) is a table of
  * subcommands, each a SubcommandSpec: its usage, help, flags and a builder that turns the words
  * after the subcommand into the typed command. The engine does everything else the same way
- * for every command: help words, which usage goes with an error, "unknown subcommand" with a
- * suggestion, turning any throw into a refusal, and the help text and usage summary.
+ * for every command: help words, which usage goes with an error, "unknown subcommand" with the
+ * one suggestion that fits, turning any throw into a refusal, and the help: a short one that leads
+ * with a quick start, one per subcommand (`help start`) and everything (`help all`).
  */
-import { GrammarError, didYouMean, quoteWord as code, scanWords, tokenize, type FlagSpec, type ScannedWords } from './tokenize.js';
+import { closest } from '../domain/spelling.js';
+import { GrammarError, quoteWord as code, scanWords, tokenize, type FlagSpec, type ScannedWords } from './tokenize.js';
 import { fail } from './values.js';
 
-/** Parse result: a command, or what is wrong plus the usage line to show. */
+/**
+ * Parse result: a command, or what is wrong plus the usage to show with it. An empty `usage` means
+ * none: the error already says what to type (an unknown subcommand's suggestion), and dumping
+ * every form under it would bury that.
+ */
 export type ParseResult<C> = { ok: true; command: C } | { ok: false; error: string; usage: string };
+
+/** `help`, optionally about one subcommand (`help start`) or everything (`help all`). */
+export interface HelpCommand {
+  kind: 'help';
+  topic?: string;
+}
 
 /** One bullet of the help: a usage line, what it does, and examples that parse. */
 export interface HelpLine {
@@ -53,6 +65,12 @@ export interface SubcommandSpec<C> {
   build(input: BuildInput): C;
 }
 
+/** A line of the help after the subcommands; `about` names the subcommands whose own help shows it too. */
+export interface HelpNote<K extends string = string> {
+  text: string;
+  about?: readonly K[];
+}
+
 /** A slash command's table, and the help text around its subcommands. */
 export interface Grammar<C, K extends string = string> {
   /** "/release" */
@@ -61,13 +79,18 @@ export interface Grammar<C, K extends string = string> {
   subcommands: Readonly<Record<K, SubcommandSpec<C>>>;
   /** The help's first line(s), before the subcommands. */
   intro: readonly string[];
-  /** The help's lines after the subcommands. */
-  notes: readonly string[];
+  /** Three lines that get a newcomer going (what to type first, next, then to look): the short help leads with them. */
+  quickStart: readonly string[];
+  /** The short help's index of subcommands, by what they are for; any left out are listed under "Also". */
+  groups: readonly { title: string; names: readonly K[] }[];
+  /** The full help's lines after the subcommands. */
+  notes: readonly HelpNote<K>[];
   /**
-   * What follows "unknown subcommand `x`": `guess` is the engine's "did you mean" (or "").
-   * A table knows what else people type there, such as a task ID, and which hint wins.
+   * The sentence that follows "Unknown subcommand `x`." instead of the engine's suggestion, if
+   * any: `guess` is the subcommand the engine would suggest. A table knows what else people type
+   * there, such as a task ID, and which hint wins.
    */
-  unknownHint?(word: string, guess: string): string;
+  unknownHint?(word: string, rest: string, guess: string | undefined): string | undefined;
 }
 
 const HELP_WORDS = new Set(['help', '--help', '-h', '?']);
@@ -94,27 +117,79 @@ function bullet(command: string, usage: string, line: HelpLine): string[] {
   return head.length + 3 + examples.length <= HELP_LINE_MAX ? [`${head}   ${examples}`] : [head, `   ${examples}`];
 }
 
-/** The reply to `help`: intro, one bullet per usage line with its examples, then the notes. */
-export function helpText(g: Grammar<unknown>): string {
+/** Everything: intro, one bullet per usage line with its examples, then the notes (`help all`). */
+function fullHelp(g: Grammar<unknown>): string {
   const bullets = entries(g).flatMap(([, s]) => s.help.flatMap((line) => bullet(g.command, s.usage, line)));
-  return [...g.intro, ...bullets, `• \`${helpUsage(g)}\`: this message`, ...g.notes].join('\n');
+  return [...g.intro, ...bullets, `• \`${helpUsage(g)} [<subcommand> | all]\`: help, about one subcommand or all of them`, ...g.notes.map((n) => n.text)].join('\n');
+}
+
+/** The short help: intro, quick start, the subcommands by group, and where the details are. */
+function shortHelp<K extends string>(g: Grammar<unknown, K>): string {
+  const grouped = new Set(g.groups.flatMap((x) => x.names));
+  const also = (Object.keys(g.subcommands) as K[]).filter((name) => !grouped.has(name));
+  const groups = [...g.groups, ...(also.length ? [{ title: 'Also', names: also }] : [])];
+  return [
+    ...g.intro,
+    '*Quick start*',
+    ...g.quickStart,
+    '*Subcommands*',
+    ...groups.map((x) => `• ${x.title}: ${x.names.map((n) => `\`${n}\``).join(' ')}`),
+    `\`${helpUsage(g)} <subcommand>\` shows its usage and examples; \`${helpUsage(g)} all\` shows everything.`,
+  ].join('\n');
+}
+
+/** One subcommand's help: its bullets with examples, and the notes about it. */
+function subcommandHelp<K extends string>(g: Grammar<unknown, K>, name: K): string {
+  const spec = g.subcommands[name];
+  const notes = g.notes.filter((n) => n.about?.includes(name)).map((n) => n.text);
+  return [`*\`${g.command} ${name}\`*`, ...spec.help.flatMap((line) => bullet(g.command, spec.usage, line)), ...notes, `\`${helpUsage(g)}\` lists the other subcommands.`].join('\n');
+}
+
+/** The subcommand `word` names: itself, a synonym of it (exact), or a near miss of its name. */
+function suggestion<K extends string>(g: Grammar<unknown, K>, word: string): K | 'help' | undefined {
+  const w = word.toLowerCase();
+  // A synonym is an exact word; fuzzy matching stays on the names, where a near miss is a typo.
+  const synonym = entries(g).find(([, s]) => s.synonyms?.includes(w))?.[0];
+  return synonym ?? (closest(w, ['help', ...Object.keys(g.subcommands)]) as K | 'help' | undefined);
+}
+
+/**
+ * The reply to `help` (no topic: the short help), `help <subcommand>` (a synonym or near miss
+ * finds it too) or `help all`.
+ */
+export function helpText<K extends string>(g: Grammar<unknown, K>, topic?: string): string {
+  if (topic === undefined || topic === '') return shortHelp(g);
+  const t = topic.toLowerCase();
+  if (t === 'all') return fullHelp(g);
+  const name = find(g, t) ? (t as K) : suggestion(g, t);
+  if (name && name !== 'help') return `${name === t ? '' : `(${code(topic)} is not a subcommand; showing ${name}.)\n`}${subcommandHelp(g, name)}`;
+  return `${code(topic)} is not a ${g.command} subcommand.\n${shortHelp(g)}`;
 }
 
 function find<C>(g: Grammar<C>, word: string): SubcommandSpec<C> | undefined {
   return Object.hasOwn(g.subcommands, word) ? g.subcommands[word] : undefined;
 }
 
-function unknownSubcommand(g: Grammar<unknown>, word: string): never {
-  const w = word.toLowerCase();
+/** A refusal that carries no usage: its message says what to type instead. */
+class UnknownSubcommand extends GrammarError {}
+
+/**
+ * "Unknown subcommand `strat`. Did you mean `/release start rt-1`?": the one suggestion that fits,
+ * with the rest of what was typed, and a pointer to the help; without a suggestion, the names.
+ */
+function unknownSubcommand(g: Grammar<unknown>, word: string, rest: string): never {
+  const guess = suggestion(g, word);
+  const hint = g.unknownHint?.(word, rest, guess);
+  const head = `Unknown subcommand ${code(word)}.`;
+  const pointer = `\`${helpUsage(g)}\` lists them all.`;
+  if (hint) throw new UnknownSubcommand(`${head} ${hint} ${pointer}`);
+  if (guess) throw new UnknownSubcommand(`${head} Did you mean ${code(`${g.command} ${guess}${rest ? ` ${rest}` : ''}`)}? ${pointer}`);
   const names = ['help', ...Object.keys(g.subcommands)];
-  // A synonym is an exact word; fuzzy matching stays on the names, where a near miss is a typo.
-  const synonym = entries(g).find(([, s]) => s.synonyms?.includes(w))?.[0];
-  const guess = synonym ? ` (did you mean ${synonym}?)` : didYouMean(w, names);
-  fail(`unknown subcommand ${code(word)}${g.unknownHint ? g.unknownHint(word, guess) : guess}: use ${names.join(', ')}`);
+  throw new UnknownSubcommand(`${head} Use one of ${names.join(', ')}; \`${helpUsage(g)}\` shows how.`);
 }
 
 /** Parse a slash command's text by its table (empty text is `help`). Never throws, whatever the input. */
-export function parse<C>(g: Grammar<C>, text: string): ParseResult<C | { kind: 'help' }> {
+export function parse<C>(g: Grammar<C>, text: string): ParseResult<C | HelpCommand> {
   let usage: string | undefined; // undefined: the usage summary, built only when needed
   try {
     const raw = typeof text === 'string' ? text : '';
@@ -123,8 +198,8 @@ export function parse<C>(g: Grammar<C>, text: string): ParseResult<C | { kind: '
     usage = HELP_WORDS.has(typed) ? helpUsage(g) : find(g, typed)?.usage;
     const [first, ...words] = tokenize(raw);
     const name = (first ?? 'help').toLowerCase();
-    if (HELP_WORDS.has(name)) return { ok: true, command: { kind: 'help' } };
-    const spec = find(g, name) ?? unknownSubcommand(g, first ?? '');
+    if (HELP_WORDS.has(name)) return { ok: true, command: { kind: 'help', ...(words[0] ? { topic: words[0] } : {}) } };
+    const spec = find(g, name) ?? unknownSubcommand(g, first ?? '', raw.trim().slice((raw.trim().split(/\s+/)[0] ?? '').length).trim());
     const command = `${g.command} ${name}`;
     const input: BuildInput = {
       command, words, flags: spec.flags,
@@ -135,6 +210,6 @@ export function parse<C>(g: Grammar<C>, text: string): ParseResult<C | { kind: '
     return { ok: true, command: spec.build(input) };
   } catch (err) {
     const error = err instanceof GrammarError ? err.message : `could not read the command (${String(err)})`;
-    return { ok: false, error, usage: usage ?? usageSummary(g) };
+    return { ok: false, error, usage: err instanceof UnknownSubcommand ? '' : (usage ?? usageSummary(g)) };
   }
 }

@@ -43,7 +43,7 @@ export interface CreateRequest {
 }
 
 export type ReleaseCommand =
-  | { kind: 'help' }
+  | { kind: 'help'; topic?: string }
   | ({ kind: 'create' } & CreateRequest)
   | ({ kind: 'plan' } & CreateRequest)
   | {

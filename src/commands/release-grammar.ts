@@ -237,15 +237,38 @@ const RELEASE: Grammar<ReleaseCommand, keyof typeof SUBCOMMANDS> = {
   command: '/release',
   subcommands: SUBCOMMANDS,
   intro: ['*`/release`: batch release tasks*'],
-  notes: [
-    `*Create options* (any order after the operation; \`--opt=value\` works too): \`--best-effort\` keeps releasing the other components when one fails; \`--parallel N\` releases N components at once (1–32, default ${DEFAULT_PARALLEL}); \`--desc "text"\` up to 500 characters. A task takes at most ${MAX_TASK_COMPONENTS.toLocaleString('en-US')} components; a pattern or \`--all\` that chooses nothing is refused, and a component both named and chosen is taken as named.`,
-    freezeNote('/release start rt-7k2f9q'),
-    SINCE_NOTE,
-    `*\`--at\`* takes ${SCHEDULE_FORMS}; at most 30 days ahead. A scheduled task stays To release; \`/release list --status ${SCHEDULED}\` lists them.`,
-    `*Statuses*: ${TASK_STATUSES.join(', ')}. Task IDs look like \`rt-7k2f9q\`.`,
+  quickStart: [
+    '1. `/release create web-1.4 deploy --env staging web=registry.example.com/web:1.4` creates a task and posts its card here',
+    '2. Click *Release* on the card (or `/release start rt-7k2f9q`) to release it; the card and its thread follow the run',
+    '3. `/release list` shows the tasks; `/release show rt-7k2f9q` shows one in detail',
   ],
-  // A task ID where the subcommand goes is certain enough to win over a "did you mean".
-  unknownHint: (word, guess) => (TASK_ID_FORM.test(word) ? ` (to see that task write /release show ${word.toLowerCase()})` : guess),
+  groups: [
+    { title: 'Create', names: ['create', 'plan'] },
+    { title: 'Run', names: ['start', 'suspend', 'resume', 'retry', 'rollback', 'cancel', 'delete'] },
+    { title: 'Approve', names: ['approve', 'reject'] },
+    { title: 'Look', names: ['list', 'show', 'components', 'audit'] },
+  ],
+  notes: [
+    {
+      text: `*Create options* (any order after the operation; \`--opt=value\` works too): \`--best-effort\` keeps releasing the other components when one fails; \`--parallel N\` releases N components at once (1–32, default ${DEFAULT_PARALLEL}); \`--desc "text"\` up to 500 characters. A task takes at most ${MAX_TASK_COMPONENTS.toLocaleString('en-US')} components; a pattern or \`--all\` that chooses nothing is refused, and a component both named and chosen is taken as named.`,
+      about: ['create', 'plan'],
+    },
+    { text: freezeNote('/release start rt-7k2f9q'), about: ['start', 'retry', 'rollback', 'resume'] },
+    { text: SINCE_NOTE, about: ['audit', 'reject'] },
+    {
+      text: `*\`--at\`* takes ${SCHEDULE_FORMS}; at most 30 days ahead. A scheduled task stays To release; \`/release list --status ${SCHEDULED}\` lists them.`,
+      about: ['start', 'cancel'],
+    },
+    { text: `*Statuses*: ${TASK_STATUSES.join(', ')}. Task IDs look like \`rt-7k2f9q\`.`, about: ['list'] },
+  ],
+  // A task ID where the subcommand goes is certain enough to win over a "did you mean"; an
+  // operation there is a create without its name.
+  unknownHint: (word, rest) => {
+    if (TASK_ID_FORM.test(word)) return `To see that task write \`/release show ${word.toLowerCase()}\`.`;
+    const op = word.toLowerCase();
+    if (op === 'deploy' || op === 'upgrade' || op === 'clone') return `A task is created with a name first: ${code(`/release create <name> ${op}${rest ? ` ${rest}` : ''}`)}.`;
+    return undefined;
+  },
 };
 
 const { help, create, ...rest } = usages(RELEASE);
@@ -257,8 +280,13 @@ export type ReleaseUsageKey = keyof typeof RELEASE_USAGE;
 /** Every form, one per line (the actions share one): the usage shown when the subcommand itself is unknown. */
 export const RELEASE_USAGE_SUMMARY = usageSummary(RELEASE);
 
-/** The reply to `/release help`. */
+/** The reply to `/release help`: quick start and the subcommands by group. */
 export const RELEASE_HELP = helpText(RELEASE);
+
+/** The reply to `/release help [<subcommand> | all]`. */
+export function releaseHelp(topic?: string): string {
+  return helpText(RELEASE, topic);
+}
 
 /** Parse `/release` text (empty text is `help`). Never throws, whatever the input. */
 export function parseReleaseCommand(text: string): ParseResult<ReleaseCommand> {

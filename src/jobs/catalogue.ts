@@ -97,6 +97,21 @@ export interface HomePayload {
 /** Cards changed: queue a Home publish for everyone who opened the Home tab lately (debounced). */
 export type HomesPayload = Record<string, never>;
 
+/**
+ * A task or job came to rest: one line in a channel of its environment's `notify` list, with a
+ * link to the card (asked for at delivery, when the card is surely posted).
+ */
+export interface NotifyPayload {
+  channel: string;
+  ref: EntityRef;
+  name: string;
+  env: string;
+  /** The status it came to rest in. */
+  status: string;
+  /** Who started the run (or decided it, for a blue-green job). */
+  by: string;
+}
+
 /** A task or job came to rest (ports/release-events.ts): tell its listeners, each with a job of its own. */
 export interface SettledPayload {
   ref: EntityRef;
@@ -129,6 +144,7 @@ export interface JobPayloads {
   'slack.function-complete': FunctionCompletePayload;
   'slack.home': HomePayload;
   'slack.homes': HomesPayload;
+  'slack.notify': NotifyPayload;
   'events.settled': SettledPayload;
   'webhook.deliver': WebhookPayload;
 }
@@ -146,6 +162,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'slack.function-complete': QUEUES.slack,
   'slack.home': QUEUES.slack,
   'slack.homes': QUEUES.slack,
+  'slack.notify': QUEUES.slack,
   'events.settled': QUEUES.events,
   'webhook.deliver': QUEUES.events,
 };

@@ -69,7 +69,7 @@ export class ApprovalFlow<T extends Entity> {
       env: entity.env,
       detail: `${ask.action}${ask.revision !== undefined ? ` rev ${ask.revision}` : ''}${ask.force ? ' --force' : ''}${ask.override ? `; freeze ${ask.override.window} overridden: ${ask.override.reason}` : ''}`,
     });
-    await this.d.notifier.cardChanged(this.d.kind.ref(entity.id));
+    await this.d.notifier.cardChanged(this.d.kind.ref(entity.id), { urgent: true });
     await this.d.notifier.thread(this.d.kind.ref(entity.id), `Approval requested by ${mention(actor.user)} to ${what}: needs ${count(ask.needed)} from ${entity.env} approvers`);
     return say(`Waiting for approval: to ${what}, ${entity.name} needs ${count(ask.needed)} from the ${entity.env} approvers. They can use Approve on the card.`, true);
   }
@@ -105,7 +105,7 @@ export class ApprovalFlow<T extends Entity> {
     const updated = r.task.approval!;
     await this.d.audit.record({ at: approval.at, actor: actor.user, action: 'approve', target: id, env: entity.env, detail: `${this.describe(updated)} (${progress(updated)})` });
     if (updated.approvals.length < updated.needed) {
-      await this.d.notifier.cardChanged(this.d.kind.ref(id));
+      await this.d.notifier.cardChanged(this.d.kind.ref(id), { urgent: true });
       await this.d.notifier.thread(this.d.kind.ref(id), `Approved by ${mention(actor.user)} (${progress(updated)})`);
       return answer(say(`Approved (${progress(updated)}); it needs ${count(updated.needed - updated.approvals.length)} more.`, true));
     }
@@ -157,7 +157,7 @@ export class ApprovalFlow<T extends Entity> {
     if (!r.ok) return say(r.reason);
     const why = esc(reason?.trim() || 'no reason given');
     await this.d.audit.record({ at: this.d.clock().toISOString(), actor: actor.user, action: 'reject', target: id, env: entity.env, detail: `${this.describe(req)}: ${why}` });
-    await this.d.notifier.cardChanged(this.d.kind.ref(id));
+    await this.d.notifier.cardChanged(this.d.kind.ref(id), { urgent: true });
     await this.d.notifier.thread(this.d.kind.ref(id), `Rejected by ${mention(actor.user)}: ${why}. The request to ${this.describe(req)} is closed.`);
     return say(`Rejected: ${entity.name} will not ${this.describe(req)}.`, true);
   }
@@ -193,7 +193,7 @@ export class ApprovalFlow<T extends Entity> {
   /** A click from a card older than the entity is refused, and the card brought up to date. */
   private async staleRefusal(entity: T, actor: Actor): Promise<Outcome | undefined> {
     if (actor.cardVersion === undefined || actor.cardVersion === this.d.kind.cardVersion(entity)) return undefined;
-    await this.d.notifier.cardChanged(this.d.kind.ref(entity.id));
+    await this.d.notifier.cardChanged(this.d.kind.ref(entity.id), { urgent: true });
     const waiting = entity.approval ? `, awaiting approval to ${this.describe(entity.approval)} (${progress(entity.approval)})` : '';
     return say(`That card was out of date: ${this.d.kind.state(entity)} now${waiting}. The card has been refreshed.`);
   }

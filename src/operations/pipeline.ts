@@ -174,7 +174,8 @@ export class OperationPipeline<E extends Entity, A extends string> {
     await this.d.audit.record({
       at: now.toISOString(), actor: x.requester.user, action, target: e.id, env: e.env, from: r.before.status, to: e.status, ...(detail ? { detail } : {}),
     });
-    await this.d.notifier.cardChanged(k.ref(e.id));
+    // A person asked for this (a click, a command, their schedule): the card answers at once.
+    await this.d.notifier.cardChanged(k.ref(e.id), { urgent: true });
     const approved = x.approvers.length ? `, approved by ${x.approvers.map(mention).join(', ')}` : '';
     const overridden = x.override ? ` (freeze overridden by ${mention(x.override.by)}: ${esc(x.override.reason)})` : '';
     const forced = x.forced ? `. Forced over: ${esc(x.forced)}` : '';

@@ -100,7 +100,7 @@ export class TaskSchedules {
       at: now.toISOString(), actor: actor.user, action: 'schedule', target: taskId, env: task.env,
       detail: `start at ${schedule.at}${was ? `; replaces ${was.at}` : ''}`,
     });
-    await this.d.notifier.cardChanged(taskRef(taskId));
+    await this.d.notifier.cardChanged(taskRef(taskId), { urgent: true });
     const replaces = was ? ` (instead of ${slackDate(was.at)})` : '';
     await this.d.notifier.thread(taskRef(taskId), `Scheduled by ${mention(actor.user)} for ${slackDate(schedule.at)}${replaces}`);
     return say(`Scheduled: ${taskId} starts ${slackDate(schedule.at)}${said}. ${this.then(task, at)}Cancel it on the card or with \`/release cancel ${taskId}\`.`, true);
@@ -134,7 +134,7 @@ export class TaskSchedules {
     const was = r.before.schedule!;
     await this.d.runs.unscheduleStart(was.jobId);
     await this.d.audit.record({ at: this.d.clock().toISOString(), actor: actor.user, action: 'cancel-schedule', target: taskId, env: task.env, detail: `start at ${was.at}` });
-    await this.d.notifier.cardChanged(taskRef(taskId));
+    await this.d.notifier.cardChanged(taskRef(taskId), { urgent: true });
     await this.d.notifier.thread(taskRef(taskId), `The start scheduled for ${slackDate(was.at)} was cancelled by ${mention(actor.user)}`);
     return say(`Cancelled: ${taskId} will not start at ${slackDate(was.at)}; it stays ${r.task.status}.`, true);
   }

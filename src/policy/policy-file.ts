@@ -1,6 +1,6 @@
 /**
- * The policy file (SWITCHYARD_CONFIG, YAML): who may operate, and per environment where cards go,
- * who approves, how many approvals, freeze windows and webhooks. Validated with zod; an error names the
+ * The policy file (SWITCHYARD_CONFIG, YAML): who may operate, and per environment where cards go
+ * (and which other channels hear when a release ends), who approves, how many approvals, freeze windows and webhooks. Validated with zod; an error names the
  * key and what it expects. Without a file, everyone may do everything.
  */
 import { readFileSync } from 'node:fs';
@@ -35,9 +35,11 @@ const Webhook = z
   })
   .strict();
 
+const ChannelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel ID (C…)');
+
 const Environment = z
   .object({
-    channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel ID (C…)').optional(),
+    channel: ChannelId.optional(),
     approvers: z.array(SlackRef).min(1, 'at least one approver (or leave approvers out)').optional(),
     approvals: z.number({ error: 'a whole number of at least 1' }).int('a whole number').min(1, 'a whole number of at least 1').optional(),
     distinctApprover: z.boolean({ error: 'true or false' }).optional(),
@@ -50,6 +52,8 @@ const Environment = z
     bluegreen: z.enum(['native', 'argo-rollouts'], { error: '"native" or "argo-rollouts"' }).optional(),
     /** Told of every task and job of this environment that comes to rest. */
     webhooks: z.array(Webhook).optional(),
+    /** Channels besides the card's that get a one-line summary with a link to the card when a release ends. */
+    notify: z.array(ChannelId).optional(),
   })
   .strict()
   .superRefine((e, ctx) => {
@@ -121,7 +125,7 @@ export function parsePolicy(doc: unknown, source: string): PolicyFile {
       ? 'url, secret'
       : i.path[0] === 'apiTokens'
         ? 'name, sha256, environments, actions, rateLimit'
-        : 'operators, apiTokens, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen, webhooks)';
+        : 'operators, apiTokens, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen, webhooks, notify)';
     const message =
       i.code === 'invalid_key'
         ? `is not a valid environment name: expects ${(i.issues[0]?.message ?? 'a lower-case name')}`

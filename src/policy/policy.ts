@@ -51,6 +51,11 @@ export class Policy {
     return this.env(env).webhooks ?? [];
   }
 
+  /** Channels told in one line when a task or job of `env` comes to rest; none unless the file lists some. */
+  notify(env: string): readonly string[] {
+    return this.env(env).notify ?? [];
+  }
+
   approvers(env: string): readonly string[] | undefined {
     return this.env(env).approvers;
   }

@@ -11,14 +11,24 @@ export interface CardPlace {
   ts: string;
 }
 
+/** How soon a card edit should go out. */
+export interface CardChange {
+  /** A person's action: edit at once (still one edit per card per window), not after the window. */
+  urgent?: boolean;
+}
+
 /** A file to share in a channel (audit exports). */
 export type UploadRequest = Record<'channel' | 'user' | 'filename' | 'title' | 'content', string>;
 
 export interface Notifier {
   /** Post the card of a newly created task or job. */
   cardCreated(ref: EntityRef): Promise<void>;
-  /** It changed: edit its card (coalesced to one edit per card per CARD_COALESCE_MS). */
-  cardChanged(ref: EntityRef): Promise<void>;
+  /**
+   * It changed: edit its card, at most once per card per CARD_COALESCE_MS. Worker progress waits
+   * out the window so bursts of changes make one edit; `urgent` (a person's click or command)
+   * edits now if the card was not edited within the window, so the card answers the click.
+   */
+  cardChanged(ref: EntityRef, opts?: CardChange): Promise<void>;
   /** It is gone: the card shows `text` without buttons, and `thread` is replied under it. */
   cardClosed(ref: EntityRef, channel: string, text: string, thread: string): Promise<void>;
   /** One reply in the card's thread. */

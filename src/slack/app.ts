@@ -39,7 +39,7 @@ export function createSlackApp(config: Config, identity: SlackIdentity, routes: 
     logger,
   });
   commands.register(app, deps);
-  actions.register(app, deps);
+  actions.register(app, deps, seen);
   functions.register(app, deps);
   events.register(app, deps);
   app.error(async (err) => log.error({ err: err.message }, 'slack listener error'));

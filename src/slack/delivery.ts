@@ -16,6 +16,7 @@ import type { HomeOpeners } from '../store/home-openers.js';
 import type { HomeSource } from './home-source.js';
 import { cardKey } from './notifier.js';
 import { section } from './blocks/format.js';
+import { settledLine } from './blocks/settled-line.js';
 
 /** How the card of one kind of entity is rendered from its current state. */
 export interface CardSource {
@@ -176,6 +177,15 @@ export function deliveryHandlers(d: DeliveryDeps): Pick<JobHandlers, `slack.${st
           ? d.client.functions.completeError({ function_execution_id: executionId, error })
           : d.client.functions.completeSuccess({ function_execution_id: executionId, outputs: outputs ?? {} }),
       );
+    },
+    'slack.notify': async ({ channel, ref, name, env, status, by }) => {
+      const place = await d.cards.get(cardKey(ref));
+      // Without the link the line still says what happened; a link that fails now is not worth a retry.
+      const permalink = place
+        ? await d.client.chat.getPermalink({ channel: place.channel, message_ts: place.ts }).then((r) => r.permalink, () => undefined)
+        : undefined;
+      const text = settledLine({ kind: ref.kind, id: ref.id, name, env, status, by }, permalink);
+      await slack(() => d.client.chat.postMessage({ channel, text, unfurl_links: false }));
     },
     'slack.upload': async ({ channel, user, filename, title, content }) => {
       await slack(() =>

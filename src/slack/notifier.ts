@@ -4,7 +4,7 @@
  */
 import type { EntityRef } from '../domain/entity.js';
 import type { JobQueues } from '../jobs/queues.js';
-import type { CardPlace, Notifier, UploadRequest, WorkflowStepResult } from '../ports/notifier.js';
+import type { CardChange, CardPlace, Notifier, UploadRequest, WorkflowStepResult } from '../ports/notifier.js';
 import type { CardStore } from '../store/card-store.js';
 import type { HomeOpeners } from '../store/home-openers.js';
 
@@ -36,7 +36,13 @@ export class QueueNotifier implements Notifier {
     await this.homesChanged();
   }
 
-  async cardChanged(ref: EntityRef): Promise<void> {
+  async cardChanged(ref: EntityRef, opts: CardChange = {}): Promise<void> {
+    // A person is looking at the card they just clicked: no delay and no deduplication, so a
+    // pending coalesced edit (deduplicated, delayed) cannot swallow this one, and ahead of what
+    // waits on the slack queue (lifo: a card edit renders the state as it is then, so taking it
+    // first reorders nothing a reader sees). The 'slack.card' handler still holds it back if
+    // the card was edited within the window (rate limits).
+    if (opts.urgent) return void (await this.queues.enqueue('slack.card', { ref }, { ...RETRY, lifo: true }));
     // The edit waits out the window and renders the entity as it is then, so every change made
     // within the window (deduplicated into this one job) is on the card.
     const coalesce =

@@ -15,4 +15,9 @@ export class SeenRequests {
   async firstTime(id: string, ttlSec: number): Promise<boolean> {
     return (await this.redis.set(this.k.seenRequest(id), '1', 'EX', ttlSec, 'NX')) === 'OK';
   }
+
+  /** Forget `id`, so its next offer is a first time again. */
+  async forget(id: string): Promise<void> {
+    await this.redis.del(this.k.seenRequest(id));
+  }
 }

@@ -5,6 +5,7 @@ import {
   BLUEGREEN_HELP,
   BLUEGREEN_USAGE,
   BLUEGREEN_USAGE_SUMMARY,
+  blueGreenHelp,
   parseBlueGreenCommand,
 } from '../../src/commands/bluegreen-grammar.js';
 import type { BlueGreenCommand } from '../../src/commands/bluegreen-command.js';
@@ -24,8 +25,12 @@ function err(text: string): { error: string; usage: string } {
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
 describe('parseBlueGreenCommand: valid forms', () => {
-  it.each(['', '   ', 'help', 'HELP', '--help', '-h', '?', 'help create'])('%j is help', (text) => {
+  it.each(['', '   ', 'help', 'HELP', '--help', '-h', '?'])('%j is help', (text) => {
     expect(ok(text)).toEqual({ kind: 'help' });
+  });
+
+  it.each([['help create', 'create'], ['-h update', 'update'], ['help all', 'all']])('%j is help about %j', (text, topic) => {
+    expect(ok(text)).toEqual({ kind: 'help', topic });
   });
 
   it('create with defaults', () => {
@@ -193,7 +198,6 @@ describe('parseBlueGreenCommand: errors', () => {
     ['audit web --since 1M', '`--since` takes a duration, not `1M`', U.audit],
     ['audit web --since 0d', '`--since 0d` is out of range: write <n>m, <n>h, <n>d or <n>w', U.audit],
     ['audit web --since 366d', '`--since 366d` is out of range', U.audit],
-    ['deny web', 'unknown subcommand `deny` (did you mean reject?)', BLUEGREEN_USAGE_SUMMARY],
     ['terminate', 'which job? write /bluegreen terminate <job>', U.terminate],
     ['terminate web_1', 'the job name `web_1` may contain only lower-case letters', U.terminate],
     ['rollback', 'which job? write /bluegreen rollback <job> <revision>, e.g. /bluegreen rollback web 3', U.rollback],
@@ -215,16 +219,25 @@ describe('parseBlueGreenCommand: errors', () => {
     ['list --env', '`--env` needs a value: write --env <env>', U.list],
     ['list --env PROD', 'write `prod`, not `PROD`', U.list],
     ['list --status Paused', 'unknown flag `--status`: /bluegreen list takes --env', U.list],
-    ['promote web', 'unknown subcommand `promote` (did you mean release?): use help, create, update, release, terminate, rollback, approve, reject, audit, history, show, list', BLUEGREEN_USAGE_SUMMARY],
-    ['abort web', 'unknown subcommand `abort` (did you mean terminate?)', BLUEGREEN_USAGE_SUMMARY],
-    ['relase web', 'unknown subcommand `relase` (did you mean release?)', BLUEGREEN_USAGE_SUMMARY],
-    ['web', 'unknown subcommand `web` (to see that job write /bluegreen show web)', BLUEGREEN_USAGE_SUMMARY],
-    ['start rt-7k2f9q', 'unknown subcommand `start`', BLUEGREEN_USAGE_SUMMARY],
     ['"unclosed', 'is never closed', BLUEGREEN_USAGE_SUMMARY],
   ])('%j', (text, message, usage) => {
     const result = err(text);
     expect(result.error).toContain(message);
     expect(result.usage).toBe(usage);
+  });
+
+  const POINTER = '`/bluegreen help` lists them all.';
+  it.each([
+    ['deny web', `Unknown subcommand \`deny\`. Did you mean \`/bluegreen reject web\`? ${POINTER}`],
+    ['promote web', `Unknown subcommand \`promote\`. Did you mean \`/bluegreen release web\`? ${POINTER}`],
+    ['abort web', `Unknown subcommand \`abort\`. Did you mean \`/bluegreen terminate web\`? ${POINTER}`],
+    ['relase web', `Unknown subcommand \`relase\`. Did you mean \`/bluegreen release web\`? ${POINTER}`],
+    ['udpate web web:2.0', `Unknown subcommand \`udpate\`. Did you mean \`/bluegreen update web web:2.0\`? ${POINTER}`],
+    ['web', `Unknown subcommand \`web\`. To see that job write \`/bluegreen show web\`. ${POINTER}`],
+    ['start rt-7k2f9q', `Unknown subcommand \`start\`. Release tasks have a command of their own: \`/release start rt-7k2f9q\`. ${POINTER}`],
+    ['Web_1', 'Unknown subcommand `Web_1`. Use one of help, create, update, release, terminate, rollback, approve, reject, audit, history, show, list; `/bluegreen help` shows how.'],
+  ])('an unknown subcommand %j gets the one suggestion that fits and no usage dump', (text, message) => {
+    expect(err(text)).toEqual({ ok: false, error: message, usage: '' });
   });
 
   it('shortens long user text quoted in errors', () => {
@@ -235,15 +248,34 @@ describe('parseBlueGreenCommand: errors', () => {
 });
 
 describe('help text', () => {
-  it('lists every usage form with an example', () => {
-    for (const line of Object.values(BLUEGREEN_USAGE)) expect(BLUEGREEN_HELP).toContain(line);
+  it('leads with a three-line quick start whose commands parse, then the subcommands by group', () => {
+    const lines = BLUEGREEN_HELP.split('\n');
+    const quick = lines.indexOf('*Quick start*');
+    expect(lines.slice(quick + 1, quick + 4).map((l) => l.slice(0, 3))).toEqual(['1. ', '2. ', '3. ']);
+    const typed = [...lines.slice(quick + 1, quick + 4).join('\n').matchAll(/`\/bluegreen ([^`]*)`/g)].map((m) => m[1]!);
+    expect(typed.map((t) => t.split(' ')[0])).toEqual(['create', 'update', 'release', 'show']);
+    for (const t of typed) expect(parseBlueGreenCommand(t), t).toMatchObject({ ok: true });
+    for (const sub of Object.keys(BLUEGREEN_USAGE).filter((k) => k !== 'help')) {
+      expect(BLUEGREEN_HELP.match(new RegExp(`\`${sub}\``, 'g')), sub).toHaveLength(1);
+    }
+    expect(lines.length).toBeLessThanOrEqual(12);
+  });
+
+  it('help <subcommand> shows its usage, examples and notes; help all lists every usage form with an example', () => {
+    const update = blueGreenHelp('update');
+    expect(update).toContain(BLUEGREEN_USAGE.update);
+    expect(update).toContain('e.g. `/bluegreen update web registry.example.com/team/web:1.3.0`');
+    expect(update).toContain('*Freeze windows*');
+    expect(blueGreenHelp('promote')).toContain('*`/bluegreen release`*');
+    const all = blueGreenHelp('all');
+    for (const line of Object.values(BLUEGREEN_USAGE)) expect(all).toContain(line);
     for (const sub of ['create', 'update', 'release', 'terminate', 'rollback', 'approve', 'reject', 'audit', 'history', 'show', 'list']) {
-      expect(BLUEGREEN_HELP).toContain(`e.g. \`/bluegreen ${sub} `);
+      expect(all).toContain(`e.g. \`/bluegreen ${sub} `);
     }
   });
 
-  it('every example in the help parses, to its own subcommand', () => {
-    const examples = [...BLUEGREEN_HELP.matchAll(/e\.g\. `\/bluegreen ([^`]*)`/g)].map((m) => m[1]!);
+  it('every example in the full help parses, to its own subcommand', () => {
+    const examples = [...blueGreenHelp('all').matchAll(/e\.g\. `\/bluegreen ([^`]*)`/g)].map((m) => m[1]!);
     expect(examples).toHaveLength(12);
     for (const example of examples) {
       expect(parseBlueGreenCommand(example)).toMatchObject({ ok: true, command: { kind: example.split(' ')[0] } });
@@ -261,7 +293,7 @@ describe('fuzz: never throws, always well-formed', () => {
   const image = z.string().regex(/^\S{1,255}$/);
   const text = z.string().min(1).max(300).refine((v) => v === v.trim());
   const WellFormed = z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('help') }),
+    z.strictObject({ kind: z.literal('help'), topic: z.string().min(1).optional() }),
     z.strictObject({
       kind: z.literal('create'), job: label, env: label, workload: label, image,
       replicas: z.number().int().min(1).max(100),
@@ -280,7 +312,8 @@ describe('fuzz: never throws, always well-formed', () => {
     z.strictObject({ kind: z.literal('show'), job: label }),
     z.strictObject({ kind: z.literal('list'), env: label.optional() }),
   ]);
-  const usages = new Set([...Object.values(BLUEGREEN_USAGE), BLUEGREEN_USAGE_SUMMARY]);
+  // '': an unknown subcommand, whose error carries its suggestion instead of a usage.
+  const usages = new Set([...Object.values(BLUEGREEN_USAGE), BLUEGREEN_USAGE_SUMMARY, '']);
 
   function assertWellFormed(text: string): boolean {
     let result: ReturnType<typeof parseBlueGreenCommand>;

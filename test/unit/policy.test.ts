@@ -40,7 +40,9 @@ describe('policy file', () => {
     [{ environments: { p: { webhooks: [{ url: 'https://x.example/h' }] } } }, 'environments.p.webhooks.0.secret expects a secret of at least 16 characters'],
     [{ environments: { p: { webhooks: [{ url: 'https://x.example/h', secret: 'short' }] } } }, 'environments.p.webhooks.0.secret expects a secret of at least 16 characters'],
     [{ environments: { p: { webhooks: [{ url: 'https://x.example/h', secret: 'a-long-enough-secret', headers: {} }] } } }, 'environments.p.webhooks.0 unknown key "headers": expected url, secret'],
-    [{ environments: { p: { webhook: [] } } }, 'environments.p unknown key "webhook": expected operators, apiTokens, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen, webhooks)'],
+    [{ environments: { p: { webhook: [] } } }, 'environments.p unknown key "webhook": expected operators, apiTokens, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen, webhooks, notify)'],
+    [{ environments: { p: { notify: ['#announce'] } } }, 'environments.p.notify.0 expects a Slack channel ID (C…) (got "#announce")'],
+    [{ environments: { p: { notify: 'C0ANNOUNCE' } } }, 'environments.p.notify expects a list (got "C0ANNOUNCE")'],
   ])('names the key and what it expects: %j', (doc, message) => {
     expect(err(doc)).toContain(message);
   });
@@ -59,6 +61,13 @@ describe('policy file', () => {
     expect(policy.webhooks('preview-42')).toHaveLength(2);
     expect(policy.webhooks('staging')).toEqual([]);
     expect(new Policy().webhooks('production')).toEqual([]);
+  });
+
+  it('gives the notify channels per environment, none by default', () => {
+    const policy = new Policy(parsePolicy({ environments: { production: { notify: ['C0ANNOUNCE', 'G0SRE'] }, staging: {} } }, 'p'));
+    expect(policy.notify('production')).toEqual(['C0ANNOUNCE', 'G0SRE']);
+    expect(policy.notify('staging')).toEqual([]);
+    expect(new Policy().notify('production')).toEqual([]);
   });
 
   it('reports every problem at once', () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { COMMON_ALPHABET, fuzzer } from '../support/fuzz.js';
 import { z } from 'zod';
-import { RELEASE_HELP, RELEASE_USAGE, RELEASE_USAGE_SUMMARY, parseReleaseCommand } from '../../src/commands/release-grammar.js';
+import { RELEASE_HELP, RELEASE_USAGE, RELEASE_USAGE_SUMMARY, parseReleaseCommand, releaseHelp } from '../../src/commands/release-grammar.js';
 import type { ReleaseCommand } from '../../src/commands/release-command.js';
 import { DEFAULT_PARALLEL, OPERATION_TYPES, TASK_STATUSES } from '../../src/domain/release-task.js';
 
@@ -20,8 +20,12 @@ function err(text: string): { error: string; usage: string } {
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
 describe('parseReleaseCommand: valid forms', () => {
-  it.each(['', '   ', 'help', 'HELP', '--help', '?', 'help create'])('%j is help', (text) => {
+  it.each(['', '   ', 'help', 'HELP', '--help', '?'])('%j is help', (text) => {
     expect(ok(text)).toEqual({ kind: 'help' });
+  });
+
+  it.each([['help create', 'create'], ['? start', 'start'], ['help all', 'all']])('%j is help about %j', (text, topic) => {
+    expect(ok(text)).toEqual({ kind: 'help', topic });
   });
 
   it('create deploy, with replicas, defaults and a registry host', () => {
@@ -326,9 +330,6 @@ describe('parseReleaseCommand: errors', () => {
     ['list --status', '`--status` needs a value', RELEASE_USAGE.list],
     ['list --owner me', 'unknown flag `--owner`: /release list takes --status, --env', RELEASE_USAGE.list],
     ['list --env PROD', 'write `prod`, not `PROD`', RELEASE_USAGE.list],
-    ['deploy web=a:1', 'unknown subcommand `deploy`', RELEASE_USAGE_SUMMARY],
-    ['stat rt-7k2f9q', 'unknown subcommand `stat` (did you mean start?): use help, create, start', RELEASE_USAGE_SUMMARY],
-    ['rt-7k2f9q', '(to see that task write /release show rt-7k2f9q)', RELEASE_USAGE_SUMMARY],
     ['"unclosed', 'is never closed', RELEASE_USAGE_SUMMARY],
   ])('%j', (text, message, usage) => {
     const result = err(text);
@@ -381,11 +382,23 @@ describe('parseReleaseCommand: errors', () => {
     [`audit --since ${'9'.repeat(400)}d`, 'is out of range', RELEASE_USAGE.audit],
     ['audit --since 7d --since 1d', '`--since` is given twice', RELEASE_USAGE.audit],
     ['audit --status Released', 'unknown flag `--status`: /release audit takes --env, --since, --csv', RELEASE_USAGE.audit],
-    ['aprove rt-7k2f9q', 'unknown subcommand `aprove` (did you mean approve?)', RELEASE_USAGE_SUMMARY],
   ])('%j', (text, message, usage) => {
     const result = err(text);
     expect(result.error).toContain(message);
     expect(result.usage).toBe(usage);
+  });
+
+  it.each([
+    ['strat rt-1', 'Unknown subcommand `strat`. Did you mean `/release start rt-1`? `/release help` lists them all.'],
+    ['stat rt-7k2f9q --override "hotfix"', 'Unknown subcommand `stat`. Did you mean `/release start rt-7k2f9q --override "hotfix"`? `/release help` lists them all.'],
+    ['aprove rt-7k2f9q', 'Unknown subcommand `aprove`. Did you mean `/release approve rt-7k2f9q`? `/release help` lists them all.'],
+    ['unschedule rt-7k2f9q', 'Unknown subcommand `unschedule`. Did you mean `/release cancel rt-7k2f9q`? `/release help` lists them all.'],
+    ['hlep', 'Unknown subcommand `hlep`. Did you mean `/release help`? `/release help` lists them all.'],
+    ['rt-7k2f9q', 'Unknown subcommand `rt-7k2f9q`. To see that task write `/release show rt-7k2f9q`. `/release help` lists them all.'],
+    ['deploy web=a:1', 'Unknown subcommand `deploy`. A task is created with a name first: `/release create <name> deploy web=a:1`. `/release help` lists them all.'],
+    ['frobnicate', 'Unknown subcommand `frobnicate`. Use one of help, create, start, suspend, resume, retry, rollback, delete, cancel, approve, reject, audit, show, plan, list, components; `/release help` shows how.'],
+  ])('an unknown subcommand %j gets the one suggestion that fits and no usage dump', (text, message) => {
+    expect(err(text)).toEqual({ ok: false, error: message, usage: '' });
   });
 
   it('lists every valid status for an unknown one', () => {
@@ -401,16 +414,44 @@ describe('parseReleaseCommand: errors', () => {
 });
 
 describe('help text', () => {
-  it('lists every usage form with an example', () => {
-    for (const line of Object.values(RELEASE_USAGE).flatMap((u) => u.split('\n'))) expect(RELEASE_HELP).toContain(line);
-    for (const sub of ['deploy', 'upgrade', 'clone']) expect(RELEASE_HELP).toMatch(new RegExp(`e\\.g\\. \`/release create \\S+ ${sub} `));
+  it('leads with a three-line quick start whose commands parse, then the subcommands by group', () => {
+    const lines = RELEASE_HELP.split('\n');
+    expect(lines.slice(0, 2)).toEqual(['*`/release`: batch release tasks*', '*Quick start*']);
+    expect(lines.slice(2, 5).map((l) => l.slice(0, 3))).toEqual(['1. ', '2. ', '3. ']);
+    const typed = [...lines.slice(2, 5).join('\n').matchAll(/`\/release ([^`]*)`/g)].map((m) => m[1]!);
+    expect(typed.map((t) => t.split(' ')[0])).toEqual(['create', 'start', 'list', 'show']);
+    for (const t of typed) expect(parseReleaseCommand(t), t).toMatchObject({ ok: true });
+    // Every subcommand is in the index once, and the whole help is short.
+    for (const sub of Object.keys(RELEASE_USAGE).filter((k) => !['help', 'deploy', 'upgrade', 'clone'].includes(k))) {
+      expect(RELEASE_HELP.match(new RegExp(`\`${sub}\``, 'g')), sub).toHaveLength(1);
+    }
+    expect(lines.length).toBeLessThanOrEqual(12);
+    expect(RELEASE_HELP).toContain('`/release help <subcommand>` shows its usage and examples');
+  });
+
+  it('help <subcommand> shows its forms, examples and the notes about it; a near miss finds it', () => {
+    const start = releaseHelp('start');
+    expect(start.split('\n')[0]).toBe('*`/release start`*');
+    for (const line of RELEASE_USAGE.start.split('\n')) expect(start).toContain(line);
+    expect(start).toContain('e.g. `/release start rt-7k2f9q --at 22:00`');
+    expect(start).toContain('*Freeze windows*');
+    expect(start).not.toContain('*Create options*');
+    expect(releaseHelp('strat')).toBe(`(\`strat\` is not a subcommand; showing start.)\n${start}`);
+    expect(releaseHelp('unschedule')).toContain('*`/release cancel`*');
+    expect(releaseHelp('zzzz')).toBe(`\`zzzz\` is not a /release subcommand.\n${RELEASE_HELP}`);
+  });
+
+  it('help all lists every usage form with an example', () => {
+    const all = releaseHelp('all');
+    for (const line of Object.values(RELEASE_USAGE).flatMap((u) => u.split('\n'))) expect(all).toContain(line);
+    for (const sub of ['deploy', 'upgrade', 'clone']) expect(all).toMatch(new RegExp(`e\\.g\\. \`/release create \\S+ ${sub} `));
     for (const sub of ['start', 'suspend', 'resume', 'retry', 'rollback', 'delete', 'approve', 'reject', 'audit', 'show', 'list', 'components']) {
-      expect(RELEASE_HELP).toContain(`e.g. \`/release ${sub}`);
+      expect(all).toContain(`e.g. \`/release ${sub}`);
     }
   });
 
-  it('every example in the help parses', () => {
-    const examples = [...RELEASE_HELP.matchAll(/e\.g\. `\/release ([^`]*)`/g)].map((m) => m[1]!);
+  it('every example in the full help parses', () => {
+    const examples = [...releaseHelp('all').matchAll(/e\.g\. `\/release ([^`]*)`/g)].map((m) => m[1]!);
     expect(examples.length).toBeGreaterThanOrEqual(17);
     for (const example of examples) expect(parseReleaseCommand(example)).toMatchObject({ ok: true });
     for (const form of ['--override "', 'audit --env', '--since', '--csv', '--reason "']) {
@@ -430,7 +471,7 @@ describe('fuzz: never throws, always well-formed', () => {
   const taskId = z.string().regex(/^rt-[0-9a-z]{6}$/);
   const text = z.string().min(1).max(300).refine((v) => v === v.trim());
   const WellFormed = z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('help') }),
+    z.strictObject({ kind: z.literal('help'), topic: z.string().min(1).optional() }),
     z.strictObject({
       kind: z.literal('create'),
       name: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/),
@@ -460,7 +501,8 @@ describe('fuzz: never throws, always well-formed', () => {
     z.strictObject({ kind: z.literal('list'), status: z.enum(TASK_STATUSES).optional(), env: label.optional() }),
     z.strictObject({ kind: z.literal('components'), env: label }),
   ]);
-  const usages = new Set([...Object.values(RELEASE_USAGE), RELEASE_USAGE_SUMMARY]);
+  // '': an unknown subcommand, whose error carries its suggestion instead of a usage.
+  const usages = new Set([...Object.values(RELEASE_USAGE), RELEASE_USAGE_SUMMARY, '']);
 
   function assertWellFormed(text: string): void {
     let result: ReturnType<typeof parseReleaseCommand>;

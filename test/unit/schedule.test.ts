@@ -128,7 +128,7 @@ describe('the /release grammar around --at', () => {
 
   it('cancel takes one task ID; list takes --status Scheduled', () => {
     expect(parsed('cancel rt-abc123')).toEqual({ ok: true, command: { kind: 'cancel', taskId: 'rt-abc123' } });
-    expect(parsed('unschedule rt-abc123')).toMatchObject({ ok: false, error: expect.stringContaining('(did you mean cancel?)') });
+    expect(parsed('unschedule rt-abc123')).toMatchObject({ ok: false, error: expect.stringContaining('Did you mean `/release cancel rt-abc123`?'), usage: '' });
     expect(parsed('cancel')).toMatchObject({ ok: false, error: 'which task ID? write /release cancel <task-id>, e.g. /release cancel rt-7k2f9q' });
     expect(parsed('list --status scheduled --env prod')).toEqual({ ok: true, command: { kind: 'list', status: 'Scheduled', env: 'prod' } });
     expect(parsed('list --status soon')).toMatchObject({ ok: false, error: expect.stringContaining('"Suspended", "Scheduled"') });

@@ -96,7 +96,7 @@ export function abandonBlueGreenRun(d: RunBlueGreenDeps) {
     if (!r.ok) return;
     await d.events.settled(jobRef(jobId), r.task.status, r.task.run);
     await d.audit.record({ at: now, actor: 'system', action: 'run-abandoned', target: jobId, env: r.task.env, from: r.before.status, to: r.task.status, detail: err.message });
-    await d.notifier.cardChanged(jobRef(jobId));
+    await d.notifier.cardChanged(jobRef(jobId), { urgent: true });
     await d.notifier.thread(jobRef(jobId), `${r.before.status} stopped: ${esc(err.message)}. ${r.task.name} is ${r.task.status}; try again once the cause is fixed.`);
   };
 }
@@ -128,7 +128,8 @@ async function settle(
   await d.events.settled(jobRef(job.id), r.task.status, r.task.run);
   await d.audit.record({ at: now, actor: 'system', action: event, target: job.id, env: job.env, from: r.before.status, to: r.task.status });
   d.metrics.operation(`bluegreen.${event}`, r.task.status);
-  await d.notifier.cardChanged(jobRef(job.id));
+  // Coming to rest is news, not progress: the card answers at once (one edit per card per window).
+  await d.notifier.cardChanged(jobRef(job.id), { urgent: true });
   await d.notifier.thread(jobRef(job.id), summary(r.before, r.task, d.clock()));
 }
 

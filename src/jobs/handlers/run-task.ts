@@ -222,7 +222,7 @@ export function abandonTaskRun(d: RunTaskDeps) {
     await d.events.settled(taskRef(t.id), t.status, t.run);
     await d.locks.release(t.id, t.components.map((c) => componentKey(t.env, c.name)));
     await d.audit.record({ at: now.toISOString(), actor: 'system', action: 'run-abandoned', target: t.id, env: t.env, from: r.before.status, to: t.status, detail: err.message });
-    await d.notifier.cardChanged(taskRef(t.id));
+    await d.notifier.cardChanged(taskRef(t.id), { urgent: true });
     await d.notifier.thread(taskRef(t.id), `${t.status}: ${esc(reason)}. Retry or roll back once the cause is fixed.`);
   };
 }
@@ -322,7 +322,9 @@ async function settle(d: RunTaskDeps, task: ReleaseTask, stopped: boolean): Prom
   await d.locks.release(t.id, t.components.map((c) => componentKey(t.env, c.name)));
   await d.audit.record({ at: now.toISOString(), actor: 'system', action: event.type, target: t.id, env: t.env, from: r.before.status, to: t.status });
   d.metrics.operation(kind, t.status);
-  await d.notifier.cardChanged(taskRef(t.id));
+  // Coming to rest is news, not progress: the card must not offer Release while its thread
+  // says Release failed (still one edit per card per window).
+  await d.notifier.cardChanged(taskRef(t.id), { urgent: true });
   await d.notifier.thread(taskRef(t.id), summary(t, now));
 }
 

@@ -6,6 +6,7 @@
  * Success shows on the card and in its thread; a refusal is told privately. Reject first asks for
  * a reason in a modal.
  */
+import { createHash } from 'node:crypto';
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { BlueGreenCommand } from '../../../commands/bluegreen-command.js';
@@ -14,6 +15,7 @@ import type { ReleaseCommand } from '../../../commands/release-command.js';
 import type { EntityKind } from '../../../domain/entity.js';
 import type { Actor, Outcome } from '../../../operations/outcome.js';
 import type { CardPlace } from '../../../ports/notifier.js';
+import type { SeenRequests } from '../../../store/seen-requests.js';
 import {
   REJECT_REASON_ACTION_ID,
   REJECT_REASON_BLOCK_ID,
@@ -34,12 +36,19 @@ interface KindControls {
   };
 }
 
-export function register(app: App, d: ListenerDeps): void {
+/**
+ * How long a click stays "the same click": a double or triple click, or a click again while the
+ * first is handled, lands within this. By then the card shows the new state and its controls
+ * carry a new version, so a click with the same value after it is a real stale click.
+ */
+const REPEAT_CLICK_TTL_S = 10;
+
+export function register(app: App, d: ListenerDeps, seen: SeenRequests): void {
   const kinds: Record<EntityKind, KindControls> = {
     task: { prefix: /^release\./, handle: (c, a) => d.release.handle(c as ReleaseCommand, a), pipeline: d.release.pipeline },
     bluegreen: { prefix: /^bluegreen\./, handle: (c, a) => d.bluegreen.handle(c as BlueGreenCommand, a), pipeline: d.bluegreen.pipeline },
   };
-  for (const kind of Object.keys(kinds) as EntityKind[]) listen(app, d, kind, kinds[kind]);
+  for (const kind of Object.keys(kinds) as EntityKind[]) listen(app, d, seen, kind, kinds[kind]);
   app.view(REJECT_REASON_CALLBACK_ID, async ({ ack, body, view }) => {
     await ack();
     const meta = parseRejectReasonMetadata(view.private_metadata);
@@ -53,7 +62,12 @@ export function register(app: App, d: ListenerDeps): void {
   });
 }
 
-function listen(app: App, d: ListenerDeps, kind: EntityKind, spec: KindControls): void {
+/** One key per person and control value (which carries the card's version): a repeat of one click. */
+function clickId(user: string, value: string): string {
+  return `click:${user}:${createHash('sha256').update(value).digest('hex').slice(0, 32)}`;
+}
+
+function listen(app: App, d: ListenerDeps, seen: SeenRequests, kind: EntityKind, spec: KindControls): void {
   app.action<BlockAction<ButtonAction | StaticSelectAction>>(spec.prefix, async ({ ack, body, action, client }) => {
     const t0 = performance.now();
     await ack();
@@ -69,14 +83,24 @@ function listen(app: App, d: ListenerDeps, kind: EntityKind, spec: KindControls)
       return d.notifier.ephemeral(channel, user, 'That control is not one I know; the card may be from an older version of the bot.');
     }
     const actor: Actor = { user, channel, card, ...(control.version !== undefined ? { cardVersion: control.version } : {}) };
+    // Slack cannot disable a clicked button: the same click again (a double click, impatience)
+    // while the first is handled or just went through is ignored, not answered "out of date".
+    const repeat = clickId(user, raw ?? '');
+    if (!(await seen.firstTime(repeat, REPEAT_CLICK_TTL_S).catch(() => true))) return;
+    let accepted = false;
     try {
       const cmd = control.command;
       if (cmd.kind === 'reject') return await askForReason(client, d, kind, spec, body.trigger_id, 'taskId' in cmd ? cmd.taskId : cmd.job, actor);
       const outcome = await spec.handle(cmd, actor);
+      accepted = outcome.changed;
       if (!outcome.changed) await d.notifier.ephemeral(channel, user, outcome.text);
     } catch (err) {
       d.log.error({ err: (err as Error).message, value: raw }, 'card control failed');
       await d.notifier.ephemeral(channel, user, `Something went wrong on our side: ${(err as Error).message}`);
+    } finally {
+      // Only a click that changed something is remembered: after a refusal (told once) or a
+      // modal (Reject, which may be closed and opened again) the same click is answered again.
+      if (!accepted) await seen.forget(repeat).catch(() => undefined);
     }
   });
 }

@@ -4,9 +4,9 @@
  * answer through response_url when it comes.
  */
 import type { App, RespondFn } from '@slack/bolt';
-import { BLUEGREEN_HELP, parseBlueGreenCommand } from '../../../commands/bluegreen-grammar.js';
+import { blueGreenHelp, parseBlueGreenCommand } from '../../../commands/bluegreen-grammar.js';
 import type { ParseResult } from '../../../commands/release-command.js';
-import { RELEASE_HELP, parseReleaseCommand } from '../../../commands/release-grammar.js';
+import { parseReleaseCommand, releaseHelp } from '../../../commands/release-grammar.js';
 import type { Actor, Outcome } from '../../../operations/outcome.js';
 import { render, type Rendered } from '../../render.js';
 import type { ListenerDeps } from '../deps.js';
@@ -16,7 +16,8 @@ const ACK_BUDGET_MS = 2500;
 interface SlashCommand<C extends { kind: string }> {
   name: string;
   parse: (text: string) => ParseResult<C>;
-  help: string;
+  /** The help: short, about one subcommand, or all (`topic` is the word after `help`). */
+  help: (topic?: string) => string;
   handle: (cmd: C, actor: Actor) => Promise<Outcome>;
 }
 
@@ -24,13 +25,13 @@ export function register(app: App, d: ListenerDeps): void {
   listen(app, d, {
     name: '/release',
     parse: parseReleaseCommand,
-    help: RELEASE_HELP,
+    help: releaseHelp,
     handle: (c, a) => (c.kind === 'audit' ? d.audit.release(c, a) : d.release.handle(c, a)),
   });
   listen(app, d, {
     name: '/bluegreen',
     parse: parseBlueGreenCommand,
-    help: BLUEGREEN_HELP,
+    help: blueGreenHelp,
     handle: (c, a) => (c.kind === 'audit' ? d.audit.bluegreen(c, a) : d.bluegreen.handle(c, a)),
   });
 }
@@ -45,9 +46,10 @@ function listen<C extends { kind: string }>(app: App, d: ListenerDeps, spec: Sla
     const parsed = spec.parse(unescapeSlack(command.text));
     if (!parsed.ok) {
       d.metrics.operation('command', 'invalid');
-      return acked({ text: `${parsed.error}\nUsage:\n\`\`\`${parsed.usage}\`\`\`` });
+      // No usage under an unknown subcommand: its one suggestion is the answer.
+      return acked({ text: parsed.usage ? `${parsed.error}\nUsage:\n\`\`\`${parsed.usage}\`\`\`` : parsed.error });
     }
-    if (parsed.command.kind === 'help') return acked({ text: spec.help });
+    if (parsed.command.kind === 'help') return acked({ text: spec.help((parsed.command as { topic?: string }).topic) });
     const work = spec.handle(parsed.command, { user: command.user_id, channel: command.channel_id }).catch((err: Error) => {
       d.log.error({ err: err.message, command: spec.name, text: command.text }, 'command failed');
       return { text: `Something went wrong on our side and nothing may have been done: ${err.message}`, changed: false } as Outcome;
