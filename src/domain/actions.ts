@@ -38,7 +38,8 @@ export const ACTIONS = {
   },
   bluegreen: {
     create: { gated: false, frozen: { what: 'new jobs' }, words: 'create the job', control: false, help: 'create a job and bring up its first version' },
-    update: { gated: false, frozen: { what: 'version updates' }, words: 'Update Version', control: false, help: 'Update Version' },
+    // The card's Update Version button opens a modal for the image; its submission is the control.
+    update: { gated: false, frozen: { what: 'version updates' }, words: 'Update Version', control: true, help: 'Update Version' },
     release: {
       gated: true, frozen: RELEASES, words: 'Release', control: true,
       help: 'Release: the new version receives the traffic and the old one is deleted',
@@ -50,6 +51,11 @@ export const ACTIONS = {
     rollback: {
       gated: true, frozen: { what: 'rollbacks' }, words: 'Rollback', control: true, help: 'bring a historical version back up',
       force: 'even if what serves was changed outside the bot',
+    },
+    // Stops tracking the job; the workload is not touched, so neither a gate nor a freeze applies.
+    delete: {
+      gated: false, words: 'delete the job', control: true,
+      help: 'stop tracking a Healthy job: the job and its card go, the workload keeps running as it is',
     },
   },
 } as const satisfies Record<EntityKind, Record<string, ActionSpec>>;
