@@ -117,7 +117,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
     ]);
     const events = new QueueReleaseEvents(queues, metrics, log);
     const handlers: JobHandlers = {
-      'task.run': runTaskHandler({ tasks, locks, platform, notifier, events, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS }),
+      'task.run': runTaskHandler({ tasks, locks, platform, notifier, events, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS, links: (env) => policy.links(env) }),
       'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, events, audit, metrics, clock }),
       'task.scheduled-start': scheduledStartHandler(release),
       'events.settled': settledHandler({
