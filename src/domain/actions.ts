@@ -38,8 +38,9 @@ export const ACTIONS = {
   },
   bluegreen: {
     create: { gated: false, frozen: { what: 'new jobs' }, words: 'create the job', control: false, help: 'create a job and bring up its first version' },
-    // The card's Update Version button opens a modal for the image; its submission is the control.
-    update: { gated: false, frozen: { what: 'version updates' }, words: 'Update Version', control: true, help: 'Update Version' },
+    // Not a control: no button value carries an image. The card's Update Version button opens a
+    // modal that asks for one (slack/listeners/actions), and its submission runs the command.
+    update: { gated: false, frozen: { what: 'version updates' }, words: 'Update Version', control: false, help: 'Update Version' },
     release: {
       gated: true, frozen: RELEASES, words: 'Release', control: true,
       help: 'Release: the new version receives the traffic and the old one is deleted',

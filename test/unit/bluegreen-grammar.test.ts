@@ -215,8 +215,13 @@ describe('parseBlueGreenCommand: errors', () => {
     ['list --env', '`--env` needs a value: write --env <env>', U.list],
     ['list --env PROD', 'write `prod`, not `PROD`', U.list],
     ['list --status Paused', 'unknown flag `--status`: /bluegreen list takes --env', U.list],
-    ['promote web', 'unknown subcommand `promote` (did you mean release?): use help, create, update, release, terminate, rollback, approve, reject, audit, history, show, list', BLUEGREEN_USAGE_SUMMARY],
+    ['promote web', 'unknown subcommand `promote` (did you mean release?): use help, create, update, release, terminate, rollback, delete, approve, reject, audit, history, show, list', BLUEGREEN_USAGE_SUMMARY],
     ['abort web', 'unknown subcommand `abort` (did you mean terminate?)', BLUEGREEN_USAGE_SUMMARY],
+    ['remove web', 'unknown subcommand `remove` (did you mean delete?)', BLUEGREEN_USAGE_SUMMARY],
+    ['delete', 'which job? write /bluegreen delete <job>, e.g. /bluegreen delete web', U.delete],
+    ['delete web api', 'unexpected `api`: /bluegreen delete takes one job name', U.delete],
+    // Delete is neither gated nor frozen, so there is nothing to override.
+    ['delete web --override "x"', 'unknown flag `--override`', U.delete],
     ['relase web', 'unknown subcommand `relase` (did you mean release?)', BLUEGREEN_USAGE_SUMMARY],
     ['web', 'unknown subcommand `web` (to see that job write /bluegreen show web)', BLUEGREEN_USAGE_SUMMARY],
     ['start rt-7k2f9q', 'unknown subcommand `start`', BLUEGREEN_USAGE_SUMMARY],
@@ -237,14 +242,14 @@ describe('parseBlueGreenCommand: errors', () => {
 describe('help text', () => {
   it('lists every usage form with an example', () => {
     for (const line of Object.values(BLUEGREEN_USAGE)) expect(BLUEGREEN_HELP).toContain(line);
-    for (const sub of ['create', 'update', 'release', 'terminate', 'rollback', 'approve', 'reject', 'audit', 'history', 'show', 'list']) {
+    for (const sub of ['create', 'update', 'release', 'terminate', 'rollback', 'delete', 'approve', 'reject', 'audit', 'history', 'show', 'list']) {
       expect(BLUEGREEN_HELP).toContain(`e.g. \`/bluegreen ${sub} `);
     }
   });
 
   it('every example in the help parses, to its own subcommand', () => {
     const examples = [...BLUEGREEN_HELP.matchAll(/e\.g\. `\/bluegreen ([^`]*)`/g)].map((m) => m[1]!);
-    expect(examples).toHaveLength(12);
+    expect(examples).toHaveLength(13);
     for (const example of examples) {
       expect(parseBlueGreenCommand(example)).toMatchObject({ ok: true, command: { kind: example.split(' ')[0] } });
     }

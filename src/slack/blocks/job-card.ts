@@ -26,6 +26,11 @@ import { jobLinkButtons, releaseObjectText } from './links.js';
 /** Action ids of the card's controls ("bluegreen.release"); the listener routes on the prefix. */
 export const JOB_ACTION_IDS = Object.fromEntries(JOB_CONTROLS.map((a) => [a, `bluegreen.${a}`])) as Record<JobControl, string>;
 export type { JobControl } from '../../domain/actions.js';
+/**
+ * The Update Version button: not among the controls (its value names the job but no image; a
+ * modal asks for that), but under the same prefix, so the listener takes it before the grammar.
+ */
+export const UPDATE_VERSION_ACTION_ID = 'bluegreen.update-version';
 
 export const JOB_STATUS_EMOJI: Record<JobStatus, string> = {
   Healthy: ':large_green_circle:',
@@ -209,7 +214,7 @@ function terminateButton(job: BlueGreenJob): Button {
 function updateButton(job: BlueGreenJob): Button {
   return {
     type: 'button',
-    action_id: JOB_ACTION_IDS.update,
+    action_id: UPDATE_VERSION_ACTION_ID,
     text: { type: 'plain_text', text: 'Update Version', emoji: true },
     value: buttonValue(`update ${job.name}`, job.version),
     style: 'primary',

@@ -22,7 +22,7 @@ import {
   parseRejectReasonMetadata,
   rejectReasonModal,
 } from '../../blocks/approval.js';
-import { JOB_ACTION_IDS } from '../../blocks/job-card.js';
+import { UPDATE_VERSION_ACTION_ID } from '../../blocks/job-card.js';
 import { LINK_ACTION_PREFIX } from '../../blocks/links.js';
 import {
   UPDATE_IMAGE_ACTION_ID,
@@ -78,7 +78,7 @@ function listen(app: App, d: ListenerDeps, kind: EntityKind, spec: KindControls)
     if (!channel) return;
     const raw = action.type === 'static_select' ? action.selected_option?.value : action.value;
     // Its value names the job but no image yet ("update web @v3"): the modal asks for that.
-    if (kind === 'bluegreen' && action.action_id === JOB_ACTION_IDS.update) return askForImage(client, d, body.trigger_id, raw ?? '', { user, channel, card });
+    if (kind === 'bluegreen' && action.action_id === UPDATE_VERSION_ACTION_ID) return askForImage(client, d, body.trigger_id, raw ?? '', { user, channel, card });
     const control = parseControl(kind, raw ?? '');
     if (!control.ok) {
       d.log.warn({ value: raw }, 'card control with an unreadable value');
