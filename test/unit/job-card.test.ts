@@ -134,9 +134,10 @@ describe('jobCard Healthy: Update Version and Delete', () => {
     expect(parseButtonValue(update!.value!)).toEqual({ text: 'update web', version: 17 });
   });
 
-  it('Delete is danger; its confirm says the workload keeps running, and its value parses to /bluegreen delete', () => {
+  it('Delete is a plain button (nothing that serves goes); its confirm says the workload keeps running; its value parses to /bluegreen delete', () => {
     const del = (controls(JobFactory.create()) as Button[]).at(-1)!;
-    expect(del).toMatchObject({ type: 'button', action_id: 'bluegreen.delete', style: 'danger', value: 'delete web @v17', text: { text: 'Delete' } });
+    expect(del).toMatchObject({ type: 'button', action_id: 'bluegreen.delete', value: 'delete web @v17', text: { text: 'Delete' } });
+    expect(del.style).toBeUndefined();
     expect(del.confirm).toMatchObject({ style: 'danger', title: { text: 'Delete the job?' }, confirm: { text: 'Delete' } });
     expect(del.confirm!.text.text).toBe(
       'Stop tracking web? Only the job goes: the workload prod/web keeps running web:1.2 (rev 4), untouched. /bluegreen create can track it again.',

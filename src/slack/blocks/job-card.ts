@@ -176,13 +176,13 @@ function confirm(title: string, text: string, ok: string, danger: boolean): Conf
   };
 }
 
-function button(job: BlueGreenJob, verb: JobControl, label: string, style: 'primary' | 'danger', dialog: Confirm): Button {
+function button(job: BlueGreenJob, verb: JobControl, label: string, style: 'primary' | 'danger' | undefined, dialog: Confirm): Button {
   return {
     type: 'button',
     action_id: JOB_ACTION_IDS[verb],
     text: { type: 'plain_text', text: label, emoji: true },
     value: jobButtonValue(verb, job),
-    style,
+    ...(style ? { style } : {}),
     confirm: dialog,
   };
 }
@@ -221,13 +221,16 @@ function updateButton(job: BlueGreenJob): Button {
   };
 }
 
-/** Delete stops tracking the job; the dialog says the workload keeps running. */
+/**
+ * Delete stops tracking the job; the dialog says the workload keeps running. A plain button: it
+ * removes nothing that serves, so it should not look like Terminate.
+ */
 function deleteButton(job: BlueGreenJob): Button {
   const serving = job.versions[job.active];
   const text =
     `Stop tracking ${job.name}? Only the job goes: the workload ${job.env}/${job.workload} keeps running` +
     `${serving ? ` ${plainVersion(serving)}` : ''}, untouched. /bluegreen create can track it again.`;
-  return button(job, 'delete', 'Delete', 'danger', confirm('Delete the job?', text, 'Delete', true));
+  return button(job, 'delete', 'Delete', undefined, confirm('Delete the job?', text, 'Delete', true));
 }
 
 /** "rev 3 · web:1.2 · 2d ago", cut to Slack's 75 characters by shortening the image. */
