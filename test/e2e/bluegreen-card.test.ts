@@ -149,6 +149,10 @@ describe('Delete a blue-green job', () => {
     await eventually(() => b.fake.thread(ref.channel, ref.ts).some((m) => (m.text ?? '').startsWith('Deleted by <@U0CAROL>')), 5000, 'thread says deleted');
 
     expect(b.ackText(await bg(b, 'list'))).not.toContain('web');
+    // The audit keeps the record after the job is gone.
+    const audit = await bg(b, 'audit web');
+    expect(JSON.stringify(audit.json)).toMatch(/delete/);
+    expect(JSON.stringify(audit.json)).toContain('U0CAROL');
     // The platform was not touched: what served still serves.
     const seen = await b.platform.bgInspect('prod', 'web');
     expect(seen?.serving).toBe('blue');
