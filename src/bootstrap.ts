@@ -128,7 +128,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
     ]);
     const home = { openers: homes, source: homeSource({ queries: new HomeQueries({ tasks, jobs, governance }), permalinks: new Permalinks(client, notifier), clock }) };
     const handlers: JobHandlers = {
-      'task.run': runTaskHandler({ tasks, locks, platform, notifier, events, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS }),
+      'task.run': runTaskHandler({ tasks, locks, platform, notifier, events, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS, links: (env) => policy.links(env) }),
       'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, events, audit, metrics, clock }),
       'task.scheduled-start': scheduledStartHandler(release),
       'events.settled': settledHandler({
@@ -137,7 +137,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
         listeners: [webhookListener({ policy, queues, backoffMs: config.WEBHOOK_BACKOFF_MS }), workflowStepListener({ tasks, notifier }), notifyListener({ policy, queues })],
       }),
       'webhook.deliver': deliverWebhookHandler({ policy, metrics }),
-      ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock }), home }),
+      ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock, policy }), home }),
     };
     workers = new WorkerHost(handlers, {
       redis: redisAt,

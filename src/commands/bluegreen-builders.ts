@@ -100,14 +100,25 @@ export function buildUpdate(input: BuildInput): Command<'update'> {
   if (flag && given) fail(`two images, ${code(given.word)} and ${code(flag.value)}: /bluegreen update takes one`);
   const word = flag?.value ?? given?.word;
   if (word === undefined) fail(`the new image is missing: write /bluegreen update ${job} <image>, e.g. /bluegreen update ${job} ${EXAMPLE_IMAGE}`);
-  const eq = word.indexOf('=');
-  if (eq > 0 && looksLikeImage(word.slice(eq + 1))) {
-    fail(`${code(word)}: /bluegreen update takes just the image, e.g. /bluegreen update ${job} ${word.slice(eq + 1)}`);
-  }
-  const image = check(ImageSchema, word);
+  const problem = updateImageProblem(job, word);
+  if (problem) fail(problem);
+  const image = word;
   const extra = s.positionals[flag ? 1 : 2];
   if (extra) input.unexpected(extra.word);
   return { kind: 'update', job, image, ...override(s) };
+}
+
+/**
+ * What is wrong with `word` as Update Version's new image of `job`, or undefined: the one check
+ * behind `/bluegreen update` and the card's Update Version modal.
+ */
+export function updateImageProblem(job: string, word: string): string | undefined {
+  const eq = word.indexOf('=');
+  if (eq > 0 && looksLikeImage(word.slice(eq + 1))) {
+    return `${code(word)}: /bluegreen update takes just the image, e.g. /bluegreen update ${job} ${word.slice(eq + 1)}`;
+  }
+  const r = ImageSchema.safeParse(word);
+  return r.success ? undefined : (r.error.issues[0]?.message ?? `${code(word)} is not a valid image reference`);
 }
 
 /** `rollback <job> <revision>`: the revision as 3, rev3, rev-3, #3 or `rev 3`. */

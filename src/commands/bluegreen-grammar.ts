@@ -6,7 +6,7 @@
  * table is a subcommand; those without a builder of their own take just the job.
  */
 import type { BlueGreenCommand, PlainJobAction } from './bluegreen-command.js';
-import { ACTIONS, JOB_ACTIONS, type JobAction } from '../domain/actions.js';
+import { ACTIONS, JOB_ACTIONS, type ActionSpec, type JobAction } from '../domain/actions.js';
 import { CREATE_FLAGS, EXAMPLE_IMAGE, JOB, JobSchema, buildCreate, buildRollback, buildUpdate } from './bluegreen-builders.js';
 import { helpText, parse, usageSummary, usages, type BuildInput, type Grammar, type ParseResult, type SubcommandSpec } from './grammar.js';
 import { onSubject, readSubject } from './subject.js';
@@ -46,15 +46,23 @@ const isSpecial = (a: JobAction): a is keyof typeof SPECIAL => Object.hasOwn(SPE
 const ACTION_SYNONYMS: Partial<Record<JobAction, readonly string[]>> = {
   release: ['promote', 'switch'],
   terminate: ['abort', 'cancel', 'stop'],
+  delete: ['remove', 'rm', 'untrack', 'forget'],
 };
 
-/** `/bluegreen <action> <job> [--override "reason"]`, from the action's row in the action table. */
-const plainAction = (action: PlainJobAction): Spec => onSubject(JOB, {
-  usage: `/bluegreen ${action} <job> ${OVERRIDE}`,
-  help: [{ what: ACTIONS.bluegreen[action].help, examples: [`${action} web`] }],
-  flags: OVERRIDE_FLAG,
-  synonyms: ACTION_SYNONYMS[action],
-}, (job, s) => ({ kind: action, job, ...override(s) }) as Command<PlainJobAction>);
+/**
+ * `/bluegreen <action> <job> [--override "reason"]`, from the action's row in the action table.
+ * `--override` is offered only where it can matter: an action that is gated or stopped by a freeze.
+ */
+const plainAction = (action: PlainJobAction): Spec => {
+  const spec: ActionSpec = ACTIONS.bluegreen[action];
+  const overridable = spec.gated || spec.frozen !== undefined;
+  return onSubject(JOB, {
+    usage: `/bluegreen ${action} <job>${overridable ? ` ${OVERRIDE}` : ''}`,
+    help: [{ what: spec.help, examples: [`${action} web`] }],
+    flags: overridable ? OVERRIDE_FLAG : {},
+    synonyms: ACTION_SYNONYMS[action],
+  }, (job, s) => ({ kind: action, job, ...override(s) }) as Command<PlainJobAction>);
+};
 
 function buildAudit(input: BuildInput): Command<'audit'> {
   const s = input.scan();
@@ -133,7 +141,7 @@ const BLUEGREEN: Grammar<BlueGreenCommand, keyof typeof SUBCOMMANDS> = {
   ],
   groups: [
     { title: 'Create', names: ['create'] },
-    { title: 'Run', names: ['update', 'release', 'terminate', 'rollback'] },
+    { title: 'Run', names: ['update', 'release', 'terminate', 'rollback', 'delete'] },
     { title: 'Approve', names: ['approve', 'reject'] },
     { title: 'Look', names: ['list', 'show', 'history', 'audit'] },
   ],

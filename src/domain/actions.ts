@@ -38,6 +38,8 @@ export const ACTIONS = {
   },
   bluegreen: {
     create: { gated: false, frozen: { what: 'new jobs' }, words: 'create the job', control: false, help: 'create a job and bring up its first version' },
+    // Not a control: no button value carries an image. The card's Update Version button opens a
+    // modal that asks for one (slack/listeners/actions), and its submission runs the command.
     update: { gated: false, frozen: { what: 'version updates' }, words: 'Update Version', control: false, help: 'Update Version' },
     release: {
       gated: true, frozen: RELEASES, words: 'Release', control: true,
@@ -50,6 +52,11 @@ export const ACTIONS = {
     rollback: {
       gated: true, frozen: { what: 'rollbacks' }, words: 'Rollback', control: true, help: 'bring a historical version back up',
       force: 'even if what serves was changed outside the bot',
+    },
+    // Stops tracking the job; the workload is not touched, so neither a gate nor a freeze applies.
+    delete: {
+      gated: false, words: 'delete the job', control: true,
+      help: 'stop tracking a Healthy job: the job and its card go, the workload keeps running as it is',
     },
   },
 } as const satisfies Record<EntityKind, Record<string, ActionSpec>>;

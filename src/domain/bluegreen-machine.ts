@@ -2,7 +2,9 @@
  * The blue-green job state machine, pure. Update Version: Healthy -> Progressing -> Paused (or
  * Degraded when the new version never becomes ready). Release: Paused -> Promoting -> Healthy.
  * Terminate Release: Paused or Degraded -> Terminating -> Healthy. Rollback: Healthy ->
- * Progressing with a historical revision's image -> Paused. One operation at a time.
+ * Progressing with a historical revision's image -> Paused. Delete (stop tracking): Healthy only,
+ * when one version serves and nothing is half done; a Paused or Degraded job still has a second
+ * version up that only the job knows to Release or Terminate. One operation at a time.
  */
 import type { JobAction } from './actions.js';
 import type { BlueGreenJob, JobStatus } from './bluegreen-job.js';
@@ -16,6 +18,8 @@ const RULES: Record<JobAction, { from: readonly JobStatus[]; to: JobStatus; what
   release: { from: ['Paused'], to: 'Promoting', what: 'released' },
   terminate: { from: ['Paused', 'Degraded'], to: 'Terminating', what: 'terminated' },
   rollback: { from: ['Healthy'], to: 'Progressing', what: 'rolled back' },
+  // A removal: the job is deleted, so `to` is never written.
+  delete: { from: ['Healthy'], to: 'Healthy', what: 'deleted' },
 };
 
 const HINTS: Record<JobStatus, string> = {

@@ -31,6 +31,11 @@ export class BlueGreenOperations {
     this.pipeline = new OperationPipeline(jobKind(d), d);
   }
 
+  /** The job named `name`, for a listener that shows it before acting (the Update Version modal). */
+  job(name: string): Promise<BlueGreenJob | undefined> {
+    return this.d.jobs.get(name);
+  }
+
   async handle(cmd: BlueGreenCommand, actor: Actor): Promise<Outcome> {
     if (isAction(cmd.kind)) {
       // Every action command names its job; update adds an image, rollback a revision.

@@ -75,6 +75,8 @@ export interface KindDescriptor<E extends Entity, A extends string> {
   removal?: {
     by(action: A): boolean;
     text(e: E, actor: Actor): { card: string; thread: string; reply: string };
+    /** After the delete: let go of what the entity held outside its own key (a job's release object). */
+    removed?(e: E): Promise<void>;
   };
   /**
    * The thread's first words about an action that started: "Releasing started by <@U…>: …".

@@ -83,17 +83,8 @@ export class OperationPipeline<E extends Entity, A extends string> {
     const k = this.kind;
     const entity = await k.store.get(id);
     if (!entity) return k.notFound(id);
-    // A control acts only on its own card, and one on an outdated card may mean something else now.
-    const card = await this.approvals.cardRefusal(entity, actor, action);
-    if (card) return card;
-    const refusal = await this.d.governance.operatorRefusal(actor.user);
-    if (refusal) return say(refusal);
-    const tr = k.transition(entity, action);
-    if (!tr.ok) return say(tr.reason);
-    // A pending request would be left behind by anything else that moves the entity.
-    if (entity.approval && entity.approval.action !== action) {
-      return say(`${entity.name} is awaiting approval to ${actionWords(k.kind, entity.approval)}: approve or reject that first.`);
-    }
+    const early = await this.preflight(entity, action, actor);
+    if (early) return early;
     const args = { image: opts.image, revision: opts.revision, scheduled: opts.scheduled, user: actor.user };
     const prepared = k.prepare(entity, action, args, this.d.clock());
     if (prepared instanceof Refusal) return say(prepared.reason);
@@ -117,6 +108,32 @@ export class OperationPipeline<E extends Entity, A extends string> {
     }
     // A forced run skips the worker's own check only when there was something to force over.
     return this.commit(entity, action, { requester: actor, approvers: [], ...override, ...forced }, { ...opts, force: !!guard && opts.force === true });
+  }
+
+  /**
+   * Why `actor` may not ask for `action` on `id` now, before anything is prepared: for a control
+   * that first opens a modal (Update Version asks for the image), so a refusal comes at the click.
+   */
+  async actRefusal(id: string, action: A, actor: Actor): Promise<Outcome | undefined> {
+    const entity = await this.kind.store.get(id);
+    return entity ? this.preflight(entity, action, actor) : this.kind.notFound(id);
+  }
+
+  /** Its own card and not stale, operator, state machine, no other request pending: the checks that need no arguments. */
+  private async preflight(entity: E, action: A, actor: Actor): Promise<Outcome | undefined> {
+    const k = this.kind;
+    // A control acts only on its own card, and one on an outdated card may mean something else now.
+    const card = await this.approvals.cardRefusal(entity, actor, action);
+    if (card) return card;
+    const refusal = await this.d.governance.operatorRefusal(actor.user);
+    if (refusal) return say(refusal);
+    const tr = k.transition(entity, action);
+    if (!tr.ok) return say(tr.reason);
+    // A pending request would be left behind by anything else that moves the entity.
+    if (entity.approval && entity.approval.action !== action) {
+      return say(`${entity.name} is awaiting approval to ${actionWords(k.kind, entity.approval)}: approve or reject that first.`);
+    }
+    return undefined;
   }
 
   /** --force goes over other people's releases: where an environment has approvers, only they may. */
@@ -195,6 +212,7 @@ export class OperationPipeline<E extends Entity, A extends string> {
       if (!again) return k.notFound(entity.id);
       current = again;
     }
+    await this.kind.removal?.removed?.(current);
     await this.d.audit.record({ at: this.d.clock().toISOString(), actor: actor.user, action, target: entity.id, env: entity.env, from: current.status });
     const text = words(current, actor);
     await this.d.notifier.cardClosed(k.ref(entity.id), current.channel, text.card, text.thread);

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { linkTemplateProblem } from '../domain/links.js';
 
 const SlackRef = z
   .string()
@@ -37,6 +38,15 @@ const Webhook = z
 
 const ChannelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel ID (C…)');
 
+/** A link template (domain/links.ts): an http(s) URL with {env}, {component}, {workload}, {job} or {task} in it. */
+const LinkTemplate = z.string({ error: 'a URL template in quotes' }).superRefine((t, ctx) => {
+  const problem = linkTemplateProblem(t);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Where cards and failure replies link to: a component's logs, the dashboard, a workload's page. */
+const Links = z.object({ logs: LinkTemplate.optional(), dashboard: LinkTemplate.optional(), workload: LinkTemplate.optional() }).strict();
+
 const Environment = z
   .object({
     channel: ChannelId.optional(),
@@ -54,6 +64,8 @@ const Environment = z
     webhooks: z.array(Webhook).optional(),
     /** Channels besides the card's that get a one-line summary with a link to the card when a release ends. */
     notify: z.array(ChannelId).optional(),
+    /** Link buttons on cards and links in failure replies (README "Links"). */
+    links: Links.optional(),
   })
   .strict()
   .superRefine((e, ctx) => {
@@ -109,6 +121,7 @@ export type ApiTokenPolicy = z.infer<typeof ApiToken>;
 export type PolicyFile = z.infer<typeof PolicyFileSchema>;
 export type EnvironmentPolicy = z.infer<typeof Environment>;
 export type WebhookPolicy = z.infer<typeof Webhook>;
+export type LinksPolicy = z.infer<typeof Links>;
 
 export class PolicyError extends Error {}
 
@@ -123,9 +136,11 @@ export function parsePolicy(doc: unknown, source: string): PolicyFile {
     const got = !secret && 'input' in i && i.input !== undefined && typeof i.input !== 'object' ? ` (got ${JSON.stringify(i.input)})` : '';
     const expected = i.path.includes('webhooks')
       ? 'url, secret'
+      : i.path.includes('links')
+      ? 'logs, dashboard, workload'
       : i.path[0] === 'apiTokens'
         ? 'name, sha256, environments, actions, rateLimit'
-        : 'operators, apiTokens, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen, webhooks, notify)';
+        : 'operators, apiTokens, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen, webhooks, notify, links)';
     const message =
       i.code === 'invalid_key'
         ? `is not a valid environment name: expects ${(i.issues[0]?.message ?? 'a lower-case name')}`

@@ -7,7 +7,7 @@
 import { actionSpec } from '../domain/actions.js';
 import { matchesEnvironment } from '../domain/environments.js';
 import type { EntityKind } from '../domain/entity.js';
-import type { ApiTokenPolicy, EnvironmentPolicy, PolicyFile, WebhookPolicy } from './policy-file.js';
+import type { ApiTokenPolicy, EnvironmentPolicy, LinksPolicy, PolicyFile, WebhookPolicy } from './policy-file.js';
 
 
 export class Policy {
@@ -54,6 +54,11 @@ export class Policy {
   /** Channels told in one line when a task or job of `env` comes to rest; none unless the file lists some. */
   notify(env: string): readonly string[] {
     return this.env(env).notify ?? [];
+  }
+
+  /** The link templates of `env` (logs, dashboard, workload); none unless the file has some. */
+  links(env: string): LinksPolicy {
+    return this.env(env).links ?? {};
   }
 
   approvers(env: string): readonly string[] | undefined {

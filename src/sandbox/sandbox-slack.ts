@@ -185,6 +185,12 @@ export class SandboxSlack {
       view: { ...open.view, id: b.view_id, state: { values: b.values ?? {} } },
     };
     const res = await this.send(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+    // Slack keeps a modal open and shows `errors` under its inputs when the app answers so.
+    const answer = readJson(res.body);
+    if (res.status === 200 && answer?.response_action === 'errors' && answer.errors && typeof answer.errors === 'object') {
+      this.views.set(String(b.view_id), open);
+      return { ok: false, errors: answer.errors };
+    }
     return { ok: res.status === 200 };
   }
 
@@ -294,4 +300,14 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
   for await (const c of req) chunks.push(c as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+/** A response body as a JSON object, or undefined (an empty ack, or text). */
+function readJson(body: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(body);
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

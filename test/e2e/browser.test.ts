@@ -1,7 +1,8 @@
 /**
  * The sandbox in a real browser (Debian's chromium driven by playwright-core): type a command,
  * click Release on the card, see it reach Released; open the Home tab and follow a link from it
- * to a card. Keeps screenshots in test/artifacts/.
+ * to a card; Update Version on a blue-green card through its modal. Keeps screenshots in
+ * test/artifacts/.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { pino } from 'pino';
@@ -86,6 +87,42 @@ describeNeeding('chromium', existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is m
     await page.getByTestId('timeline').waitFor({ state: 'visible' });
     await expect(card.isVisible()).resolves.toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}/sandbox-home-link.png`, fullPage: true });
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('Update Version on a blue-green card: the modal, a bad image answered in it, then the card moves to Paused', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(box.url);
+    await page.getByTestId('composer').fill('/bluegreen create shop --env staging --workload shop --image registry.local/shop:1.0');
+    await page.getByTestId('composer').press('Enter');
+
+    const card = page.getByTestId('message').filter({ hasText: 'Release object' }).filter({ hasText: 'shop' }).last();
+    const update = card.locator('button[data-action-id="bluegreen.update-version"]');
+    await update.waitFor({ timeout: 20_000 });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await card.screenshot({ path: `${ARTIFACTS}/sandbox-bluegreen-healthy.png` });
+    await update.click();
+    const modal = page.getByTestId('modal');
+    await modal.waitFor({ timeout: 10_000 });
+    expect(await modal.getByRole('heading').first().textContent()).toBe('Update Version');
+    const input = modal.locator('input[data-block-id="image"]');
+    expect(await input.inputValue()).toBe('registry.local/shop:1.0');
+
+    // A bad image: the bot answers with response_action errors, shown under the input; the modal stays.
+    await input.fill('registry.local/shop');
+    await modal.getByTestId('modal-submit').click();
+    const fieldError = modal.locator('[data-error-for="image"]');
+    await fieldError.getByText('has no tag', { exact: false }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: `${ARTIFACTS}/sandbox-update-version-modal.png`, fullPage: true });
+
+    await input.fill('registry.local/shop:2.0');
+    await modal.getByTestId('modal-submit').click();
+    await modal.waitFor({ state: 'detached', timeout: 10_000 });
+    await card.locator('button[data-action-id="bluegreen.release"]').waitFor({ timeout: 20_000 });
+    expect(await card.textContent()).toContain('registry.local/shop:2.0');
+    await page.screenshot({ path: `${ARTIFACTS}/sandbox-update-version-paused.png`, fullPage: true });
     expect(errors).toEqual([]);
   }, 60_000);
 });

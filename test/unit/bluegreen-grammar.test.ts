@@ -219,6 +219,10 @@ describe('parseBlueGreenCommand: errors', () => {
     ['list --env', '`--env` needs a value: write --env <env>', U.list],
     ['list --env PROD', 'write `prod`, not `PROD`', U.list],
     ['list --status Paused', 'unknown flag `--status`: /bluegreen list takes --env', U.list],
+    ['delete', 'which job? write /bluegreen delete <job>, e.g. /bluegreen delete web', U.delete],
+    ['delete web api', 'unexpected `api`: /bluegreen delete takes one job name', U.delete],
+    // Delete is neither gated nor frozen, so there is nothing to override.
+    ['delete web --override "x"', 'unknown flag `--override`', U.delete],
     ['"unclosed', 'is never closed', BLUEGREEN_USAGE_SUMMARY],
   ])('%j', (text, message, usage) => {
     const result = err(text);
@@ -231,11 +235,12 @@ describe('parseBlueGreenCommand: errors', () => {
     ['deny web', `Unknown subcommand \`deny\`. Did you mean \`/bluegreen reject web\`? ${POINTER}`],
     ['promote web', `Unknown subcommand \`promote\`. Did you mean \`/bluegreen release web\`? ${POINTER}`],
     ['abort web', `Unknown subcommand \`abort\`. Did you mean \`/bluegreen terminate web\`? ${POINTER}`],
+    ['remove web', `Unknown subcommand \`remove\`. Did you mean \`/bluegreen delete web\`? ${POINTER}`],
     ['relase web', `Unknown subcommand \`relase\`. Did you mean \`/bluegreen release web\`? ${POINTER}`],
     ['udpate web web:2.0', `Unknown subcommand \`udpate\`. Did you mean \`/bluegreen update web web:2.0\`? ${POINTER}`],
     ['web', `Unknown subcommand \`web\`. To see that job write \`/bluegreen show web\`. ${POINTER}`],
     ['start rt-7k2f9q', `Unknown subcommand \`start\`. Release tasks have a command of their own: \`/release start rt-7k2f9q\`. ${POINTER}`],
-    ['Web_1', 'Unknown subcommand `Web_1`. Use one of help, create, update, release, terminate, rollback, approve, reject, audit, history, show, list; `/bluegreen help` shows how.'],
+    ['Web_1', 'Unknown subcommand `Web_1`. Use one of help, create, update, release, terminate, rollback, delete, approve, reject, audit, history, show, list; `/bluegreen help` shows how.'],
   ])('an unknown subcommand %j gets the one suggestion that fits and no usage dump', (text, message) => {
     expect(err(text)).toEqual({ ok: false, error: message, usage: '' });
   });
@@ -269,14 +274,14 @@ describe('help text', () => {
     expect(blueGreenHelp('promote')).toContain('*`/bluegreen release`*');
     const all = blueGreenHelp('all');
     for (const line of Object.values(BLUEGREEN_USAGE)) expect(all).toContain(line);
-    for (const sub of ['create', 'update', 'release', 'terminate', 'rollback', 'approve', 'reject', 'audit', 'history', 'show', 'list']) {
+    for (const sub of ['create', 'update', 'release', 'terminate', 'rollback', 'delete', 'approve', 'reject', 'audit', 'history', 'show', 'list']) {
       expect(all).toContain(`e.g. \`/bluegreen ${sub} `);
     }
   });
 
   it('every example in the full help parses, to its own subcommand', () => {
     const examples = [...blueGreenHelp('all').matchAll(/e\.g\. `\/bluegreen ([^`]*)`/g)].map((m) => m[1]!);
-    expect(examples).toHaveLength(12);
+    expect(examples).toHaveLength(13);
     for (const example of examples) {
       expect(parseBlueGreenCommand(example)).toMatchObject({ ok: true, command: { kind: example.split(' ')[0] } });
     }

@@ -4,7 +4,7 @@ import { parseBlueGreenCommand } from '../../src/commands/bluegreen-grammar.js';
 import type { ApprovalRequest } from '../../src/domain/approval.js';
 import { JOB_STATUSES, type BlueGreenJob, type JobStatus } from '../../src/domain/bluegreen-job.js';
 import { MAX_BLOCKS, MAX_SECTION_TEXT } from '../../src/slack/blocks/format.js';
-import { JOB_ACTION_IDS, jobButtonValue, jobCard, rollbackOptionText } from '../../src/slack/blocks/job-card.js';
+import { JOB_ACTION_IDS, UPDATE_VERSION_ACTION_ID, jobButtonValue, jobCard, rollbackOptionText } from '../../src/slack/blocks/job-card.js';
 import { historyLine, jobDetail, jobHistory, jobList } from '../../src/slack/blocks/job-views.js';
 import { historicalVersion } from '../../src/jobs/handlers/run-bluegreen.js';
 import { jobKind, type JobKindDeps } from '../../src/operations/kinds/job-kind.js';
@@ -59,7 +59,7 @@ function assertLimits(blocks: KnownBlock[]): void {
 
 /** The controls each status's card offers: a row per status, so a new status needs a row here. */
 const CONTROLS: Record<JobStatus, string[]> = {
-  Healthy: ['bluegreen.rollback'],
+  Healthy: ['bluegreen.update-version', 'bluegreen.rollback', 'bluegreen.delete'],
   Progressing: [],
   Paused: ['bluegreen.release', 'bluegreen.terminate'],
   Promoting: [],
@@ -84,7 +84,7 @@ describe('jobCard controls by status', () => {
   });
 
   it('JOB_ACTION_IDS', () => {
-    expect(JOB_ACTION_IDS).toEqual({ release: 'bluegreen.release', terminate: 'bluegreen.terminate', rollback: 'bluegreen.rollback' });
+    expect(JOB_ACTION_IDS).toEqual({ release: 'bluegreen.release', terminate: 'bluegreen.terminate', rollback: 'bluegreen.rollback', delete: 'bluegreen.delete' });
   });
 
   it('Paused: Release is primary with a confirm naming the target and the new version; Terminate is danger', () => {
@@ -126,9 +126,69 @@ describe('jobCard controls by status', () => {
   });
 });
 
+describe('jobCard Healthy: Update Version and Delete', () => {
+  it('Update Version opens a modal (no confirm), its value names the job and the card version', () => {
+    const [update] = controls(JobFactory.create()) as Button[];
+    expect(update).toMatchObject({ type: 'button', action_id: UPDATE_VERSION_ACTION_ID, style: 'primary', value: 'update web @v17', text: { text: 'Update Version' } });
+    expect(update!.confirm).toBeUndefined();
+    expect(parseButtonValue(update!.value!)).toEqual({ text: 'update web', version: 17 });
+  });
+
+  it('Delete is a plain button (nothing that serves goes); its confirm says the workload keeps running; its value parses to /bluegreen delete', () => {
+    const del = (controls(JobFactory.create()) as Button[]).at(-1)!;
+    expect(del).toMatchObject({ type: 'button', action_id: 'bluegreen.delete', value: 'delete web @v17', text: { text: 'Delete' } });
+    expect(del.style).toBeUndefined();
+    expect(del.confirm).toMatchObject({ style: 'danger', title: { text: 'Delete the job?' }, confirm: { text: 'Delete' } });
+    expect(del.confirm!.text.text).toBe(
+      'Stop tracking web? Only the job goes: the workload prod/web keeps running web:1.2 (rev 4), untouched. /bluegreen create can track it again.',
+    );
+    expect(parseBlueGreenCommand(parseButtonValue(del.value!).text)).toEqual({ ok: true, command: { kind: 'delete', job: 'web' } });
+  });
+
+  it('no Update Version or Delete on a job that is not Healthy', () => {
+    for (const status of JOB_STATUSES.filter((s) => s !== 'Healthy')) {
+      expect(controls(jobIn(status)).map((c) => c.action_id)).not.toContain(UPDATE_VERSION_ACTION_ID);
+      expect(controls(jobIn(status)).map((c) => c.action_id)).not.toContain('bluegreen.delete');
+    }
+  });
+});
+
+describe('jobCard links', () => {
+  const LINKS = { logs: 'https://logs.example.com/{env}/{component}?job={job}', dashboard: 'https://grafana.example.com/d/{env}', workload: 'https://console.example.com/{env}/workloads/{workload}' };
+
+  it('the release object links to the workload page; Logs, Dashboard and Workload buttons follow the controls', () => {
+    const { blocks } = jobCard(JobFactory.create(), NOW, LINKS);
+    const fields = blocks[1]!.type === 'section' ? blocks[1]!.fields!.map((f) => f.text) : [];
+    expect(fields).toContain('*Release object*\n<https://console.example.com/prod/workloads/web|prod/web>');
+    const row = blocks.at(-1)!;
+    expect(row).toMatchObject({ type: 'actions', block_id: 'links:web' });
+    const buttons = (row.type === 'actions' ? row.elements : []) as Button[];
+    expect(buttons.map((b) => [b.action_id, b.text.text, b.url])).toEqual([
+      ['link.logs', 'Logs', 'https://logs.example.com/prod/web?job=web'],
+      ['link.dashboard', 'Dashboard', 'https://grafana.example.com/d/prod'],
+      ['link.workload', 'Workload', 'https://console.example.com/prod/workloads/web'],
+    ]);
+  });
+
+  it('without a workload template the release object links to the dashboard; without templates it is plain', () => {
+    const dash = jobCard(JobFactory.create(), NOW, { dashboard: LINKS.dashboard }).blocks[1]!;
+    expect(dash.type === 'section' && dash.fields![2]!.text).toBe('*Release object*\n<https://grafana.example.com/d/prod|prod/web>');
+    const plain = jobCard(JobFactory.create(), NOW).blocks;
+    expect(plain[1]!.type === 'section' && plain[1]!.fields![2]!.text).toBe('*Release object*\nprod/web');
+    expect(plain.some((b) => b.block_id === 'links:web')).toBe(false);
+  });
+
+  it('links stay while an approval waits', () => {
+    const approval: ApprovalRequest = { action: 'release', requestedBy: 'U0BOB', requestedAt: daysAgo(0.01), needed: 1, approvals: [] };
+    const { blocks } = jobCard(withNew('Paused', { approval }), NOW, LINKS);
+    expect(blocks.at(-1)).toMatchObject({ type: 'actions', block_id: 'links:web' });
+    expect(blocks.some((b) => b.block_id === 'approval:bluegreen:web')).toBe(true);
+  });
+});
+
 describe('jobCard rollback select', () => {
   it('offers released revisions other than the serving one, newest first', () => {
-    const [select] = controls(JobFactory.create()) as StaticSelect[];
+    const [, select] = controls(JobFactory.create()) as StaticSelect[];
     expect(select).toMatchObject({ type: 'static_select', action_id: 'bluegreen.rollback', placeholder: { text: 'Rollback to…' } });
     expect(select!.options!.map((o) => o.text.text)).toEqual(['rev 2 · web:1.1 · Mar 5 12:00 UTC', 'rev 1 · web:1.0 · Mar 1 12:00 UTC']);
     expect(select!.options!.map((o) => o.value)).toEqual(['rollback web 2 @v17', 'rollback web 1 @v17']);
@@ -137,7 +197,7 @@ describe('jobCard rollback select', () => {
   });
 
   it('option values go back through parseButtonValue and the grammar', () => {
-    const [select] = controls(JobFactory.create()) as StaticSelect[];
+    const [, select] = controls(JobFactory.create()) as StaticSelect[];
     for (const o of select!.options!) {
       const { text, version } = parseButtonValue(o.value!);
       expect(version).toBe(17);
@@ -150,7 +210,7 @@ describe('jobCard rollback select', () => {
       versions: { blue: { slot: 'blue', revision: 1, image: 'web:1.0', replicas: 3, createdAt: daysAgo(1) } },
       active: 'blue', stable: 'blue', history: [releasedVersion(1, 'web:1.0', daysAgo(1))], nextRevision: 2,
     });
-    expect(actionsBlock(jobCard(first, NOW).blocks)).toBeUndefined();
+    expect(controls(first).map((c) => c.type)).toEqual(['button', 'button']); // Update Version, Delete
   });
 
   it('at most 25 options, texts within 75 characters, values within 150', () => {
@@ -160,7 +220,7 @@ describe('jobCard rollback select', () => {
       name: 'j'.repeat(63), id: 'j'.repeat(63), history, version: 123456,
       versions: { green: { slot: 'green', revision: 300, image: history[299]!.image, replicas: 3, createdAt: daysAgo(0) } },
     });
-    const [select] = controls(job) as StaticSelect[];
+    const [, select] = controls(job) as StaticSelect[];
     expect(select!.options).toHaveLength(25);
     expect(select!.options![0]!.value).toBe(`rollback ${'j'.repeat(63)} 299 @v123456`);
     expect(select!.options![24]!.value).toMatch(/ 275 @v123456$/);

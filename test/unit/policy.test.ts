@@ -40,9 +40,15 @@ describe('policy file', () => {
     [{ environments: { p: { webhooks: [{ url: 'https://x.example/h' }] } } }, 'environments.p.webhooks.0.secret expects a secret of at least 16 characters'],
     [{ environments: { p: { webhooks: [{ url: 'https://x.example/h', secret: 'short' }] } } }, 'environments.p.webhooks.0.secret expects a secret of at least 16 characters'],
     [{ environments: { p: { webhooks: [{ url: 'https://x.example/h', secret: 'a-long-enough-secret', headers: {} }] } } }, 'environments.p.webhooks.0 unknown key "headers": expected url, secret'],
-    [{ environments: { p: { webhook: [] } } }, 'environments.p unknown key "webhook": expected operators, apiTokens, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen, webhooks, notify)'],
+    [{ environments: { p: { webhook: [] } } }, 'environments.p unknown key "webhook": expected operators, apiTokens, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen, webhooks, notify, links)'],
     [{ environments: { p: { notify: ['#announce'] } } }, 'environments.p.notify.0 expects a Slack channel ID (C…) (got "#announce")'],
     [{ environments: { p: { notify: 'C0ANNOUNCE' } } }, 'environments.p.notify expects a list (got "C0ANNOUNCE")'],
+    [{ environments: { p: { links: { logs: 'logs.example.com/{env}' } } } }, 'environments.p.links.logs expects an http:// or https:// URL template, e.g. "https://logs.example.com/{env}/{component}"'],
+    [{ environments: { p: { links: { dashboard: 'ftp://x.example/{env}' } } } }, 'environments.p.links.dashboard expects an http:// or https:// URL (not ftp:)'],
+    [{ environments: { p: { links: { logs: 'https://x.example/{service}' } } } }, 'environments.p.links.logs expects placeholders among {env}, {component}, {workload}, {job}, {task} (not {service})'],
+    [{ environments: { p: { links: { logs: 'https://x.example/a b' } } } }, 'environments.p.links.logs expects a URL without spaces, "<", ">" or "|"'],
+    [{ environments: { p: { links: { logs: 42 } } } }, 'environments.p.links.logs expects a URL template in quotes'],
+    [{ environments: { p: { links: { metrics: 'https://x.example' } } } }, 'environments.p.links unknown key "metrics": expected logs, dashboard, workload'],
   ])('names the key and what it expects: %j', (doc, message) => {
     expect(err(doc)).toContain(message);
   });
@@ -68,6 +74,13 @@ describe('policy file', () => {
     expect(policy.notify('production')).toEqual(['C0ANNOUNCE', 'G0SRE']);
     expect(policy.notify('staging')).toEqual([]);
     expect(new Policy().notify('production')).toEqual([]);
+  });
+
+  it('accepts link templates and gives them per environment', () => {
+    const links = { logs: 'https://logs.example.com/{env}/{component}', dashboard: 'http://grafana:3000/d/{env}?task={task}&job={job}', workload: 'https://{env}.console.example.com/w/{workload}' };
+    const policy = new Policy(parsePolicy({ environments: { production: { links } } }, 'p'));
+    expect(policy.links('production')).toEqual(links);
+    expect(policy.links('staging')).toEqual({});
   });
 
   it('reports every problem at once', () => {

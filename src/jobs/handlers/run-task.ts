@@ -22,6 +22,7 @@ import {
   type StepResult,
 } from '../../domain/task-run.js';
 import { driftCandidates, planDrift, type Drift } from '../../domain/plan.js';
+import { expandLink, type LinkTemplates } from '../../domain/links.js';
 import { systemTransition, type SystemEvent } from '../../domain/task-machine.js';
 import { readComponents } from '../../platform/read.js';
 import type { Platform } from '../../platform/port.js';
@@ -50,6 +51,8 @@ export interface RunTaskDeps {
   clock: () => Date;
   /** Card edits and failure replies of a run go out at most once per this many ms (CARD_COALESCE_MS). */
   progressIntervalMs?: number;
+  /** The environment's link templates (the policy file's `links`): failure replies link each component's logs. */
+  links?: (env: string) => LinkTemplates;
 }
 
 export function runTaskHandler(d: RunTaskDeps) {
@@ -70,7 +73,10 @@ export function runTaskHandler(d: RunTaskDeps) {
     const snapshot = task;
     const index = new Map(task.components.map((c, i) => [c.name, i]));
     const queue = pendingComponents(task);
-    const report = new RunReport(d.notifier, taskRef(taskId), d.progressIntervalMs ?? 1000);
+    const logs = d.links?.(task.env).logs;
+    const env = task.env;
+    const logsOf = logs ? (component: string) => expandLink(logs, { env, task: taskId, component, workload: component }) : undefined;
+    const report = new RunReport(d.notifier, taskRef(taskId), d.progressIntervalMs ?? 1000, logsOf);
     const inFlight = new Map<string, Promise<void>>();
     let stopped = false; // best effort Off and a component failed
     let over = false; // the run was settled or superseded elsewhere
@@ -146,6 +152,8 @@ export class RunReport {
     private readonly notifier: Notifier,
     private readonly ref: EntityRef,
     private readonly intervalMs: number,
+    /** A failed component's logs URL, when the policy has a logs template. */
+    private readonly logsOf?: (component: string) => string | undefined,
   ) {}
 
   changed(): void {
@@ -168,7 +176,7 @@ export class RunReport {
     this.cardDirty = false;
     // One send at a time, in order: a reply never overtakes the one before it.
     const send = this.sending.catch(() => undefined).then(async () => {
-      if (failures.length > 0) await this.notifier.thread(this.ref, failureReply(failures));
+      if (failures.length > 0) await this.notifier.thread(this.ref, failureReply(failures, this.logsOf));
       if (card) await this.notifier.cardChanged(this.ref);
     });
     this.sending = send;
@@ -189,10 +197,15 @@ export class RunReport {
 const FAILURES_NAMED = 5;
 const ERROR_CHARS = 120;
 
-export function failureReply(failures: ReadonlyArray<{ name: string; error: string }>): string {
-  const one = (f: { name: string; error: string }) => `\`${f.name}\` failed: ${esc(f.error)}`;
+export function failureReply(failures: ReadonlyArray<{ name: string; error: string }>, logsOf?: (component: string) => string | undefined): string {
+  // "<url|logs>": the URL is the policy's template with URL-encoded values, so it cannot end the link early.
+  const logs = (name: string) => {
+    const url = logsOf?.(name);
+    return url ? ` <${url}|logs>` : '';
+  };
+  const one = (f: { name: string; error: string }) => `\`${f.name}\` failed: ${esc(f.error)}${logs(f.name) ? ` ·${logs(f.name)}` : ''}`;
   if (failures.length === 1) return one(failures[0]!);
-  const named = failures.slice(0, FAILURES_NAMED).map((f) => `\`${f.name}\` (${esc(truncate(f.error.replace(/\s+/g, ' '), ERROR_CHARS))})`);
+  const named = failures.slice(0, FAILURES_NAMED).map((f) => `\`${f.name}\` (${esc(truncate(f.error.replace(/\s+/g, ' '), ERROR_CHARS))}${logs(f.name) ? `,${logs(f.name)}` : ''})`);
   const more = failures.length - named.length;
   return `${failures.length} failed: ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }

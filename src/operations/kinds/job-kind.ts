@@ -44,8 +44,22 @@ export function jobKind(d: JobKindDeps): KindDescriptor<BlueGreenJob, JobAction>
       return { ...next, ...decided, run: j.run + 1, updatedAt: now.toISOString() };
     },
     guard: (j, action) => (action === 'rollback' ? servingGuard(d, j) : Promise.resolve(undefined)),
-    enqueue: (j) => d.runs.jobRun(j),
+    enqueue: (j, action) => (action === 'delete' ? Promise.resolve() : d.runs.jobRun(j)),
     auditDetail: (j) => (j.pending ? `rev ${j.pending.revision} ${j.pending.image}` : undefined),
+    removal: {
+      by: (action) => action === 'delete',
+      text: (j, actor) => {
+        const serving = j.versions[j.active];
+        const keeps = `${j.env}/${j.workload} keeps running${serving ? ` rev ${serving.revision} (${serving.image})` : ''}`;
+        return {
+          card: `~Blue-green job ${j.name} (${j.env}/${j.workload})~ was deleted by ${mention(actor.user)}. ${keeps}; the bot no longer tracks it.`,
+          thread: `Deleted by ${mention(actor.user)}: the job is no longer tracked. ${keeps}, untouched.`,
+          reply: `Deleted blue-green job ${j.name}. ${keeps}; \`/bluegreen create\` tracks it again.`,
+        };
+      },
+      // The release object is free for a new job at once, not only when the claim times out.
+      removed: (j) => d.jobs.releaseWorkload(j.env, j.workload, j.name),
+    },
     startedText,
   };
 }
@@ -78,6 +92,8 @@ function startedText(action: JobAction, j: BlueGreenJob, user: string): string {
       return `Release by ${mention(user)}: traffic moves to ${p.slot} (rev ${p.revision}, ${p.image})`;
     case 'terminate':
       return `Terminate Release by ${mention(user)}: ${p.slot} (rev ${p.revision}) will be deleted`;
+    case 'delete':
+      return `Deleted by ${mention(user)}`;
   }
 }
 

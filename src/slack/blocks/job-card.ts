@@ -2,11 +2,14 @@
  * The card of a blue-green job: posted in the channel, edited in place as the job moves.
  * Basic information (name, status, release type, release object), the main versions (blue and
  * green, labelled Active, Stable and New) and the controls the status allows: Release and
- * Terminate on a Paused job, Terminate on a Degraded one, a Rollback select on a Healthy one.
+ * Terminate on a Paused job, Terminate on a Degraded one; Update Version (a modal asks for the
+ * image), a Rollback select and Delete on a Healthy one. With link templates in the policy, the
+ * release object links to the workload's page and a row of link buttons follows the controls.
  * Pure Block Kit builder: no I/O, `now` passed in.
  */
 import { buttonValue } from '../../commands/button-value.js';
 import { JOB_CONTROLS, type JobControl } from '../../domain/actions.js';
+import type { LinkTemplates } from '../../domain/links.js';
 import type { ActionsBlock, Button, Confirm, KnownBlock, PlainTextOption, SectionBlock, StaticSelect } from '@slack/types';
 import {
   otherSlot,
@@ -18,10 +21,16 @@ import {
 } from '../../domain/bluegreen-job.js';
 import { approvalBlocks, awaitingApprovalText, type ApprovalSubject } from './approval.js';
 import { actor, code, context, esc, header, reasonAfter, section, slackDate, truncate, utcTime } from './format.js';
+import { jobLinkButtons, releaseObjectText } from './links.js';
 
 /** Action ids of the card's controls ("bluegreen.release"); the listener routes on the prefix. */
 export const JOB_ACTION_IDS = Object.fromEntries(JOB_CONTROLS.map((a) => [a, `bluegreen.${a}`])) as Record<JobControl, string>;
 export type { JobControl } from '../../domain/actions.js';
+/**
+ * The Update Version button: not among the controls (its value names the job but no image; a
+ * modal asks for that), but under the same prefix, so the listener takes it before the grammar.
+ */
+export const UPDATE_VERSION_ACTION_ID = 'bluegreen.update-version';
 
 export const JOB_STATUS_EMOJI: Record<JobStatus, string> = {
   Healthy: ':large_green_circle:',
@@ -132,13 +141,13 @@ export function degradedLine(job: BlueGreenJob): string | undefined {
 }
 
 /** Header, basic information, description and who/when: shared by the card and `/bluegreen show`. */
-export function jobInfoBlocks(job: BlueGreenJob, _now: Date): KnownBlock[] {
+export function jobInfoBlocks(job: BlueGreenJob, _now: Date, links?: LinkTemplates): KnownBlock[] {
   const fields: SectionBlock = {
     type: 'section',
     fields: [
       `*Status*\n${jobStatusLabel(job.status)}`,
       `*Release type*\n${job.releaseType}`,
-      `*Release object*\n${releaseObject(job)}`,
+      `*Release object*\n${releaseObjectText(links, job)}`,
       `*Replicas*\n${job.replicas}`,
     ].map((text) => ({ type: 'mrkdwn' as const, text: truncate(text, 2000) })),
   };
@@ -168,13 +177,13 @@ function confirm(title: string, text: string, ok: string, danger: boolean): Conf
   };
 }
 
-function button(job: BlueGreenJob, verb: JobControl, label: string, style: 'primary' | 'danger', dialog: Confirm): Button {
+function button(job: BlueGreenJob, verb: JobControl, label: string, style: 'primary' | 'danger' | undefined, dialog: Confirm): Button {
   return {
     type: 'button',
     action_id: JOB_ACTION_IDS[verb],
     text: { type: 'plain_text', text: label, emoji: true },
     value: jobButtonValue(verb, job),
-    style,
+    ...(style ? { style } : {}),
     confirm: dialog,
   };
 }
@@ -197,6 +206,32 @@ function terminateButton(job: BlueGreenJob): Button {
   const stays = serving ? ` The traffic stays on ${plainVersion(serving)}.` : '';
   const text = `Delete ${what}${v ? ` ${plainVersion(v)}` : ''} of ${job.env}/${job.workload}?${stays}`;
   return button(job, 'terminate', 'Terminate', 'danger', confirm('Terminate release?', text, 'Terminate', true));
+}
+
+/**
+ * Update Version opens a modal asking for the image (listeners/actions: the click carries the
+ * job and the card's version, the submission runs `/bluegreen update`), so no confirm dialog.
+ */
+function updateButton(job: BlueGreenJob): Button {
+  return {
+    type: 'button',
+    action_id: UPDATE_VERSION_ACTION_ID,
+    text: { type: 'plain_text', text: 'Update Version', emoji: true },
+    value: buttonValue(`update ${job.name}`, job.version),
+    style: 'primary',
+  };
+}
+
+/**
+ * Delete stops tracking the job; the dialog says the workload keeps running. A plain button: it
+ * removes nothing that serves, so it should not look like Terminate.
+ */
+function deleteButton(job: BlueGreenJob): Button {
+  const serving = job.versions[job.active];
+  const text =
+    `Stop tracking ${job.name}? Only the job goes: the workload ${job.env}/${job.workload} keeps running` +
+    `${serving ? ` ${plainVersion(serving)}` : ''}, untouched. /bluegreen create can track it again.`;
+  return button(job, 'delete', 'Delete', undefined, confirm('Delete the job?', text, 'Delete', true));
 }
 
 /**
@@ -238,7 +273,7 @@ export function jobControls(job: BlueGreenJob, now: Date): (Button | StaticSelec
       return [terminateButton(job)];
     case 'Healthy': {
       const select = rollbackSelect(job, now);
-      return select ? [select] : [];
+      return [updateButton(job), ...(select ? [select] : []), deleteButton(job)];
     }
     default:
       return [];
@@ -250,23 +285,26 @@ function hintLine(job: BlueGreenJob): string | undefined {
   const hints: string[] = [];
   const n = job.history.length;
   if (n > 0) hints.push(`${n} historical version${n === 1 ? '' : 's'}: \`/bluegreen history ${esc(job.name)}\``);
-  if (job.status === 'Healthy') hints.push(`Update Version: \`/bluegreen update ${esc(job.name)} <image>\``);
   return hints.length ? hints.join(' · ') : undefined;
 }
 
-export function jobCard(job: BlueGreenJob, now: Date): { text: string; blocks: KnownBlock[] } {
-  const blocks: KnownBlock[] = [...jobInfoBlocks(job, now), { type: 'divider' }, ...jobVersionBlocks(job)];
+/** The card; `links` are the environment's link templates from the policy file. */
+export function jobCard(job: BlueGreenJob, now: Date, links?: LinkTemplates): { text: string; blocks: KnownBlock[] } {
+  const blocks: KnownBlock[] = [...jobInfoBlocks(job, now, links), { type: 'divider' }, ...jobVersionBlocks(job)];
   const hint = hintLine(job);
   if (hint) blocks.push(context(hint));
   if (job.approval) {
     // While an operation waits for approval, the approval blocks replace the usual controls.
     blocks.push(...approvalBlocks(job.approval, jobApprovalSubject(job), now));
-    return { text: jobFallbackText(job), blocks };
+  } else {
+    const controls = jobControls(job, now);
+    if (controls.length > 0) {
+      const actions: ActionsBlock = { type: 'actions', block_id: `bluegreen:${truncate(job.id, 200)}`, elements: controls };
+      blocks.push(actions);
+    }
   }
-  const controls = jobControls(job, now);
-  if (controls.length > 0) {
-    const actions: ActionsBlock = { type: 'actions', block_id: `bluegreen:${truncate(job.id, 200)}`, elements: controls };
-    blocks.push(actions);
-  }
+  // Links stay while an approval waits: approvers want to look before they decide.
+  const linkRow = jobLinkButtons(links, job);
+  if (linkRow.length > 0) blocks.push({ type: 'actions', block_id: `links:${truncate(job.id, 200)}`, elements: linkRow });
   return { text: jobFallbackText(job), blocks };
 }

@@ -364,12 +364,14 @@ function componentBlocks(task: ReleaseTask, budget: number): KnownBlock[] {
   return [context(progressLine(task)), ...packLines(comps.map((c) => componentLine(task, c)), budget - 1).map(section)];
 }
 
-export function taskCard(task: ReleaseTask, now: Date): { text: string; blocks: KnownBlock[] } {
+/** The card; `links` (the link buttons, slack/blocks/links.ts) go last, counted in the 50-block budget. */
+export function taskCard(task: ReleaseTask, now: Date, links: KnownBlock[] = []): { text: string; blocks: KnownBlock[] } {
   const blocks = taskInfoBlocks(task, now);
   // While an operation waits for approval, the approval blocks replace the usual buttons.
-  const tail: KnownBlock[] = task.approval
-    ? approvalBlocks(task.approval, taskApprovalSubject(task), now)
-    : actionsBlock(task);
+  const tail: KnownBlock[] = [
+    ...(task.approval ? approvalBlocks(task.approval, taskApprovalSubject(task), now) : actionsBlock(task)),
+    ...links,
+  ];
   const comps = componentBlocks(task, MAX_BLOCKS - blocks.length - 1 - tail.length); // divider
   if (comps.length > 0) blocks.push({ type: 'divider' }, ...comps);
   blocks.push(...tail);

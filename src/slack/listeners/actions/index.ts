@@ -4,13 +4,14 @@
  * same grammar and operations as the command (commands/button-value.ts reads it). A click also
  * says which message it came from, and acts only if that is the card of what its value names.
  * Success shows on the card and in its thread; a refusal is told privately. Reject first asks for
- * a reason in a modal.
+ * a reason in a modal; Update Version for the image. Link buttons (url buttons) are acked only.
  */
 import { createHash } from 'node:crypto';
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { BlueGreenCommand } from '../../../commands/bluegreen-command.js';
-import { parseControl } from '../../../commands/button-value.js';
+import { updateImageProblem } from '../../../commands/bluegreen-builders.js';
+import { parseButtonValue, parseControl } from '../../../commands/button-value.js';
 import type { ReleaseCommand } from '../../../commands/release-command.js';
 import type { EntityKind } from '../../../domain/entity.js';
 import type { Actor, Outcome } from '../../../operations/outcome.js';
@@ -23,6 +24,16 @@ import {
   parseRejectReasonMetadata,
   rejectReasonModal,
 } from '../../blocks/approval.js';
+import { UPDATE_VERSION_ACTION_ID } from '../../blocks/job-card.js';
+import { LINK_ACTION_PREFIX } from '../../blocks/links.js';
+import {
+  UPDATE_IMAGE_ACTION_ID,
+  UPDATE_IMAGE_BLOCK_ID,
+  UPDATE_VERSION_CALLBACK_ID,
+  fieldError,
+  parseUpdateVersionMetadata,
+  updateVersionModal,
+} from '../../blocks/update-version.js';
 import type { ListenerDeps } from '../deps.js';
 
 /** Where each kind's controls go: its action_id prefix, its operations and its pipeline. */
@@ -49,6 +60,9 @@ export function register(app: App, d: ListenerDeps, seen: SeenRequests): void {
     bluegreen: { prefix: /^bluegreen\./, handle: (c, a) => d.bluegreen.handle(c as BlueGreenCommand, a), pipeline: d.bluegreen.pipeline },
   };
   for (const kind of Object.keys(kinds) as EntityKind[]) listen(app, d, seen, kind, kinds[kind]);
+  // Slack sends a block_actions for a url button too; the browser has opened the link already.
+  app.action(new RegExp(`^${LINK_ACTION_PREFIX.replace('.', '\\.')}`), async ({ ack }) => ack());
+  registerUpdateVersion(app, d);
   app.view(REJECT_REASON_CALLBACK_ID, async ({ ack, body, view }) => {
     await ack();
     const meta = parseRejectReasonMetadata(view.private_metadata);
@@ -77,6 +91,8 @@ function listen(app: App, d: ListenerDeps, seen: SeenRequests, kind: EntityKind,
     const channel = card.channel || body.channel?.id;
     if (!channel) return;
     const raw = action.type === 'static_select' ? action.selected_option?.value : action.value;
+    // Its value names the job but no image yet ("update web @v3"): the modal asks for that.
+    if (kind === 'bluegreen' && action.action_id === UPDATE_VERSION_ACTION_ID) return askForImage(client, d, body.trigger_id, raw ?? '', { user, channel, card });
     const control = parseControl(kind, raw ?? '');
     if (!control.ok) {
       d.log.warn({ value: raw }, 'card control with an unreadable value');
@@ -128,4 +144,59 @@ async function askForReason(client: WebClient, d: ListenerDeps, kind: EntityKind
   // With no version on the control, the stale check is skipped as it is for the click itself.
   const view = rejectReasonModal({ kind, id }, actor.cardVersion ?? -1, actor.card);
   await client.views.open({ trigger_id: triggerId, view });
+}
+
+/**
+ * Update Version opens a modal for the image, after the checks a click gets (its own card, not
+ * stale, operator, Healthy), so a refusal comes at the click and not after typing an image.
+ */
+async function askForImage(client: WebClient, d: ListenerDeps, triggerId: string, value: string, at: Omit<Actor, 'cardVersion'>): Promise<void> {
+  const { text, version } = parseButtonValue(value);
+  const [verb, name = '', extra] = text.split(/\s+/);
+  if (verb !== 'update' || extra !== undefined) {
+    d.log.warn({ value }, 'Update Version with an unreadable value');
+    return d.notifier.ephemeral(at.channel, at.user, 'That control is not one I know; the card may be from an older version of the bot.');
+  }
+  const actor: Actor = { ...at, ...(version !== undefined ? { cardVersion: version } : {}) };
+  const refusal = await d.bluegreen.pipeline.actRefusal(name, 'update', actor);
+  if (refusal) return d.notifier.ephemeral(actor.channel, actor.user, refusal.text);
+  const job = await d.bluegreen.job(name);
+  if (!job) return;
+  const view = updateVersionModal(job, { job: job.name, version: actor.cardVersion ?? -1, channel: actor.channel, ts: actor.card?.ts ?? '' });
+  try {
+    await client.views.open({ trigger_id: triggerId, view });
+  } catch (err) {
+    // The trigger lives 3 seconds; past that the person is told how else to do it.
+    d.log.warn({ err: (err as Error).message }, 'Update Version modal did not open');
+    await d.notifier.ephemeral(actor.channel, actor.user, `The dialog did not open (${(err as Error).message}); \`/bluegreen update ${job.name} <image>\` does the same.`);
+  }
+}
+
+/**
+ * The Update Version modal's submission: the image is checked as `/bluegreen update` checks it and
+ * a bad one is answered in the modal (response_action errors); a good one closes the modal and runs
+ * `/bluegreen update <job> <image>` as a click on the card it was opened from would.
+ */
+function registerUpdateVersion(app: App, d: ListenerDeps): void {
+  app.view(UPDATE_VERSION_CALLBACK_ID, async ({ ack, body, view }) => {
+    const meta = parseUpdateVersionMetadata(view.private_metadata);
+    if (!meta) {
+      await ack();
+      return void d.log.warn({ metadata: view.private_metadata }, 'update-version modal without our metadata');
+    }
+    const image = (view.state.values[UPDATE_IMAGE_BLOCK_ID]?.[UPDATE_IMAGE_ACTION_ID]?.value ?? '').trim();
+    const problem = updateImageProblem(meta.job, image);
+    if (problem) return void (await ack({ response_action: 'errors', errors: { [UPDATE_IMAGE_BLOCK_ID]: fieldError(problem) } }));
+    await ack();
+    const actor: Actor = {
+      user: body.user.id, channel: meta.channel, card: { channel: meta.channel, ts: meta.ts }, ...(meta.version >= 0 ? { cardVersion: meta.version } : {}),
+    };
+    try {
+      const outcome = await d.bluegreen.handle({ kind: 'update', job: meta.job, image }, actor);
+      if (!outcome.changed) await d.notifier.ephemeral(meta.channel, body.user.id, outcome.text);
+    } catch (err) {
+      d.log.error({ err: (err as Error).message, job: meta.job }, 'Update Version from the modal failed');
+      await d.notifier.ephemeral(meta.channel, body.user.id, `Something went wrong on our side: ${(err as Error).message}`);
+    }
+  });
 }
