@@ -4,7 +4,7 @@
  * Pure types and helpers only: no I/O.
  */
 
-import type { ApprovalRequest } from './approval.js';
+import type { ApprovalDecision, ApprovalRequest } from './approval.js';
 import type { SlackUserId } from './entity.js';
 import type { TaskSchedule } from './schedule.js';
 
@@ -140,6 +140,8 @@ export interface ReleaseTask {
   stateVersion: number;
   /** An operation waiting for approval (protected environments). */
   approval?: ApprovalRequest;
+  /** The last approval decision (approved, rejected, freeze overridden): the card keeps showing it. */
+  decision?: ApprovalDecision;
   /** A start asked for later (`--at`): the task stays To release until then. */
   schedule?: TaskSchedule;
   /** Channel of the status card (its ts is kept apart, see store/card-store.ts, so posting it
