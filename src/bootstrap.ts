@@ -126,7 +126,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
         listeners: [webhookListener({ policy, queues, backoffMs: config.WEBHOOK_BACKOFF_MS }), workflowStepListener({ tasks, notifier })],
       }),
       'webhook.deliver': deliverWebhookHandler({ policy, metrics }),
-      ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock }) }),
+      ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock, policy }) }),
     };
     workers = new WorkerHost(handlers, {
       redis: redisAt,

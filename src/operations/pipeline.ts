@@ -75,14 +75,14 @@ export class OperationPipeline<E extends Entity, A extends string> {
    * listener then asks for a reason in a modal instead of refusing after the click; anything
    * else (no freeze, another refusal) is left to the action itself.
    */
-  async freezePrompt(id: string, action: A, actor: Actor): Promise<{ window: string; asks: boolean } | undefined> {
+  async freezePrompt(id: string, action: A, actor: Actor): Promise<{ env: string; window: string; asks: boolean } | undefined> {
     const k = this.kind;
     const entity = await k.store.get(id);
     if (!entity || entity.approval || !actionSpec(k.kind, action)?.frozen) return undefined;
     if (actor.cardVersion !== undefined && actor.cardVersion !== k.cardVersion(entity)) return undefined;
     if ((await this.d.governance.operatorRefusal(actor.user)) || !k.transition(entity, action).ok) return undefined;
     const check = await this.d.governance.freeze(k.kind, action, entity.env, actor.user, '(asked)', this.d.clock());
-    return check.ok && check.override ? { window: check.override.window, asks: check.ask === true } : undefined;
+    return check.ok && check.override ? { env: entity.env, window: check.override.window, asks: check.ask === true } : undefined;
   }
 
   /** Why `actor` may not reject the approval request on `id` now, if so (asked before the reason modal opens). */

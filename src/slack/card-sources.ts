@@ -1,23 +1,34 @@
-/** Renders each kind of status card from the entity's current state in Redis. */
+/** Renders each kind of status card from the entity's current state in Redis, and the policy's freeze windows. */
 import type { EntityKind } from '../domain/entity.js';
+import type { Policy } from '../policy/policy.js';
 import type { CardSource } from './delivery.js';
 import type { TaskStore } from '../store/task-store.js';
 import type { JobStore } from '../store/versioned-store.js';
 import { jobCard } from './blocks/job-card.js';
 import { taskCard } from './blocks/task-card.js';
 
-export function cardSources(d: { tasks: TaskStore; jobs: JobStore; clock: () => Date }): Record<EntityKind, CardSource> {
+/**
+ * The freeze window a card shows (and its release control asks a reason for): the one in force
+ * now for its kind's release action (a task's start, a job's Release) on `env`.
+ */
+function freezeOf(policy: Policy | undefined, kind: EntityKind, env: string, now: Date): string | undefined {
+  return policy?.freezeAt(kind, kind === 'task' ? 'start' : 'release', env, now);
+}
+
+export function cardSources(d: { tasks: TaskStore; jobs: JobStore; clock: () => Date; policy?: Policy }): Record<EntityKind, CardSource> {
   return {
     task: {
       async load(id) {
         const t = await d.tasks.get(id);
-        return t && { version: t.version, channel: t.channel, ...taskCard(t, d.clock()) };
+        const now = d.clock();
+        return t && { version: t.version, channel: t.channel, ...taskCard(t, now, freezeOf(d.policy, 'task', t.env, now)) };
       },
     },
     bluegreen: {
       async load(id) {
         const j = await d.jobs.get(id);
-        return j && { version: j.version, channel: j.channel, ...jobCard(j, d.clock()) };
+        const now = d.clock();
+        return j && { version: j.version, channel: j.channel, ...jobCard(j, now, freezeOf(d.policy, 'bluegreen', j.env, now)) };
       },
     },
   };

@@ -16,7 +16,7 @@ import {
   type JobStatus,
   type Slot,
 } from '../../domain/bluegreen-job.js';
-import { approvalBlocks, awaitingApprovalText, type ApprovalSubject } from './approval.js';
+import { approvalBlocks, awaitingApprovalText, decisionBlocks, type ApprovalSubject } from './approval.js';
 import { actor, ago, code, context, esc, header, section, slackDate, truncate } from './format.js';
 
 /** Action ids of the card's controls ("bluegreen.release"); the listener routes on the prefix. */
@@ -250,10 +250,12 @@ function hintLine(job: BlueGreenJob): string | undefined {
   return hints.length ? hints.join(' · ') : undefined;
 }
 
-export function jobCard(job: BlueGreenJob, now: Date): { text: string; blocks: KnownBlock[] } {
+/** `freeze`: the freeze window in force for the job's environment, if any (card-sources.ts knows the policy). */
+export function jobCard(job: BlueGreenJob, now: Date, freeze?: string): { text: string; blocks: KnownBlock[] } {
   const blocks: KnownBlock[] = [...jobInfoBlocks(job, now), { type: 'divider' }, ...jobVersionBlocks(job)];
   const hint = hintLine(job);
   if (hint) blocks.push(context(hint));
+  blocks.push(...decisionBlocks(job, 'bluegreen', freeze));
   if (job.approval) {
     // While an operation waits for approval, the approval blocks replace the usual controls.
     blocks.push(...approvalBlocks(job.approval, jobApprovalSubject(job), now));

@@ -14,7 +14,7 @@ import {
   type ReleaseTask,
 } from '../../domain/release-task.js';
 import type { TaskSchedule } from '../../domain/schedule.js';
-import { approvalBlocks, awaitingApprovalText, type ApprovalSubject } from './approval.js';
+import { approvalBlocks, awaitingApprovalText, decisionBlocks, type ApprovalSubject } from './approval.js';
 import {
   FAILED_COMPONENT_STATUSES,
   MAX_BLOCKS,
@@ -304,8 +304,9 @@ function componentBlocks(task: ReleaseTask, budget: number): KnownBlock[] {
   return blocks;
 }
 
-export function taskCard(task: ReleaseTask, now: Date): { text: string; blocks: KnownBlock[] } {
-  const blocks = taskInfoBlocks(task, now);
+/** `freeze`: the freeze window in force for the task's environment, if any (card-sources.ts knows the policy). */
+export function taskCard(task: ReleaseTask, now: Date, freeze?: string): { text: string; blocks: KnownBlock[] } {
+  const blocks = [...taskInfoBlocks(task, now), ...decisionBlocks(task, 'task', freeze)];
   // While an operation waits for approval, the approval blocks replace the usual buttons.
   const tail: KnownBlock[] = task.approval
     ? approvalBlocks(task.approval, taskApprovalSubject(task), now)
