@@ -176,3 +176,8 @@ export function countByStatus(task: ReleaseTask): Partial<Record<ComponentStatus
   for (const c of task.components) counts[c.status] = (counts[c.status] ?? 0) + 1;
   return counts;
 }
+
+/** Who started the task's last run: its rollback's starter while rolling back or after, else the release's. */
+export function runStarter(t: Pick<ReleaseTask, 'status' | 'startedBy' | 'releasedBy' | 'rolledBackBy'>): SlackUserId | undefined {
+  return ['Rolling back', 'Rolled back', 'Rollback failed'].includes(t.status) ? t.rolledBackBy : (t.startedBy ?? t.releasedBy);
+}

@@ -7,7 +7,7 @@
  * what is recorded and re-asks the platform for what was in flight, which answers without
  * applying anything twice.
  */
-import { componentKey, isActive, type ComponentState, type ReleaseTask } from '../../domain/release-task.js';
+import { componentKey, isActive, runStarter, type ComponentState, type ReleaseTask } from '../../domain/release-task.js';
 import {
   begunComponent,
   failures,
@@ -23,7 +23,7 @@ import { driftCandidates, planDrift, type Drift } from '../../domain/plan.js';
 import { systemTransition, type SystemEvent } from '../../domain/task-machine.js';
 import { readComponents } from '../../platform/read.js';
 import type { Platform } from '../../platform/port.js';
-import { esc, shortDuration, truncate } from '../../text.js';
+import { cc, esc, shortDuration, truncate } from '../../text.js';
 import { DelayedError } from 'bullmq';
 import { taskRef, type EntityRef } from '../../domain/entity.js';
 import type { Notifier } from '../../ports/notifier.js';
@@ -221,7 +221,7 @@ export function abandonTaskRun(d: RunTaskDeps) {
     await d.locks.release(t.id, t.components.map((c) => componentKey(t.env, c.name)));
     await d.audit.record({ at: now.toISOString(), actor: 'system', action: 'run-abandoned', target: t.id, env: t.env, from: r.before.status, to: t.status, detail: err.message });
     await d.notifier.cardChanged(taskRef(t.id));
-    await d.notifier.thread(taskRef(t.id), `${t.status}: ${esc(reason)}. Retry or roll back once the cause is fixed.`);
+    await d.notifier.thread(taskRef(t.id), `${t.status}: ${esc(reason)}. Retry or roll back once the cause is fixed.${cc(runStarter(t))}`);
   };
 }
 
@@ -322,7 +322,7 @@ async function settle(d: RunTaskDeps, task: ReleaseTask, stopped: boolean): Prom
   await d.audit.record({ at: now.toISOString(), actor: 'system', action: event.type, target: t.id, env: t.env, from: r.before.status, to: t.status });
   d.metrics.operation(kind, t.status);
   await d.notifier.cardChanged(taskRef(t.id));
-  await d.notifier.thread(taskRef(t.id), summary(t, now));
+  await d.notifier.thread(taskRef(t.id), summary(t, now) + cc(runStarter(t)));
 }
 
 function summary(t: ReleaseTask, now: Date): string {
