@@ -114,7 +114,7 @@ describe('a plan before every release', () => {
     const done = await released(id);
     expect(done.components.map((c) => c.status)).toEqual(['No change', 'Released']);
     expect(await bot.platform.appliedCounts()).toEqual({ 'staging/web': 1, 'staging/api': 2 });
-    expect(await threadWith(id, /^Released in/)).toContainEqual(expect.stringMatching(/^Released in .*: 1\/2 components \(1 no change\)$/));
+    expect(await threadWith(id, /^Released in/)).toContainEqual(expect.stringMatching(/^Released in .*: 1\/2 components \(1 no change\) · <@U0ALICE>$/));
   });
 
   it('names in the thread, before the run, what changed since the plan; a No change that changed is released after all', async () => {
