@@ -149,6 +149,11 @@ export function policyWarnings(file: PolicyFile, now: Date): string[] {
   // of them never creates or asks, so never stands in the way of their own approval.
   const operators = file.operators && !file.operators.some((o) => o.startsWith('S')) ? new Set(file.operators) : undefined;
   for (const [env, e] of Object.entries(file.environments ?? {})) {
+    (e.freeze ?? []).forEach((w, i) => {
+      if (Date.parse(w.split('/')[1]!) <= now.getTime()) {
+        warnings.push(`environments.${env}.freeze[${i}] ended at ${w.split('/')[1]}: it no longer stops anything. Remove it, or fix its dates.`);
+      }
+    });
     if (!e.approvers) continue;
     const users = e.approvers.filter((a) => !a.startsWith('S'));
     const needed = e.approvals ?? 1;
@@ -161,11 +166,6 @@ export function policyWarnings(file: PolicyFile, now: Date): string[] {
           'List more approvers or a user group, lower approvals, or set distinctApprover: false.',
       );
     }
-    (e.freeze ?? []).forEach((w, i) => {
-      if (Date.parse(w.split('/')[1]!) <= now.getTime()) {
-        warnings.push(`environments.${env}.freeze[${i}] ended at ${w.split('/')[1]}: it no longer stops anything. Remove it, or fix its dates.`);
-      }
-    });
   }
   return warnings;
 }

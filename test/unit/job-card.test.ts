@@ -307,8 +307,8 @@ describe('jobCard awaiting approval', () => {
     expect(parseBlueGreenCommand(parseButtonValue(approve!.value!).text)).toMatchObject({ ok: true, command: { kind: 'approve', job: 'web' } });
     const all = texts(card.blocks).join('\n');
     expect(all).toContain(':double_vertical_bar: Paused');
-    expect(all).toContain(':lock: *Awaiting approval (1/2)* to Release');
-    expect(all).toContain('Approved by <@U0BOB> 5m ago');
+    expect(all).toContain(':lock: *Awaiting approval (1/2) from the prod approvers* to Release');
+    expect(all).toMatch(/Approved by <@U0BOB> <!date\^\d+\^/);
     expect(card.text).toBe('Blue-green job web (prod/web): Paused, awaiting approval (1/2)');
     assertLimits(card.blocks);
   });
@@ -317,7 +317,7 @@ describe('jobCard awaiting approval', () => {
     const job = JobFactory.create({ approval: { ...approval, action: 'rollback', revision: 2, approvals: [] } });
     const card = jobCard(job, NOW);
     expect(controls(job).map((e) => e.action_id)).toEqual(['bluegreen.approve', 'bluegreen.reject']);
-    expect(texts(card.blocks).join('\n')).toContain('*Awaiting approval (0/2)* to Rollback to rev 2');
+    expect(texts(card.blocks).join('\n')).toContain('*Awaiting approval (0/2) from the prod approvers* to Rollback to rev 2');
     expect(card.text).toContain('awaiting approval (0/2)');
   });
 
@@ -329,7 +329,7 @@ describe('jobCard awaiting approval', () => {
     });
     const card = jobCard(job, NOW);
     assertLimits(card.blocks);
-    expect(texts(card.blocks).join('\n')).toContain(':snowflake: Freeze release freeze overridden by <@U0BOB>: rrr');
+    expect(texts(card.blocks).join('\n')).toContain('❄️ Freeze release freeze overridden by <@U0BOB>: rrr');
   });
 });
 
