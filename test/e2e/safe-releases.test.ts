@@ -182,7 +182,8 @@ environments:
     expect(await ack(`rollback ${b} --force`)).toBe('Only an approver for production can roll back with --force.');
     expect(await ack(`rollback ${a} --force`)).toBe('Only an approver for production can roll back with --force.');
     expect(await ack(`rollback ${a} --force`, 'U0CAROL')).toBe(
-      'Waiting for approval: to roll back with --force, task-a needs 1 approval from the production approvers. They can use Approve on the card.',
+      // U0CAROL asked, so only U0DAVE is asked (distinct approvers).
+      'Waiting for approval: to roll back with --force, task-a needs 1 approval from <@U0DAVE>. They can use Approve on the card.',
     );
     await bot.command(`approve ${a}`, { user: 'U0DAVE' });
     const back = await bot.waitForTask(a, (t) => t.status === 'Rolled back');
