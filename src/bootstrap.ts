@@ -16,7 +16,7 @@ import { Metrics } from './http/metrics.js';
 import { probeRoutes } from './http/routes.js';
 import { close, listen } from './http/server.js';
 import { SimulatedPlatform } from './platform/simulated/simulated-platform.js';
-import { loadPolicyFile } from './policy/policy-file.js';
+import { loadPolicyFile, policyWarnings } from './policy/policy-file.js';
 import { Policy } from './policy/policy.js';
 import type { SlackIdentity } from './slack/app.js';
 import { slackLogger } from './slack/logger.js';
@@ -47,7 +47,10 @@ export interface Running {
 export async function start(config: Config, log: Logger = pino({ level: config.LOG_LEVEL })): Promise<Running> {
   const clock = () => new Date();
   // The policy file is read once; a bad one stops the bot before anything connects.
-  const policy = new Policy(config.SWITCHYARD_CONFIG ? loadPolicyFile(config.SWITCHYARD_CONFIG) : undefined);
+  const file = config.SWITCHYARD_CONFIG ? loadPolicyFile(config.SWITCHYARD_CONFIG) : undefined;
+  const policy = new Policy(file);
+  // One that runs but cannot work as meant (approvals that can never complete) is said at start.
+  for (const warning of file ? policyWarnings(file, clock()) : []) log.warn({ policy: config.SWITCHYARD_CONFIG }, warning);
   const redisAt = redisSettings(config);
   const redis = connectRedis(redisAt, { name: 'switchyard-store' });
   const k = keys(config.REDIS_PREFIX);

@@ -15,10 +15,20 @@ export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Who did something, as a message names them: a mention for a person, an API token's name in bold, or "system". */
+/**
+ * Who did something, as a message names them: a mention for a person, a user group's mention
+ * (`<!subteam^S…>`, which notifies its members) for a group ID, an API token's name in bold, or
+ * "system".
+ */
 export function mention(user: string): string {
   if (user === 'system') return 'system';
+  if (/^S[A-Z0-9]{2,}$/.test(user)) return `<!subteam^${user}>`;
   return isApiActor(user) ? `*${esc(user)}*` : `<@${user}>`;
+}
+
+/** " · <@U…>" to end a thread reply with who it concerns (so Slack notifies them); empty for nobody or the system. */
+export function cc(user: string | undefined): string {
+  return user && user !== 'system' ? ` · ${mention(user)}` : '';
 }
 
 /** Shorten to at most `max` characters, ending with an ellipsis when cut. */

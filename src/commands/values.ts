@@ -73,7 +73,7 @@ export const PageSchema = z.string()
 export const DescriptionSchema = z.string().trim()
   .max(500, says((v) => `the description is ${v.length} characters long: at most 500`));
 
-/** Free text after `--override`: an approver's reason to go ahead during a freeze window. */
+/** Free text after `--override`: the reason to go ahead during a freeze window (an operator's asks the approvers). */
 export const OVERRIDE_MISSING = '`--override` needs a reason in quotes, e.g. --override "hotfix for INC-123"';
 export const OverrideSchema = z.string().trim()
   .min(1, says(() => OVERRIDE_MISSING))
@@ -121,7 +121,7 @@ export function reason(s: ScannedWords): { reason?: string } {
 
 /** Help notes on the shared flags; `example` is a command that takes `--override`. */
 export const freezeNote = (example: string) =>
-  `*Freeze windows*: an approver can go ahead anyway with \`--override "reason"\` (up to 300 characters), e.g. \`${example} --override "hotfix for INC-123"\``;
+  `*Freeze windows*: \`--override "reason"\` (up to 300 characters) goes ahead anyway: an approver's at once, an operator's once the approvers approve it, e.g. \`${example} --override "hotfix for INC-123"\``;
 export const SINCE_NOTE =
   '*`--since`*: 30m, 12h, 7d or 2w (minutes, hours, days, weeks), from 1 minute to 365 days. `--reason` takes up to 300 characters.';
 

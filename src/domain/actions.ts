@@ -84,11 +84,12 @@ export function actionSpec(kind: EntityKind, action: string): ActionSpec | undef
 
 /**
  * The waiting or running action in words: "start the release", "Terminate Release",
- * "Rollback to rev 3" (a blue-green rollback names its revision), "roll back with --force".
+ * "Rollback to rev 3" (a blue-green rollback names its revision, an Update Version its image),
+ * "roll back with --force".
  */
-export function actionWords(kind: EntityKind, req: { action: string; revision?: number; force?: boolean }): string {
+export function actionWords(kind: EntityKind, req: { action: string; revision?: number; force?: boolean; image?: string }): string {
   const words = actionSpec(kind, req.action)?.words ?? req.action;
-  const to = kind === 'bluegreen' && req.action === 'rollback' && req.revision !== undefined ? ` to rev ${req.revision}` : '';
+  const to = kind === 'bluegreen' && req.action === 'rollback' && req.revision !== undefined ? ` to rev ${req.revision}` : req.image ? ` to ${req.image}` : '';
   // Approvers must see that a request goes ahead over newer changes.
   return `${words}${to}${req.force ? ' with --force' : ''}`;
 }

@@ -3,7 +3,7 @@
  * information (name, status, release type, release object), main versions (blue and green,
  * labelled Active and Stable) and historical versions. Pure types and helpers only.
  */
-import type { ApprovalRequest } from './approval.js';
+import type { ApprovalDecision, ApprovalRequest } from './approval.js';
 import type { SlackUserId } from './entity.js';
 
 export const JOB_STATUSES = ['Healthy', 'Progressing', 'Paused', 'Promoting', 'Terminating', 'Degraded'] as const;
@@ -70,6 +70,8 @@ export interface BlueGreenJob {
   pending?: PendingVersion;
   /** An operation waiting for approval (protected environments). */
   approval?: ApprovalRequest;
+  /** The last approval decision (approved, rejected, freeze overridden): the card keeps showing it. */
+  decision?: ApprovalDecision;
   /** Why the new version failed (Degraded). */
   degradedReason?: string;
   /** Newest last. */

@@ -4,7 +4,7 @@
  * Pure types and helpers only: no I/O.
  */
 
-import type { ApprovalRequest } from './approval.js';
+import type { ApprovalDecision, ApprovalRequest } from './approval.js';
 import type { SlackUserId } from './entity.js';
 import type { TaskSchedule } from './schedule.js';
 
@@ -146,6 +146,8 @@ export interface ReleaseTask {
   stateVersion: number;
   /** An operation waiting for approval (protected environments). */
   approval?: ApprovalRequest;
+  /** The last approval decision (approved, rejected, freeze overridden): the card keeps showing it. */
+  decision?: ApprovalDecision;
   /** A start asked for later (`--at`): the task stays To release until then. */
   schedule?: TaskSchedule;
   /** Channel of the status card (its ts is kept apart, see store/card-store.ts, so posting it
@@ -179,4 +181,9 @@ export function countByStatus(task: ReleaseTask): Partial<Record<ComponentStatus
   const counts: Partial<Record<ComponentStatus, number>> = {};
   for (const c of task.components) counts[c.status] = (counts[c.status] ?? 0) + 1;
   return counts;
+}
+
+/** Who started the task's last run: its rollback's starter while rolling back or after, else the release's. */
+export function runStarter(t: Pick<ReleaseTask, 'status' | 'startedBy' | 'releasedBy' | 'rolledBackBy'>): SlackUserId | undefined {
+  return ['Rolling back', 'Rolled back', 'Rollback failed'].includes(t.status) ? t.rolledBackBy : (t.startedBy ?? t.releasedBy);
 }

@@ -6,7 +6,7 @@
  * control passes first (its own card, not stale) are here too, as Approve and Reject are controls.
  */
 import { actionWords } from '../domain/actions.js';
-import type { Approval, ApprovalRequest } from '../domain/approval.js';
+import { stillAsked, type Approval, type ApprovalDecision, type ApprovalRequest } from '../domain/approval.js';
 import type { CardPlace, Notifier } from '../ports/notifier.js';
 import type { AuditLog } from '../store/audit-log.js';
 import { Refusal } from '../store/versioned-store.js';
@@ -36,29 +36,36 @@ export type Decision<T> = { outcome: Outcome } | { run: ApprovedRun<T> };
 export class ApprovalFlow<T extends Entity> {
   constructor(private readonly d: ApprovalFlowDeps<T>) {}
 
-  private describe(req: Pick<ApprovalRequest, 'action' | 'revision' | 'force'>): string {
+  private describe(req: Pick<ApprovalRequest, 'action' | 'revision' | 'force' | 'image'>): string {
     return actionWords(this.d.kind.kind, req);
   }
 
   async request(
     entity: T,
     actor: Actor,
-    ask: { action: string; needed: number; revision?: number; force?: boolean; override?: FreezeOverride },
+    ask: { action: string; needed: number; revision?: number; image?: string; force?: boolean; override?: FreezeOverride },
   ): Promise<Outcome> {
     const now = this.d.clock().toISOString();
+    const policy = this.d.governance.policy;
     const request: ApprovalRequest = {
       action: ask.action,
       ...(ask.revision !== undefined ? { revision: ask.revision } : {}),
+      ...(ask.image ? { image: ask.image } : {}),
       ...(ask.force ? { force: true } : {}),
       requestedBy: actor.user,
       requestedAt: now,
       needed: ask.needed,
       approvals: [],
+      // Who may approve it: not its creator or requester where approvers must be distinct.
+      approvers: (policy.approvers(entity.env) ?? []).filter((ref) => !(policy.distinctApprover(entity.env) && (ref === actor.user || ref === entity.createdBy))),
       ...(ask.override ? { override: ask.override } : {}),
     };
-    const r = await this.d.kind.store.update(entity.id, (e) =>
-      e.approval ? new Refusal(`${e.name} is already awaiting approval to ${this.describe(e.approval)} (${progress(e.approval)}).`) : { ...e, approval: request },
-    );
+    // A new request closes the story of the last one: its decision leaves the card.
+    const r = await this.d.kind.store.update(entity.id, (e) => {
+      if (e.approval) return new Refusal(`${e.name} is already awaiting approval to ${this.describe(e.approval)} (${progress(e.approval)}).`);
+      const { decision: _last, ...rest } = e;
+      return { ...(rest as T), approval: request };
+    });
     if (!r.ok) return say(r.reason);
     const what = this.describe(request);
     await this.d.audit.record({
@@ -67,11 +74,17 @@ export class ApprovalFlow<T extends Entity> {
       action: 'approval-requested',
       target: entity.id,
       env: entity.env,
-      detail: `${ask.action}${ask.revision !== undefined ? ` rev ${ask.revision}` : ''}${ask.force ? ' --force' : ''}${ask.override ? `; freeze ${ask.override.window} overridden: ${ask.override.reason}` : ''}`,
+      detail: `${ask.action}${ask.revision !== undefined ? ` rev ${ask.revision}` : ''}${ask.image ? ` ${ask.image}` : ''}${ask.force ? ' --force' : ''}${ask.override ? `; freeze ${ask.override.window} overridden: ${ask.override.reason}` : ''}`,
     });
     await this.d.notifier.cardChanged(this.d.kind.ref(entity.id), { urgent: true });
-    await this.d.notifier.thread(this.d.kind.ref(entity.id), `Approval requested by ${mention(actor.user)} to ${what}: needs ${count(ask.needed)} from ${entity.env} approvers`);
-    return say(`Waiting for approval: to ${what}, ${entity.name} needs ${count(ask.needed)} from the ${entity.env} approvers. They can use Approve on the card.`, true);
+    // Every approver who can approve is mentioned, so Slack tells them (a group's mention tells its members).
+    const asked = stillAsked(request);
+    const who = asked.length ? asked.map(mention).join(', ') : `the ${entity.env} approvers`;
+    const through = request.override ? ` through the freeze (${request.override.window})` : '';
+    const reason = request.override ? `. Reason: ${esc(request.override.reason)}` : '';
+    await this.d.notifier.thread(this.d.kind.ref(entity.id), `Approval requested by ${mention(actor.user)} to ${what}${through}: needs ${count(ask.needed)} from ${who}${reason}`);
+    const runs = request.override ? ' It runs through the freeze once they approve.' : '';
+    return say(`Waiting for approval: to ${what}${through}, ${entity.name} needs ${count(ask.needed)} from ${who}. They can use Approve on the card.${runs}`, true);
   }
 
   async approve(id: string, actor: Actor): Promise<Decision<T>> {
@@ -149,16 +162,22 @@ export class ApprovalFlow<T extends Entity> {
     if (refusal) return refusal;
     const entity = (await this.d.kind.store.get(id))!;
     const req = entity.approval!;
+    const at = this.d.clock().toISOString();
+    const decision: ApprovalDecision = {
+      outcome: 'rejected', action: req.action, ...(req.revision !== undefined ? { revision: req.revision } : {}), ...(req.force ? { force: true } : {}),
+      by: [actor.user], requestedBy: req.requestedBy, at, ...(reason?.trim() ? { reason: reason.trim() } : {}), ...(req.override ? { override: req.override } : {}),
+    };
+    // The rejection stays on the card (who, why) until the next request or run.
     const r = await this.d.kind.store.update(id, (e) => {
       if (!e.approval || e.approval.requestedAt !== req.requestedAt) return new Refusal(`Nothing on ${e.name} is awaiting approval any more.`);
       const { approval: _gone, ...rest } = e;
-      return rest as T;
+      return { ...(rest as T), decision };
     });
     if (!r.ok) return say(r.reason);
     const why = esc(reason?.trim() || 'no reason given');
-    await this.d.audit.record({ at: this.d.clock().toISOString(), actor: actor.user, action: 'reject', target: id, env: entity.env, detail: `${this.describe(req)}: ${why}` });
+    await this.d.audit.record({ at, actor: actor.user, action: 'reject', target: id, env: entity.env, detail: `${this.describe(req)}: ${why}` });
     await this.d.notifier.cardChanged(this.d.kind.ref(id), { urgent: true });
-    await this.d.notifier.thread(this.d.kind.ref(id), `Rejected by ${mention(actor.user)}: ${why}. The request to ${this.describe(req)} is closed.`);
+    await this.d.notifier.thread(this.d.kind.ref(id), `Rejected by ${mention(actor.user)}: ${why}. ${mention(req.requestedBy)}, the request to ${this.describe(req)} is closed.`);
     return say(`Rejected: ${entity.name} will not ${this.describe(req)}.`, true);
   }
 

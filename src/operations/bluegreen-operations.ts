@@ -72,7 +72,7 @@ export class BlueGreenOperations {
     if (refusal) return say(refusal);
     const verdict = await this.d.environments.check([cmd.env], cmd.newEnv === true, '`--new-env`');
     if (!verdict.ok) return say(verdict.reason);
-    const freeze = await this.d.governance.freeze('bluegreen', 'create', cmd.env, actor.user, undefined, this.d.clock());
+    const freeze = await this.d.governance.freeze('bluegreen', 'create', cmd.env, actor.user, undefined, this.d.clock(), false);
     if (!freeze.ok) return say(freeze.reason);
     const taken = await this.d.jobs.reserveWorkload(cmd.env, cmd.workload, cmd.job);
     if (taken) return say(`${cmd.env}/${cmd.workload} already belongs to blue-green job ${taken}.`);

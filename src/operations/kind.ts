@@ -3,7 +3,7 @@
  * action prepares the entity and queues its run, and its words. Release tasks and blue-green jobs
  * each have one (operations/kinds/); the pipeline (gate, approvals, commit) is shared.
  */
-import type { ApprovalRequest } from '../domain/approval.js';
+import type { ApprovalDecision, ApprovalRequest } from '../domain/approval.js';
 import type { EntityKind, EntityRef } from '../domain/entity.js';
 import type { EntityStore, Refusal } from '../store/versioned-store.js';
 import type { Actor, Outcome } from './outcome.js';
@@ -20,6 +20,8 @@ export interface Entity {
   createdBy: string;
   channel: string;
   approval?: ApprovalRequest;
+  /** The last approval decision (approved, rejected, freeze overridden): the card keeps showing it. */
+  decision?: ApprovalDecision;
 }
 
 /** What an action asks for beyond its name: Update Version's image, a rollback's revision. */

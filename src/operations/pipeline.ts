@@ -5,8 +5,8 @@
  * between kinds comes from the kind's descriptor (operations/kinds/); what an action is (gated?
  * frozen? its words) from the action table (domain/actions.ts).
  */
-import { actionWords } from '../domain/actions.js';
-import type { ApprovalRequest } from '../domain/approval.js';
+import { actionSpec, actionWords } from '../domain/actions.js';
+import { decisionAfterRun, type ApprovalRequest } from '../domain/approval.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { OperationMetrics } from '../ports/metrics.js';
 import type { AuditLog } from '../store/audit-log.js';
@@ -69,6 +69,22 @@ export class OperationPipeline<E extends Entity, A extends string> {
     return this.approvals.cardRefusal(entity, actor, action);
   }
 
+  /**
+   * A card control for `action` that only a freeze stands in the way of, for someone who may
+   * override it: the window, and whether the override goes to the approvers (`asks`). The
+   * listener then asks for a reason in a modal instead of refusing after the click; anything
+   * else (no freeze, another refusal) is left to the action itself.
+   */
+  async freezePrompt(id: string, action: A, actor: Actor): Promise<{ env: string; window: string; asks: boolean } | undefined> {
+    const k = this.kind;
+    const entity = await k.store.get(id);
+    if (!entity || entity.approval || !actionSpec(k.kind, action)?.frozen) return undefined;
+    if (actor.cardVersion !== undefined && actor.cardVersion !== k.cardVersion(entity)) return undefined;
+    if ((await this.d.governance.operatorRefusal(actor.user)) || !k.transition(entity, action).ok) return undefined;
+    const check = await this.d.governance.freeze(k.kind, action, entity.env, actor.user, '(asked)', this.d.clock());
+    return check.ok && check.override ? { env: entity.env, window: check.override.window, asks: check.ask === true } : undefined;
+  }
+
   /** Why `actor` may not reject the approval request on `id` now, if so (asked before the reason modal opens). */
   rejectRefusal(id: string, actor: Actor): Promise<Outcome | undefined> {
     return this.approvals.rejectRefusal(id, actor);
@@ -99,12 +115,16 @@ export class OperationPipeline<E extends Entity, A extends string> {
     const freeze = await this.d.governance.freeze(k.kind, action, entity.env, actor.user, opts.override, this.d.clock());
     if (!freeze.ok) return say(freeze.reason);
     const override = freeze.override ? { override: freeze.override } : {};
-    const needed = this.d.governance.policy.approvalsNeeded(k.kind, action, entity.env);
+    // An operator's override of a freeze on an environment with approvers is theirs to decide,
+    // whether the action needs approval anyway or not (a resume, an Update Version).
+    const policy = this.d.governance.policy;
+    const needed = freeze.ask ? policy.approvals(entity.env) : policy.approvalsNeeded(k.kind, action, entity.env);
     if (needed > 0) {
       const again = this.approvals.retryApproved(entity, action, opts.revision, opts.force === true);
       if (again) return this.decided(again, actor);
       const revision = opts.revision !== undefined ? { revision: opts.revision } : {};
-      return this.approvals.request(entity, actor, { action, needed, ...revision, ...(opts.force ? { force: true } : {}), ...override });
+      const image = opts.image ? { image: opts.image } : {};
+      return this.approvals.request(entity, actor, { action, needed, ...revision, ...image, ...(opts.force ? { force: true } : {}), ...override });
     }
     // A forced run skips the worker's own check only when there was something to force over.
     return this.commit(entity, action, { requester: actor, approvers: [], ...override, ...forced }, { ...opts, force: !!guard && opts.force === true });
@@ -153,7 +173,10 @@ export class OperationPipeline<E extends Entity, A extends string> {
       requester: { user: request.requestedBy, channel: actor.channel }, approval: request, approvers,
       ...(request.override ? { override: request.override } : {}), ...(guard ? { forced: guard.overrides } : {}),
     };
-    const args = { ...(request.revision !== undefined ? { revision: request.revision } : {}), ...(guard && request.force ? { force: true } : {}) };
+    const args = {
+      ...(request.revision !== undefined ? { revision: request.revision } : {}), ...(request.image ? { image: request.image } : {}),
+      ...(guard && request.force ? { force: true } : {}),
+    };
     return this.commit(entity, request.action as A, x, args);
   }
 
@@ -169,6 +192,7 @@ export class OperationPipeline<E extends Entity, A extends string> {
   private async write(id: string, action: A, x: Execution, args: ActionArgs): Promise<Outcome> {
     const k = this.kind;
     const now = this.d.clock();
+    const gated = actionSpec(k.kind, action)?.gated ?? false;
     const r = await k.store.update(id, (e) => {
       // An approved action runs only while its request stands; it closes the request as it starts.
       if (x.approval && e.approval?.requestedAt !== x.approval.requestedAt) return new Refusal(`The approval request on ${e.name} was closed meanwhile.`);
@@ -176,8 +200,10 @@ export class OperationPipeline<E extends Entity, A extends string> {
       if (!tr.ok) return new Refusal(tr.reason);
       const next = k.prepare(e, action, { ...args, user: x.requester.user }, now);
       if (next instanceof Refusal) return next;
-      const { approval: _closed, ...rest } = next;
-      return { ...(x.approval ? (rest as E) : next), status: tr.to } as E;
+      // Who approved it (or overrode the freeze) stays on the card after the run starts.
+      const decision = decisionAfterRun(e.decision, { action, gated, requester: x.requester.user, approvers: x.approvers, ...(x.approval ? { approval: x.approval } : {}), ...(x.override ? { override: x.override } : {}), at: now.toISOString() });
+      const { approval, decision: _last, ...rest } = next;
+      return { ...rest, ...(approval && !x.approval ? { approval } : {}), ...(decision ? { decision } : {}), status: tr.to } as E;
     });
     if (!r.ok) return r.task ? say(r.reason) : k.notFound(id);
     const e = r.task;

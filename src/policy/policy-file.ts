@@ -154,6 +154,41 @@ export function parsePolicy(doc: unknown, source: string): PolicyFile {
   throw new PolicyError(`${source}: ${lines.join('; ')}`);
 }
 
+/**
+ * What a valid policy file may still get wrong: configurations in which an approval can never
+ * complete or nobody can act, and freeze windows that are over. Not errors (the bot runs, and a policy may be mid-change), but
+ * each is logged at start as a warning naming the key, why, and how to fix it.
+ */
+export function policyWarnings(file: PolicyFile, now: Date): string[] {
+  const warnings: string[] = [];
+  if (file.operators && file.operators.length === 0) {
+    warnings.push('operators is an empty list: nobody can create or run releases. List operators, or leave the key out to let everyone.');
+  }
+  // Operators listed without groups say exactly who can create and ask: an approver who is none
+  // of them never creates or asks, so never stands in the way of their own approval.
+  const operators = file.operators && !file.operators.some((o) => o.startsWith('S')) ? new Set(file.operators) : undefined;
+  for (const [env, e] of Object.entries(file.environments ?? {})) {
+    (e.freeze ?? []).forEach((w, i) => {
+      if (Date.parse(w.split('/')[1]!) <= now.getTime()) {
+        warnings.push(`environments.${env}.freeze[${i}] ended at ${w.split('/')[1]}: it no longer stops anything. Remove it, or fix its dates.`);
+      }
+    });
+    if (!e.approvers) continue;
+    const users = e.approvers.filter((a) => !a.startsWith('S'));
+    const needed = e.approvals ?? 1;
+    const groups = users.length < e.approvers.length;
+    const asking = users.filter((u) => !operators || operators.has(u));
+    if ((e.distinctApprover ?? true) && !groups && needed >= users.length && asking.length > 0) {
+      warnings.push(
+        `environments.${env}.approvals: ${needed} of ${users.length} listed approver${users.length === 1 ? '' : 's'} with distinctApprover on, ` +
+          `so a task or job that ${asking.join(', ')} created or asked for can never be approved (they may not approve their own). ` +
+          'List more approvers or a user group, lower approvals, or set distinctApprover: false.',
+      );
+    }
+  }
+  return warnings;
+}
+
 /** Read and validate the policy file at `path`. */
 export function loadPolicyFile(path: string): PolicyFile {
   let text: string;

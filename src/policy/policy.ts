@@ -67,9 +67,13 @@ export class Policy {
 
   /** Distinct approvals `action` needs on `env`; 0 when it needs none. */
   approvalsNeeded(kind: EntityKind, action: string, env: string): number {
+    return actionSpec(kind, action)?.gated ? this.approvals(env) : 0;
+  }
+
+  /** Distinct approvals a request on `env` needs (a gated action, or an operator's freeze override); 0 without approvers. */
+  approvals(env: string): number {
     const e = this.env(env);
-    if (!e.approvers || !actionSpec(kind, action)?.gated) return 0;
-    return e.approvals ?? 1;
+    return e.approvers ? (e.approvals ?? 1) : 0;
   }
 
   /** Whoever created the task or job may not approve it (default: true). */

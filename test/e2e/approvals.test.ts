@@ -14,6 +14,7 @@ import { start } from '../../src/bootstrap.js';
 import { queuePrefix } from '../../src/jobs/queues.js';
 import { PolicyError } from '../../src/policy/policy-file.js';
 import { keys } from '../../src/store/redis.js';
+import { slackDate } from '../../src/text.js';
 import { JobStore } from '../../src/store/versioned-store.js';
 import type { FakeMessage } from '../support/fake-slack.js';
 import { freezeAroundNow, removePolicies, writePolicy } from '../support/policy.js';
@@ -168,7 +169,7 @@ describe('approvals on a protected environment', () => {
   it('start on production waits for approval: the card shows Approve and Reject, the thread says who asked', async () => {
     const id = await bot.create('prod-web deploy --env production web=web:1.0');
     expect(await ack(`start ${id}`)).toBe(
-      'Waiting for approval: to start the release, prod-web needs 1 approval from the production approvers. They can use Approve on the card.',
+      'Waiting for approval: to start the release, prod-web needs 1 approval from <@U0CAROL>, <!subteam^S0RELMGRS>. They can use Approve on the card.',
     );
     const task = (await bot.tasks.get(id))!;
     expect(task.status).toBe('To release');
@@ -178,7 +179,7 @@ describe('approvals on a protected environment', () => {
     expect(card.channel).toBe('C0PROD');
     expect(buttonIds(card.blocks)).toEqual(['release.approve', 'release.reject']);
     expect(card.text).toContain('awaiting approval (0/1)');
-    await threadWith(id, 'Approval requested by <@U0ALICE> to start the release: needs 1 approval from production approvers');
+    await threadWith(id, 'Approval requested by <@U0ALICE> to start the release: needs 1 approval from <@U0CAROL>, <!subteam^S0RELMGRS>');
     expect(await bot.platform.list('production')).toEqual([]);
     expect((await auditOf(id)).map((e) => e.action)).toEqual(['create', 'approval-requested']);
 
@@ -285,7 +286,7 @@ environments:
     );
     const id = await bot.create('prod-web deploy --env production web=web:1.0');
     expect(await ack(`start ${id}`)).toBe(
-      'Waiting for approval: to start the release, prod-web needs 2 approvals from the production approvers. They can use Approve on the card.',
+      'Waiting for approval: to start the release, prod-web needs 2 approvals from <@U0CAROL>, <@U0DAVE>. They can use Approve on the card.',
     );
 
     await bot.click(id, 'release.approve', { user: 'U0CAROL' });
@@ -334,7 +335,7 @@ environments:
     expect(submitted.status).toBe(200);
     const rejected = await bot.waitForTask(id, (t) => t.approval === undefined);
     expect(rejected.status).toBe('To release');
-    await threadWith(id, 'Rejected by <@U0CAROL>: wrong image tag. The request to start the release is closed.');
+    await threadWith(id, 'Rejected by <@U0CAROL>: wrong image tag. <@U0ALICE>, the request to start the release is closed.');
     expect((await auditWhen(id, (e) => e.at(-1)?.action === 'reject', 'reject')).at(-1)).toMatchObject({ actor: 'U0CAROL', action: 'reject', detail: 'start the release: wrong image tag' });
     await cardWhen(id, (m) => buttonIds(m.blocks).join() === 'release.start,release.delete', 'card back to Release and Delete');
     expect(await bot.platform.list('production')).toEqual([]);
@@ -350,7 +351,7 @@ environments:
     expect(t.approval).toBeUndefined();
     expect(t.status).toBe('To release');
     expect((await auditOf(id)).at(-1)).toMatchObject({ actor: 'U0DAVE', action: 'reject', detail: 'start the release: not during the sale' });
-    await threadWith(id, 'Rejected by <@U0DAVE>: not during the sale. The request to start the release is closed.');
+    await threadWith(id, 'Rejected by <@U0DAVE>: not during the sale. <@U0ALICE>, the request to start the release is closed.');
     expect(await ack(`reject ${id}`, 'U0DAVE')).toBe('Nothing on prod-web is awaiting approval.');
   });
 
@@ -448,7 +449,7 @@ describe('an approved start that cannot run yet', () => {
 
 describe('freeze windows', () => {
   const window = freezeAroundNow();
-  const until = window.split('/')[1];
+  const until = slackDate(window.split('/')[1]!);
   // U0CAROL approves production and is an operator too: the operator check comes first.
   // qa is frozen but has no approvers, so any operator may override there.
   const FROZEN = `
@@ -463,20 +464,22 @@ environments:
 
   useBot(FROZEN, 'approvals-freeze');
 
-  it('start is refused in a window; only an approver may override, and the override is audited', async () => {
+  it('start is refused in a window, telling each person the way through; an approver overrides directly (approvals still apply), audited', async () => {
     const id = await bot.create('hotfix deploy --env production web=web:1.0-hotfix');
     expect(await ack(`start ${id}`)).toBe(
-      `production is frozen (${window}): no releases until ${until}. An approver for production can go ahead with \`/release … --override "reason"\`.`,
+      `production is frozen (${window}): no releases until ${until}. To go ahead anyway, add \`/release … --override "reason"\`: ` +
+        'the production approvers are asked to approve it with your reason, and it runs through the freeze once they do.',
     );
-    expect(await ack(`start ${id} --override "hotfix"`, 'U0BOB')).toBe(
-      `production is frozen (${window}): only an approver for production can override the freeze.`,
+    expect(await ack(`start ${id}`, 'U0CAROL')).toBe(
+      `production is frozen (${window}): no releases until ${until}. As an approver for production you can go ahead anyway with ` +
+        '`/release … --override "reason"` (your reason goes in the audit; approvals still apply).',
     );
     expect((await bot.tasks.get(id))!.approval).toBeUndefined();
 
     expect(await ack(`start ${id} --override "hotfix for INC-123"`, 'U0CAROL')).toContain('Waiting for approval');
     const waiting = (await bot.tasks.get(id))!;
     expect(waiting.approval).toMatchObject({ requestedBy: 'U0CAROL', override: { by: 'U0CAROL', reason: 'hotfix for INC-123', window } });
-    await cardWhen(id, (m) => JSON.stringify(m.blocks).includes(':snowflake: Freeze'), 'override on the card');
+    await cardWhen(id, (m) => JSON.stringify(m.blocks).includes('❄️ Freeze'), 'override on the card');
 
     expect(await ack(`approve ${id}`, 'U0DAVE')).toBe(`${id} is now Releasing.`);
     await bot.waitForTask(id, (t) => t.status === 'Released');
@@ -522,9 +525,7 @@ environments:
 
   it('blue-green: no new job and no version update in a frozen environment', async () => {
     const created = await bg('create web --env production --workload web --image web:1.0');
-    expect(bot.ackText(created)).toBe(
-      `production is frozen (${window}): no new jobs until ${until}. An approver for production can go ahead with \`/bluegreen … --override "reason"\`.`,
-    );
+    expect(bot.ackText(created)).toBe(`production is frozen (${window}): no new jobs until ${until}. Try again after the window.`);
     expect(await jobs.list()).toEqual([]);
 
     // A job from before the window (create itself is frozen, so it is put in the store directly).
@@ -536,12 +537,18 @@ environments:
       nextRevision: 2, createdAt: now, createdBy: 'U0ALICE', updatedAt: now, run: 1, version: 1, channel: CHANNEL,
     });
     expect(bot.ackText(await bg('update web web:2.0'))).toBe(
-      `production is frozen (${window}): no version updates until ${until}. An approver for production can go ahead with \`/bluegreen … --override "reason"\`.`,
-    );
-    expect(bot.ackText(await bg('update web web:2.0 --override "urgent"', 'U0BOB'))).toBe(
-      `production is frozen (${window}): only an approver for production can override the freeze.`,
+      `production is frozen (${window}): no version updates until ${until}. To go ahead anyway, add \`/bluegreen … --override "reason"\`: ` +
+        'the production approvers are asked to approve it with your reason, and it runs through the freeze once they do.',
     );
     expect(await jobs.get('web')).toMatchObject({ status: 'Healthy', version: 1 });
+    // An operator's override asks the approvers (Update Version needs no approval otherwise), with the image.
+    expect(bot.ackText(await bg('update web web:2.0 --override "urgent"', 'U0BOB'))).toBe(
+      `Waiting for approval: to Update Version to web:2.0 through the freeze (${window}), web needs 1 approval from <@U0CAROL>, <!subteam^S0RELMGRS>. ` +
+        'They can use Approve on the card. It runs through the freeze once they approve.',
+    );
+    expect(await jobs.get('web')).toMatchObject({ status: 'Healthy', approval: { action: 'update', image: 'web:2.0', override: { by: 'U0BOB', reason: 'urgent', window } } });
+    expect(bot.ackText(await bg('approve web', 'U0DAVE'))).toBe('web is now Progressing.');
+    await bot.jobUntil('web', (j) => j.status === 'Paused' && j.pending?.image === 'web:2.0', 'Paused with web:2.0');
   });
 });
 
@@ -557,7 +564,7 @@ describe('blue-green jobs on a protected environment', () => {
     await bot.jobUntil('web', (j) => j.status === 'Paused', 'Paused');
 
     expect(bot.ackText(await bg('release web', 'U0BOB'))).toBe(
-      'Waiting for approval: to Release, web needs 1 approval from the production approvers. They can use Approve on the card.',
+      'Waiting for approval: to Release, web needs 1 approval from <@U0CAROL>, <!subteam^S0RELMGRS>. They can use Approve on the card.',
     );
     const waiting = (await jobs.get('web'))!;
     expect(waiting.status).toBe('Paused');
@@ -590,7 +597,7 @@ describe('blue-green jobs on a protected environment', () => {
     await submitRejectReason('U0CAROL', 'keep 3.0 up for QA');
     const kept = await bot.jobUntil('web', (j) => j.approval === undefined, 'approval closed');
     expect(kept.status).toBe('Paused');
-    await threadWith('bg:web', 'Rejected by <@U0CAROL>: keep 3.0 up for QA. The request to Terminate Release is closed.');
+    await threadWith('bg:web', 'Rejected by <@U0CAROL>: keep 3.0 up for QA. <@U0ALICE>, the request to Terminate Release is closed.');
     expect((await auditWhen('web', (e) => e.at(-1)?.action === 'reject', 'reject')).at(-1)).toMatchObject({ actor: 'U0CAROL', action: 'reject', detail: 'Terminate Release: keep 3.0 up for QA' });
 
     expect(bot.ackText(await bg('terminate web'))).toContain('Waiting for approval');

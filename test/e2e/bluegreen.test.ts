@@ -80,7 +80,7 @@ describe('blue-green jobs', () => {
     expect(await serving('web')).toEqual({ serving: 'green', slots: { green: 'web:2.0' } });
     const lines = await thread('web', 'Released in');
     expect(lines).toContainEqual('Release by <@U0CAROL>: traffic moves to green (rev 2, web:2.0)');
-    expect(lines.at(-1)).toMatch(/^Released in .*: green \(rev 2, web:2.0\) is Active and Stable; blue deleted$/);
+    expect(lines.at(-1)).toMatch(/^Released in .*: green \(rev 2, web:2.0\) is Active and Stable; blue deleted · <@U0CAROL>$/);
   });
 
   it('update -> Terminate leaves the old version Active', async () => {
@@ -92,7 +92,7 @@ describe('blue-green jobs', () => {
     expect(healthy.active).toBe('blue');
     expect(healthy.history.at(-1)).toMatchObject({ revision: 2, outcome: 'terminated' });
     expect(await serving('web')).toEqual({ serving: 'blue', slots: { blue: 'web:1.0' } });
-    expect(await thread('web', 'Terminated')).toContainEqual('Terminated: rev 2 (web:2.0) deleted; blue (rev 1, web:1.0) still serves');
+    expect(await thread('web', 'Terminated')).toContainEqual('Terminated: rev 2 (web:2.0) deleted; blue (rev 1, web:1.0) still serves · <@U0ALICE>');
   });
 
   it('rollback to revision 1 from the card select -> Paused -> Release', async () => {

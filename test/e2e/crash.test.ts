@@ -67,7 +67,7 @@ describe('a worker killed mid-release', () => {
       const t = await web!.threadTexts(id);
       return t.some((s) => s.startsWith('Released in')) ? t : undefined;
     }, 5000, 'summary');
-    expect(thread.filter((s) => s.startsWith('Released in'))).toEqual([expect.stringMatching(/: 6\/6 components$/)]);
+    expect(thread.filter((s) => s.startsWith('Released in'))).toEqual([expect.stringMatching(/: 6\/6 components · <@U0ALICE>$/)]);
   });
 });
 

@@ -52,7 +52,7 @@ describe('suspend and resume', () => {
 
     const thread = await summary(bot, id, 'Suspended after');
     expect(thread).toContainEqual(expect.stringMatching(/^Suspending requested by <@U0CAROL>/));
-    expect(thread.at(-1)).toMatch(new RegExp(`^Suspended after (\\d+s|under 1 s) of releasing: ${released}/8 released, ${waiting} to release\\. Resume to continue\\.$`));
+    expect(thread.at(-1)).toMatch(new RegExp(`^Suspended after (\\d+s|under 1 s) of releasing: ${released}/8 released, ${waiting} to release\\. Resume to continue\\. · <@U0ALICE>$`));
     await eventually(async () => JSON.stringify((await bot!.card(id))?.blocks).includes('release.resume'), 5000, 'Resume button');
 
     await bot.click(id, 'release.resume');
@@ -95,7 +95,7 @@ describe('rollback', () => {
     ]);
     const thread = await summary(bot, up, 'Rolled back in');
     expect(thread).toContainEqual('Rolling back started by <@U0DAVE>: 1 component returns to its previous version');
-    expect(thread.at(-1)).toMatch(/^Rolled back in .*: 1 component back on its previous version; 1 component never released, nothing to roll back$/);
+    expect(thread.at(-1)).toMatch(/^Rolled back in .*: 1 component back on its previous version; 1 component never released, nothing to roll back · <@U0DAVE>$/);
     // Rolled back is the end of the road: Delete is the only button left, and a second rollback is refused.
     const card = await eventually(async () => {
       const c = await bot!.card(up);
@@ -128,6 +128,6 @@ describe('rollback', () => {
       ['api', 'Rollback failed'],
     ]);
     const thread = await summary(bot, up, 'Rollback failed');
-    expect(thread.at(-1)).toMatch(/^Rollback failed after .*: `api` could not return to its previous version$/);
+    expect(thread.at(-1)).toMatch(/^Rollback failed after .*: `api` could not return to its previous version · <@U0ALICE>$/);
   });
 });

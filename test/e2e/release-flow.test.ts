@@ -56,7 +56,7 @@ describe('batch release tasks from Slack', () => {
       return t.some((x) => x.startsWith('Released in')) ? t : undefined;
     }, 5000, 'thread summary');
     expect(thread[0]).toMatch(/^Releasing started by <@U0BOB>/);
-    expect(thread.at(-1)).toMatch(/^Released in .*: 2\/2 components$/);
+    expect(thread.at(-1)).toMatch(/^Released in .*: 2\/2 components · <@U0BOB>$/);
     // Only one card was ever posted: every change after it is an edit.
     expect(bot.fake.callsTo('chat.postMessage').filter((c) => !c.args.thread_ts)).toHaveLength(1);
     expect(bot.fake.callsTo('chat.update').length).toBeGreaterThan(0);

@@ -114,7 +114,7 @@ describe('a plan before every release', () => {
     const done = await released(id);
     expect(done.components.map((c) => c.status)).toEqual(['No change', 'Released']);
     expect(await bot.platform.appliedCounts()).toEqual({ 'staging/web': 1, 'staging/api': 2 });
-    expect(await threadWith(id, /^Released in/)).toContainEqual(expect.stringMatching(/^Released in .*: 1\/2 components \(1 no change\)$/));
+    expect(await threadWith(id, /^Released in/)).toContainEqual(expect.stringMatching(/^Released in .*: 1\/2 components \(1 no change\) · <@U0ALICE>$/));
   });
 
   it('names in the thread, before the run, what changed since the plan; a No change that changed is released after all', async () => {
@@ -182,7 +182,8 @@ environments:
     expect(await ack(`rollback ${b} --force`)).toBe('Only an approver for production can roll back with --force.');
     expect(await ack(`rollback ${a} --force`)).toBe('Only an approver for production can roll back with --force.');
     expect(await ack(`rollback ${a} --force`, 'U0CAROL')).toBe(
-      'Waiting for approval: to roll back with --force, task-a needs 1 approval from the production approvers. They can use Approve on the card.',
+      // U0CAROL asked, so only U0DAVE is asked (distinct approvers).
+      'Waiting for approval: to roll back with --force, task-a needs 1 approval from <@U0DAVE>. They can use Approve on the card.',
     );
     await bot.command(`approve ${a}`, { user: 'U0DAVE' });
     const back = await bot.waitForTask(a, (t) => t.status === 'Rolled back');

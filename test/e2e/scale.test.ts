@@ -74,7 +74,7 @@ describe('a task of many components', () => {
       const t = await b.threadTexts(id);
       return t.some((x) => x.startsWith('Released in')) ? t : undefined;
     }, 15_000, 'thread summary');
-    expect(thread.at(-1)).toMatch(/^Released in .*: 2000\/2000 components$/);
+    expect(thread.at(-1)).toMatch(/^Released in .*: 2000\/2000 components · <@U0ALICE>$/);
     await eventually(async () => (await b.card(id))?.text?.includes('Released 2000/2000'), 10_000, 'card shows Released');
     const calls = b.fake.calls.slice(from);
     expect(calls.length).toBeLessThanOrEqual(40);

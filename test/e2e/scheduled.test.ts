@@ -10,6 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { start, type Running } from '../../src/bootstrap.js';
 import { JobQueues, queuePrefix } from '../../src/jobs/queues.js';
 import { BullRunQueue } from '../../src/jobs/run-queue.js';
+import { slackDate } from '../../src/text.js';
 import type { FakeMessage } from '../support/fake-slack.js';
 import { removePolicies, writePolicy } from '../support/policy.js';
 import { eventually, sleep, startTestBot, type TestBot } from '../support/test-bot.js';
@@ -101,7 +102,7 @@ describe('a scheduled start', () => {
 
     expect(await ack(`start ${id} --at ${at}`)).toContain(`Note: production is frozen then (${window}), so the start will be refused unless the window changes.`);
     const why = await threadWith(id, /The scheduled start at .* did not run/);
-    expect(why).toMatch(new RegExp(`^<@U0ALICE> The scheduled start at ${DATE_TOKEN.source} did not run: production is frozen \\(${window.replace(/[.+]/g, '\\$&')}\\): no releases until ${freezeTo.replace(/[.+]/g, '\\$&')}\\.`));
+    expect(why).toMatch(new RegExp(`^<@U0ALICE> The scheduled start at ${DATE_TOKEN.source} did not run: production is frozen \\(${window.replace(/[.+]/g, '\\$&')}\\): no releases until ${slackDate(freezeTo).replace(/[.+^{}|]/g, '\\$&')}\\.`));
     const task = (await b().tasks.get(id))!;
     expect(task.status).toBe('To release');
     expect(task.schedule).toBeUndefined();

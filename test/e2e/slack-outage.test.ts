@@ -129,7 +129,7 @@ describe('Slack outage', () => {
     }, 15_000, 'both thread replies');
     expect(thread).toHaveLength(2);
     expect(thread[0]).toMatch(/^Releasing started by <@U0ALICE>/);
-    expect(thread[1]).toMatch(/^Released in .*: 8\/8 components$/);
+    expect(thread[1]).toMatch(/^Released in .*: 8\/8 components · <@U0ALICE>$/);
   });
 });
 

@@ -7,6 +7,9 @@ import {
   approvalActionText,
   approvalBlocks,
   awaitingApprovalText,
+  decisionBlocks,
+  overrideReasonModal,
+  parseOverrideReasonMetadata,
   parseRejectReasonMetadata,
   rejectReasonModal,
   type ApprovalSubject,
@@ -14,6 +17,8 @@ import {
 import { parseButtonValue } from '../../src/commands/button-value.js';
 import { buttons, contextTexts, sectionText } from '../support/blocks.js';
 import { ApprovalFactory } from '../support/factories.js';
+import { slackDate } from '../../src/text.js';
+import type { ApprovalDecision } from '../../src/domain/approval.js';
 
 const NOW = new Date('2025-03-10T12:00:00Z');
 const TASK: ApprovalSubject = { kind: 'task', id: 'rt-7k2f9q', name: 'web-rollout', version: 7, env: 'prod' };
@@ -23,7 +28,7 @@ describe('approvalBlocks', () => {
   it('says what waits, the progress, who asked and when', () => {
     const blocks = approvalBlocks(ApprovalFactory.create({ approvals: [{ user: 'U0BOB', at: '2025-03-10T11:55:00Z' }] }), TASK, NOW);
     const text = sectionText(blocks);
-    expect(text).toContain(':lock: *Awaiting approval (1/2)* to start the release');
+    expect(text).toContain(':lock: *Awaiting approval (1/2) from the prod approvers* to start the release');
     expect(text).toContain('*web-rollout* in prod');
     expect(text).toContain('requested by <@U0ALICE> <!date^1741604400^{date_short_pretty} {time}|2025-03-10T11:00:00.000Z>');
   });
@@ -40,7 +45,7 @@ describe('approvalBlocks', () => {
     expect(sectionText(approvalBlocks(req, kind === 'task' ? TASK : JOB, NOW))).toContain(`* to ${words} (`);
   });
 
-  it('lists approvals so far with date tokens, distinct users only', () => {
+  it('lists approvals so far with date tokens (never relative times), distinct users only', () => {
     const req = ApprovalFactory.create({
       needed: 3,
       approvals: [
@@ -50,7 +55,7 @@ describe('approvalBlocks', () => {
       ],
     });
     const blocks = approvalBlocks(req, TASK, NOW);
-    expect(contextTexts(blocks)).toContain('Approved by <@U1> <!date^1741607700^{date_short_pretty} {time}|2025-03-10T11:55:00.000Z> · <@U2> <!date^1741607880^{date_short_pretty} {time}|2025-03-10T11:58:00.000Z>');
+    expect(contextTexts(blocks)).toContain(`Approved by <@U1> ${slackDate('2025-03-10T11:55:00Z')} · <@U2> ${slackDate('2025-03-10T11:58:00Z')}`);
     expect(sectionText(blocks)).toContain('(2/3)');
     expect(awaitingApprovalText(req)).toBe('awaiting approval (2/3)');
   });
@@ -61,11 +66,11 @@ describe('approvalBlocks', () => {
 
   it('shows a freeze override, escaped, only when there is one', () => {
     const plain = approvalBlocks(ApprovalFactory.create(), TASK, NOW);
-    expect(contextTexts(plain).some((t) => t.includes(':snowflake:'))).toBe(false);
+    expect(contextTexts(plain).some((t) => t.includes('❄️'))).toBe(false);
     const req = ApprovalFactory.create({ override: { by: 'U0CAROL', reason: 'hotfix <INC-123>\n& more', window: 'Friday 16:00–Monday 08:00' } });
     const blocks = approvalBlocks(req, TASK, NOW);
     expect(contextTexts(blocks)).toContain(
-      ':snowflake: Freeze Friday 16:00–Monday 08:00 overridden by <@U0CAROL>: hotfix &lt;INC-123&gt; &amp; more',
+      '❄️ Freeze Friday 16:00–Monday 08:00 overridden by <@U0CAROL>: hotfix &lt;INC-123&gt; &amp; more',
     );
     expect(blocks).toHaveLength(4);
     expect(blocks.at(-1)?.type).toBe('actions');
@@ -160,5 +165,76 @@ describe('rejectReasonModal', () => {
     for (const raw of [undefined, '', 'nope', '[]', '{"kind":"x","id":"a","version":1}', '{"kind":"task","id":"","version":1}', '{"kind":"task","id":"a","version":"1"}']) {
       expect(parseRejectReasonMetadata(raw)).toBeUndefined();
     }
+  });
+});
+
+describe('whom a request waits for', () => {
+  it('names the approvers asked who have not approved yet: users and groups as mentions', () => {
+    const req = ApprovalFactory.create({ approvers: ['U0CAROL', 'U0DAVE', 'S0RELMGRS'], approvals: [{ user: 'U0DAVE', at: '2025-03-10T11:55:00Z' }] });
+    expect(sectionText(approvalBlocks(req, TASK))).toContain(':lock: *Awaiting approval (1/2) from <@U0CAROL>, <!subteam^S0RELMGRS>* to start the release');
+  });
+
+  it('falls back to the environment when the request does not say whom it asked (older requests)', () => {
+    expect(sectionText(approvalBlocks(ApprovalFactory.create({ action: 'release' }), JOB))).toContain('*Awaiting approval (0/2) from the prod approvers* to Release');
+  });
+});
+
+describe('decisionBlocks', () => {
+  const at = '2025-03-10T11:58:00Z';
+  const approved: ApprovalDecision = { outcome: 'approved', action: 'start', by: ['U0CAROL', 'U0DAVE'], requestedBy: 'U0ALICE', at };
+
+  it('after approval: who approved, when, what and who asked', () => {
+    expect(contextTexts(decisionBlocks({ decision: approved }, 'task'))).toEqual([`✅ Approved by <@U0CAROL>, <@U0DAVE> ${slackDate(at)} (start the release, asked by <@U0ALICE>)`]);
+  });
+
+  it('after a rejection: who rejected and the reason, escaped; "no reason given" without one', () => {
+    const rejected: ApprovalDecision = { outcome: 'rejected', action: 'release', by: ['U0CAROL'], requestedBy: 'U0BOB', at, reason: 'not <now> & not here' };
+    expect(contextTexts(decisionBlocks({ decision: rejected }, 'bluegreen'))).toEqual([`⛔ Rejected by <@U0CAROL>: not &lt;now&gt; &amp; not here (Release, asked by <@U0BOB>) ${slackDate(at)}`]);
+    const { reason: _none, ...bare } = rejected;
+    expect(contextTexts(decisionBlocks({ decision: bare }, 'bluegreen'))[0]).toContain('Rejected by <@U0CAROL>: no reason given');
+  });
+
+  it('keeps a freeze override and its reason; an override without approvers is that line alone', () => {
+    const override = { by: 'U0BOB', reason: 'hotfix', window: '2025-03-10T00:00Z/2025-03-11T00:00Z' };
+    expect(contextTexts(decisionBlocks({ decision: { ...approved, override } }, 'task'))).toEqual([
+      expect.stringMatching(/^✅ Approved by/),
+      '❄️ Freeze 2025-03-10T00:00Z/2025-03-11T00:00Z overridden by <@U0BOB>: hotfix',
+    ]);
+    const overridden: ApprovalDecision = { outcome: 'overridden', action: 'start', by: ['U0BOB'], requestedBy: 'U0BOB', at, override };
+    expect(contextTexts(decisionBlocks({ decision: overridden }, 'task'))).toEqual(['❄️ Freeze 2025-03-10T00:00Z/2025-03-11T00:00Z overridden by <@U0BOB>: hotfix']);
+  });
+
+  it('says nothing of the last decision while a new request waits', () => {
+    expect(decisionBlocks({ decision: approved, approval: ApprovalFactory.create() }, 'task')).toEqual([]);
+    expect(decisionBlocks({}, 'task')).toEqual([]);
+  });
+
+  it('shows the freeze window in force, its end as a date token', () => {
+    const window = '2025-03-10T00:00Z/2025-03-11T00:00Z';
+    expect(contextTexts(decisionBlocks({}, 'task', window))).toEqual([
+      `❄️ Frozen until ${slackDate('2025-03-11T00:00Z')} (window ${window}): releasing here asks for a reason to override the freeze`,
+    ]);
+  });
+});
+
+describe('overrideReasonModal', () => {
+  const meta = { kind: 'bluegreen' as const, id: 'web', version: 17, channel: 'C0PROD', ts: '1.2', action: 'rollback', revision: 3 };
+  const prompt = { window: '2025-03-10T00:00Z/2025-03-11T00:00Z', asks: true };
+
+  it('says what submitting does: an operator asks the approvers, an approver (or where there are none) goes ahead', () => {
+    const asks = overrideReasonModal(meta, 'Rollback to rev 3', 'prod', prompt);
+    expect(asks).toMatchObject({ type: 'modal', callback_id: 'override-reason', submit: { text: 'Ask approvers' } });
+    expect(JSON.stringify(asks.blocks)).toContain('Your reason goes to the prod approvers as an approval request');
+    expect(JSON.stringify(asks.blocks)).toContain('To Rollback to rev 3 anyway');
+    const direct = overrideReasonModal(meta, 'Release', 'prod', { ...prompt, asks: false });
+    expect(direct.submit?.text).toBe('Override');
+    expect(JSON.stringify(direct.blocks)).toContain('It goes ahead through the freeze now');
+  });
+
+  it('carries the click it stands for, read back by parseOverrideReasonMetadata; refuses what is not ours', () => {
+    const view = overrideReasonModal(meta, 'Rollback to rev 3', 'prod', prompt);
+    expect(parseOverrideReasonMetadata(view.private_metadata)).toEqual(meta);
+    expect(parseOverrideReasonMetadata(rejectReasonModal(TASK, 7).private_metadata)).toBeUndefined();
+    expect(parseOverrideReasonMetadata('nope')).toBeUndefined();
   });
 });

@@ -62,7 +62,7 @@ describe('link buttons', () => {
 
   it('the task card carries the link row last, and Slack takes the card', () => {
     const task = TaskFactory.create({ env: 'prod', components: [component('web')] });
-    const card = taskCard(task, FIXTURE_NOW, taskLinkBlocks({ logs: LOGS }, task));
+    const card = taskCard(task, FIXTURE_NOW, { links: taskLinkBlocks({ logs: LOGS }, task) });
     expect(card.blocks.at(-1)).toMatchObject({ type: 'actions', elements: [{ action_id: 'link.logs', url: 'https://logs.example.com/prod/web' }] });
     expect(messageRefusal(card)).toBeUndefined();
   });

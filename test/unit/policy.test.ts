@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePolicy } from '../../src/policy/policy-file.js';
+import { parsePolicy, policyWarnings } from '../../src/policy/policy-file.js';
 import { Policy } from '../../src/policy/policy.js';
 import { PolicyFactory } from '../support/factories.js';
 
@@ -119,5 +119,41 @@ describe('policy decisions', () => {
     expect(policy.channel('production')).toBeUndefined();
     expect(policy.operators).toBeUndefined();
     expect(new Policy().configured).toBe(false);
+  });
+});
+
+describe('policyWarnings', () => {
+  const NOW = new Date('2026-12-01T00:00Z');
+  const warn = (doc: unknown) => policyWarnings(parsePolicy(doc, 'policy.yaml'), NOW);
+
+  it('says nothing about a policy that works', () => {
+    expect(warn({ operators: ['U0ALICE'], environments: { production: { approvers: ['U0CAROL', 'S0RELMGRS'], approvals: 2 }, staging: {} } })).toEqual([]);
+    expect(warn({})).toEqual([]);
+  });
+
+  it('approvals that can never complete: as many as the approvers listed, no group, distinct approvers, and one of them may ask', () => {
+    expect(warn({ environments: { production: { approvers: ['U0CAROL', 'U0DAVE'], approvals: 2 } } })).toEqual([
+      'environments.production.approvals: 2 of 2 listed approvers with distinctApprover on, so a task or job that U0CAROL, U0DAVE created or asked for ' +
+        'can never be approved (they may not approve their own). List more approvers or a user group, lower approvals, or set distinctApprover: false.',
+    ]);
+    // One approver, the default one approval: their own request cannot complete.
+    expect(warn({ operators: ['U0CAROL'], environments: { production: { approvers: ['U0CAROL'] } } })[0]).toMatch(/^environments\.production\.approvals: 1 of 1 listed approver with/);
+  });
+
+  it('not when a group may approve, approvers may approve their own, or no approver can ask (not an operator)', () => {
+    expect(warn({ environments: { production: { approvers: ['U0CAROL', 'S0RELMGRS'], approvals: 1 } } })).toEqual([]);
+    expect(warn({ environments: { production: { approvers: ['U0CAROL'], distinctApprover: false } } })).toEqual([]);
+    expect(warn({ operators: ['U0ALICE'], environments: { production: { approvers: ['U0CAROL', 'U0DAVE'], approvals: 2 } } })).toEqual([]);
+    // An operators group may hold the approvers: the warning stands.
+    expect(warn({ operators: ['S0ENGINEERS'], environments: { production: { approvers: ['U0CAROL'] } } })).toHaveLength(1);
+  });
+
+  it('an empty operators list, and freeze windows that are over', () => {
+    expect(warn({ operators: [] })).toEqual([
+      'operators is an empty list: nobody can create or run releases. List operators, or leave the key out to let everyone.',
+    ]);
+    expect(warn({ environments: { qa: { freeze: ['2026-11-01T00:00Z/2026-11-02T00:00Z', '2026-12-24T00:00Z/2026-12-27T00:00Z'] } } })).toEqual([
+      'environments.qa.freeze[0] ended at 2026-11-02T00:00Z: it no longer stops anything. Remove it, or fix its dates.',
+    ]);
   });
 });

@@ -12,7 +12,7 @@ import { otherSlot, type BlueGreenJob, type HistoricalVersion, type MainVersion,
 import { jobEvent, type JobEvent } from '../../domain/bluegreen-machine.js';
 import type { OperationMetrics } from '../../ports/metrics.js';
 import type { Platform } from '../../platform/port.js';
-import { esc, reasonAfter, shortDuration } from '../../text.js';
+import { cc, esc, reasonAfter, shortDuration } from '../../text.js';
 import { jobRef } from '../../domain/entity.js';
 import type { Notifier } from '../../ports/notifier.js';
 import type { ReleaseEvents } from '../../ports/release-events.js';
@@ -97,7 +97,7 @@ export function abandonBlueGreenRun(d: RunBlueGreenDeps) {
     await d.events.settled(jobRef(jobId), r.task.status, r.task.run);
     await d.audit.record({ at: now, actor: 'system', action: 'run-abandoned', target: jobId, env: r.task.env, from: r.before.status, to: r.task.status, detail: err.message });
     await d.notifier.cardChanged(jobRef(jobId), { urgent: true });
-    await d.notifier.thread(jobRef(jobId), `${r.before.status} stopped: ${esc(err.message)}. ${r.task.name} is ${r.task.status}; try again once the cause is fixed.`);
+    await d.notifier.thread(jobRef(jobId), `${r.before.status} stopped: ${esc(err.message)}. ${r.task.name} is ${r.task.status}; try again once the cause is fixed.${cc(r.before.pending?.decidedBy ?? r.before.pending?.by)}`);
   };
 }
 
@@ -130,7 +130,7 @@ async function settle(
   d.metrics.operation(`bluegreen.${event}`, r.task.status);
   // Coming to rest is news, not progress: the card answers at once (one edit per card per window).
   await d.notifier.cardChanged(jobRef(job.id), { urgent: true });
-  await d.notifier.thread(jobRef(job.id), summary(r.before, r.task, d.clock()));
+  await d.notifier.thread(jobRef(job.id), summary(r.before, r.task, d.clock()) + cc(r.before.pending?.decidedBy ?? r.before.pending?.by));
 }
 
 /**

@@ -7,7 +7,7 @@
  * what is recorded and re-asks the platform for what was in flight, which answers without
  * applying anything twice.
  */
-import { componentKey, isActive, type ComponentState, type ReleaseTask } from '../../domain/release-task.js';
+import { componentKey, isActive, runStarter, type ComponentState, type ReleaseTask } from '../../domain/release-task.js';
 import {
   begunComponent,
   endRun,
@@ -26,7 +26,7 @@ import { expandLink, type LinkTemplates } from '../../domain/links.js';
 import { systemTransition, type SystemEvent } from '../../domain/task-machine.js';
 import { readComponents } from '../../platform/read.js';
 import type { Platform } from '../../platform/port.js';
-import { esc, plural, shortDuration, truncate } from '../../text.js';
+import { cc, esc, plural, shortDuration, truncate } from '../../text.js';
 import { DelayedError } from 'bullmq';
 import { taskRef, type EntityRef } from '../../domain/entity.js';
 import type { Notifier } from '../../ports/notifier.js';
@@ -236,7 +236,7 @@ export function abandonTaskRun(d: RunTaskDeps) {
     await d.locks.release(t.id, t.components.map((c) => componentKey(t.env, c.name)));
     await d.audit.record({ at: now.toISOString(), actor: 'system', action: 'run-abandoned', target: t.id, env: t.env, from: r.before.status, to: t.status, detail: err.message });
     await d.notifier.cardChanged(taskRef(t.id), { urgent: true });
-    await d.notifier.thread(taskRef(t.id), `${t.status}: ${esc(reason)}. Retry or roll back once the cause is fixed.`);
+    await d.notifier.thread(taskRef(t.id), `${t.status}: ${esc(reason)}. Retry or roll back once the cause is fixed.${cc(runStarter(t))}`);
   };
 }
 
@@ -338,7 +338,7 @@ async function settle(d: RunTaskDeps, task: ReleaseTask, stopped: boolean): Prom
   // Coming to rest is news, not progress: the card must not offer Release while its thread
   // says Release failed (still one edit per card per window).
   await d.notifier.cardChanged(taskRef(t.id), { urgent: true });
-  await d.notifier.thread(taskRef(t.id), summary(t, now));
+  await d.notifier.thread(taskRef(t.id), summary(t, now) + cc(runStarter(t)));
 }
 
 /**

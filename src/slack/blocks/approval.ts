@@ -6,7 +6,7 @@
 import type { ActionsBlock, Button, KnownBlock, ModalView } from '@slack/types';
 import { buttonValue } from '../../commands/button-value.js';
 import { actionWords } from '../../domain/actions.js';
-import type { ApprovalRequest } from '../../domain/approval.js';
+import { stillAsked, type ApprovalDecision, type ApprovalRequest, type FreezeOverride } from '../../domain/approval.js';
 import type { EntityKind } from '../../domain/entity.js';
 import { actor, context, esc, section, slackDate, truncate } from './format.js';
 
@@ -49,7 +49,7 @@ const NAME_CHARS = 80;
 const REASON_CHARS = 500;
 
 /** The waiting operation in words (plain text), from the action table: "start the release", "Rollback to rev 3". */
-export function approvalActionText(req: Pick<ApprovalRequest, 'action' | 'revision' | 'force'>, kind: ApprovalKind): string {
+export function approvalActionText(req: Pick<ApprovalRequest, 'action' | 'revision' | 'force' | 'image'>, kind: ApprovalKind): string {
   return actionWords(kind, req);
 }
 
@@ -97,16 +97,33 @@ function verbButton(verb: 'approve' | 'reject', subject: ApprovalSubject, label:
   return { type: 'button', action_id: APPROVAL_ACTION_IDS[subject.kind][verb], text, value: approvalButtonValue(verb, subject), style };
 }
 
+/** "<@U1>, <!subteam^S1>": the approvers asked who have not approved yet, or the environment's approvers on older requests. */
+function askedText(req: ApprovalRequest, env: string): string {
+  const asked = stillAsked(req);
+  return req.approvers && asked.length > 0 ? asked.map(actor).join(', ') : `the ${esc(env)} approvers`;
+}
+
+/** One line, escaped and cut: a reason people typed. */
+function reasonText(reason: string): string {
+  return esc(truncate(reason.replace(/\s+/g, ' ').trim(), REASON_CHARS));
+}
+
+/** "❄️ Freeze <window> overridden by <@U>: reason" */
+function overrideLine(o: FreezeOverride): string {
+  return `❄️ Freeze ${esc(truncate(o.window, 200))} overridden by ${actor(o.by)}: ${reasonText(o.reason)}`;
+}
+
 /**
- * The waiting operation (who asked, when), the approvals so far, a freeze override if any, and
- * Approve / Reject buttons. At most four blocks, each text within Slack's limits.
+ * The waiting operation and whom it waits for (mentions), who asked and when, the approvals so
+ * far, a freeze override if any, and Approve / Reject buttons. At most four blocks, each text
+ * within Slack's limits. Times are date tokens: a card is not re-rendered as time passes.
  */
-export function approvalBlocks(req: ApprovalRequest, subject: ApprovalSubject, now: Date): KnownBlock[] {
+export function approvalBlocks(req: ApprovalRequest, subject: ApprovalSubject, _now?: Date): KnownBlock[] {
   const what = approvalActionText(req, subject.kind);
   const approvals = distinctApprovals(req);
   const blocks: KnownBlock[] = [
     section(
-      `:lock: *Awaiting approval (${approvals.length}/${req.needed})* to ${esc(what)} ` +
+      `:lock: *Awaiting approval (${approvals.length}/${req.needed}) from ${askedText(req, subject.env)}* to ${esc(what)} ` +
         `(*${esc(truncate(subject.name, NAME_CHARS))}* in ${esc(subject.env)}), ` +
         `requested by ${actor(req.requestedBy)} ${slackDate(req.requestedAt)}`,
     ),
@@ -116,11 +133,7 @@ export function approvalBlocks(req: ApprovalRequest, subject: ApprovalSubject, n
         : 'No approvals yet',
     ),
   ];
-  if (req.override) {
-    const o = req.override;
-    const reason = esc(truncate(o.reason.replace(/\s+/g, ' ').trim(), REASON_CHARS));
-    blocks.push(context(`:snowflake: Freeze ${esc(truncate(o.window, 200))} overridden by ${actor(o.by)}: ${reason}`));
-  }
+  if (req.override) blocks.push(context(overrideLine(req.override)));
   const actions: ActionsBlock = {
     type: 'actions',
     block_id: truncate(`approval:${subject.kind}:${subject.id}`, 255),
@@ -128,6 +141,79 @@ export function approvalBlocks(req: ApprovalRequest, subject: ApprovalSubject, n
   };
   blocks.push(actions);
   return blocks;
+}
+
+/**
+ * What a card keeps saying about approvals and freezes when nothing waits for approval: the last
+ * decision (approved by whom, or rejected by whom and why, and a freeze override with its reason)
+ * and, while a freeze window is in force (`freeze`, the window), that the environment is frozen
+ * and that a release first asks for a reason. Context blocks, none when there is nothing to say.
+ */
+export function decisionBlocks(entity: { approval?: ApprovalRequest; decision?: ApprovalDecision }, kind: ApprovalKind, freeze?: string): KnownBlock[] {
+  const lines: string[] = [];
+  const d = entity.approval ? undefined : entity.decision;
+  if (d) {
+    const what = esc(approvalActionText(d, kind));
+    const asked = `${what}, asked by ${actor(d.requestedBy)}`;
+    if (d.outcome === 'approved') lines.push(`✅ Approved by ${d.by.map(actor).join(', ')} ${slackDate(d.at)} (${asked})`);
+    if (d.outcome === 'rejected') lines.push(`⛔ Rejected by ${d.by.map(actor).join(', ')}: ${d.reason ? reasonText(d.reason) : 'no reason given'} (${asked}) ${slackDate(d.at)}`);
+    if (d.override) lines.push(overrideLine(d.override));
+  }
+  if (freeze) {
+    const until = freeze.split('/')[1] ?? freeze;
+    lines.push(`❄️ Frozen until ${slackDate(until)} (window ${esc(truncate(freeze, 200))}): releasing here asks for a reason to override the freeze`);
+  }
+  return lines.map(context);
+}
+
+/** The override-reason modal: its callback_id and the block/action ids of its one input. */
+export const OVERRIDE_REASON_CALLBACK_ID = 'override-reason';
+export const OVERRIDE_REASON_BLOCK_ID = 'override';
+export const OVERRIDE_REASON_ACTION_ID = 'override';
+
+/** What the override modal carries through `private_metadata`: the click it stands for. */
+export interface OverrideReasonMetadata extends RejectReasonMetadata {
+  action: string;
+  /** A blue-green rollback's revision (from the select). */
+  revision?: number;
+}
+
+/**
+ * The modal a card control opens when a freeze stands in its way: why go ahead anyway. It says
+ * exactly what submitting does: `asks`, the override goes to the approvers as an approval
+ * request; otherwise it goes ahead now (approvals still apply where the action needs them).
+ */
+export function overrideReasonModal(meta: OverrideReasonMetadata, what: string, env: string, prompt: { window: string; asks: boolean }): ModalView {
+  const until = prompt.window.split('/')[1] ?? prompt.window;
+  const then = prompt.asks
+    ? `Your reason goes to the ${esc(env)} approvers as an approval request; it runs through the freeze once they approve it.`
+    : 'It goes ahead through the freeze now (where it needs approval, the approvers are asked first). Your reason is kept in the thread and the audit.';
+  return {
+    type: 'modal',
+    callback_id: OVERRIDE_REASON_CALLBACK_ID,
+    private_metadata: JSON.stringify(meta),
+    title: { type: 'plain_text', text: 'Frozen environment' },
+    submit: { type: 'plain_text', text: prompt.asks ? 'Ask approvers' : 'Override' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      section(`❄️ *${esc(env)} is frozen* until ${slackDate(until)} (window ${esc(truncate(prompt.window, 200))}). To ${esc(truncate(what, 200))} anyway, give a reason. ${then}`),
+      {
+        type: 'input',
+        block_id: OVERRIDE_REASON_BLOCK_ID,
+        label: { type: 'plain_text', text: 'Why go ahead during the freeze?' },
+        element: { type: 'plain_text_input', action_id: OVERRIDE_REASON_ACTION_ID, multiline: true, max_length: REJECT_REASON_MAX },
+      },
+    ],
+  };
+}
+
+/** Read back the override modal's `private_metadata`; undefined if it is not ours. */
+export function parseOverrideReasonMetadata(raw: string | undefined): OverrideReasonMetadata | undefined {
+  const base = parseRejectReasonMetadata(raw);
+  if (!base) return undefined;
+  const { action, revision } = JSON.parse(raw!) as Record<string, unknown>;
+  if (typeof action !== 'string' || !action) return undefined;
+  return { ...base, action, ...(typeof revision === 'number' && Number.isInteger(revision) ? { revision } : {}) };
 }
 
 /**

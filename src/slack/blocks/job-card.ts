@@ -19,7 +19,7 @@ import {
   type JobStatus,
   type Slot,
 } from '../../domain/bluegreen-job.js';
-import { approvalBlocks, awaitingApprovalText, type ApprovalSubject } from './approval.js';
+import { approvalBlocks, awaitingApprovalText, decisionBlocks, type ApprovalSubject } from './approval.js';
 import { actor, code, context, esc, header, reasonAfter, section, slackDate, truncate, utcTime } from './format.js';
 import { jobLinkButtons, releaseObjectText } from './links.js';
 
@@ -288,11 +288,17 @@ function hintLine(job: BlueGreenJob): string | undefined {
   return hints.length ? hints.join(' · ') : undefined;
 }
 
-/** The card; `links` are the environment's link templates from the policy file. */
-export function jobCard(job: BlueGreenJob, now: Date, links?: LinkTemplates): { text: string; blocks: KnownBlock[] } {
+/** What a card shows beside the job: its environment's link templates and the freeze window in force (card-sources.ts knows the policy). */
+export interface JobCardContext {
+  links?: LinkTemplates;
+  freeze?: string;
+}
+
+export function jobCard(job: BlueGreenJob, now: Date, { links, freeze }: JobCardContext = {}): { text: string; blocks: KnownBlock[] } {
   const blocks: KnownBlock[] = [...jobInfoBlocks(job, now, links), { type: 'divider' }, ...jobVersionBlocks(job)];
   const hint = hintLine(job);
   if (hint) blocks.push(context(hint));
+  blocks.push(...decisionBlocks(job, 'bluegreen', freeze));
   if (job.approval) {
     // While an operation waits for approval, the approval blocks replace the usual controls.
     blocks.push(...approvalBlocks(job.approval, jobApprovalSubject(job), now));

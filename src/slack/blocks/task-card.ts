@@ -15,7 +15,7 @@ import {
 } from '../../domain/release-task.js';
 import type { TaskSchedule } from '../../domain/schedule.js';
 import { statusRunKind, timeSpent } from '../../domain/task-run.js';
-import { approvalBlocks, awaitingApprovalText, type ApprovalSubject } from './approval.js';
+import { approvalBlocks, awaitingApprovalText, decisionBlocks, type ApprovalSubject } from './approval.js';
 import {
   FAILED_COMPONENT_STATUSES,
   MAX_BLOCKS,
@@ -364,9 +364,15 @@ function componentBlocks(task: ReleaseTask, budget: number): KnownBlock[] {
   return [context(progressLine(task)), ...packLines(comps.map((c) => componentLine(task, c)), budget - 1).map(section)];
 }
 
-/** The card; `links` (the link buttons, slack/blocks/links.ts) go last, counted in the 50-block budget. */
-export function taskCard(task: ReleaseTask, now: Date, links: KnownBlock[] = []): { text: string; blocks: KnownBlock[] } {
-  const blocks = taskInfoBlocks(task, now);
+/** What a card shows beside the task: its environment's link buttons and the freeze window in force (card-sources.ts knows the policy). */
+export interface TaskCardContext {
+  /** Link buttons (slack/blocks/links.ts): they go last, counted in the 50-block budget. */
+  links?: KnownBlock[];
+  freeze?: string;
+}
+
+export function taskCard(task: ReleaseTask, now: Date, { links = [], freeze }: TaskCardContext = {}): { text: string; blocks: KnownBlock[] } {
+  const blocks = [...taskInfoBlocks(task, now), ...decisionBlocks(task, 'task', freeze)];
   // While an operation waits for approval, the approval blocks replace the usual buttons.
   const tail: KnownBlock[] = [
     ...(task.approval ? approvalBlocks(task.approval, taskApprovalSubject(task), now) : actionsBlock(task)),

@@ -4,7 +4,9 @@
  * same grammar and operations as the command (commands/button-value.ts reads it). A click also
  * says which message it came from, and acts only if that is the card of what its value names.
  * Success shows on the card and in its thread; a refusal is told privately. Reject first asks for
- * a reason in a modal; Update Version for the image. Link buttons (url buttons) are acked only.
+ * a reason in a modal, and so does a control a freeze window stands in the way of (the reason to
+ * override it, whose submission runs as the command with `--override "reason"` would); Update
+ * Version asks for the image. Link buttons (url buttons) are acked only.
  */
 import { createHash } from 'node:crypto';
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from '@slack/bolt';
@@ -13,11 +15,18 @@ import type { BlueGreenCommand } from '../../../commands/bluegreen-command.js';
 import { updateImageProblem } from '../../../commands/bluegreen-builders.js';
 import { parseButtonValue, parseControl } from '../../../commands/button-value.js';
 import type { ReleaseCommand } from '../../../commands/release-command.js';
+import { actionSpec } from '../../../domain/actions.js';
 import type { EntityKind } from '../../../domain/entity.js';
 import type { Actor, Outcome } from '../../../operations/outcome.js';
 import type { CardPlace } from '../../../ports/notifier.js';
 import type { SeenRequests } from '../../../store/seen-requests.js';
 import {
+  OVERRIDE_REASON_ACTION_ID,
+  OVERRIDE_REASON_BLOCK_ID,
+  OVERRIDE_REASON_CALLBACK_ID,
+  approvalActionText,
+  overrideReasonModal,
+  parseOverrideReasonMetadata,
   REJECT_REASON_ACTION_ID,
   REJECT_REASON_BLOCK_ID,
   REJECT_REASON_CALLBACK_ID,
@@ -44,8 +53,24 @@ interface KindControls {
   pipeline: {
     reject(id: string, actor: Actor, reason: string | undefined): Promise<Outcome>;
     rejectRefusal(id: string, actor: Actor): Promise<Outcome | undefined>;
+    freezePrompt(id: string, action: never, actor: Actor): Promise<{ env: string; window: string; asks: boolean } | undefined>;
   };
+  /** The action a control's command asks for, if it is one a freeze window may stop. */
+  frozenAction: (cmd: ReleaseCommand | BlueGreenCommand) => FrozenAction | undefined;
+  /** The command again, with the override reason from the modal. */
+  overridden: (a: FrozenAction, reason: string) => ReleaseCommand | BlueGreenCommand;
 }
+
+/** A card control's action on an entity, as the override modal carries it. */
+interface FrozenAction {
+  id: string;
+  action: string;
+  revision?: number;
+}
+
+const frozenKind = (kind: EntityKind, action: string, id: string, revision?: number): FrozenAction | undefined =>
+  actionSpec(kind, action)?.frozen ? { id, action, ...(revision !== undefined ? { revision } : {}) } : undefined;
+
 
 /**
  * How long a click stays "the same click": a double or triple click, or a click again while the
@@ -56,8 +81,16 @@ const REPEAT_CLICK_TTL_S = 10;
 
 export function register(app: App, d: ListenerDeps, seen: SeenRequests): void {
   const kinds: Record<EntityKind, KindControls> = {
-    task: { prefix: /^release\./, handle: (c, a) => d.release.handle(c as ReleaseCommand, a), pipeline: d.release.pipeline },
-    bluegreen: { prefix: /^bluegreen\./, handle: (c, a) => d.bluegreen.handle(c as BlueGreenCommand, a), pipeline: d.bluegreen.pipeline },
+    task: {
+      prefix: /^release\./, handle: (c, a) => d.release.handle(c as ReleaseCommand, a), pipeline: d.release.pipeline,
+      frozenAction: (c) => (c.kind === 'action' && !c.override ? frozenKind('task', c.action, c.taskId) : undefined),
+      overridden: (f, override) => ({ kind: 'action', action: f.action as Extract<ReleaseCommand, { kind: 'action' }>['action'], taskId: f.id, override }),
+    },
+    bluegreen: {
+      prefix: /^bluegreen\./, handle: (c, a) => d.bluegreen.handle(c as BlueGreenCommand, a), pipeline: d.bluegreen.pipeline,
+      frozenAction: (c) => ('job' in c && !('override' in c && c.override) ? frozenKind('bluegreen', c.kind, c.job, 'revision' in c ? c.revision : undefined) : undefined),
+      overridden: (f, override) => ({ kind: f.action, job: f.id, override, ...(f.revision !== undefined ? { revision: f.revision } : {}) }) as BlueGreenCommand,
+    },
   };
   for (const kind of Object.keys(kinds) as EntityKind[]) listen(app, d, seen, kind, kinds[kind]);
   // Slack sends a block_actions for a url button too; the browser has opened the link already.
@@ -72,6 +105,18 @@ export function register(app: App, d: ListenerDeps, seen: SeenRequests): void {
     const card = { channel: meta.channel, ts: meta.ts ?? '' };
     const actor: Actor = { user: body.user.id, channel: meta.channel, card, ...(meta.version >= 0 ? { cardVersion: meta.version } : {}) };
     const outcome = await kinds[meta.kind].pipeline.reject(meta.id, actor, reason);
+    if (!outcome.changed) await d.notifier.ephemeral(meta.channel, body.user.id, outcome.text);
+  });
+  app.view(OVERRIDE_REASON_CALLBACK_ID, async ({ ack, body, view }) => {
+    await ack();
+    const meta = parseOverrideReasonMetadata(view.private_metadata);
+    if (!meta?.channel) return void d.log.warn({ metadata: view.private_metadata }, 'override modal without our metadata');
+    const reason = view.state.values[OVERRIDE_REASON_BLOCK_ID]?.[OVERRIDE_REASON_ACTION_ID]?.value?.trim();
+    if (!reason) return d.notifier.ephemeral(meta.channel, body.user.id, 'A freeze is overridden only with a reason; nothing was done.');
+    // The same command as `--override "reason"`, checked like the click on the card it came from.
+    const actor: Actor = { user: body.user.id, channel: meta.channel, card: { channel: meta.channel, ts: meta.ts ?? '' }, ...(meta.version >= 0 ? { cardVersion: meta.version } : {}) };
+    const spec = kinds[meta.kind];
+    const outcome = await spec.handle(spec.overridden(meta, reason), actor);
     if (!outcome.changed) await d.notifier.ephemeral(meta.channel, body.user.id, outcome.text);
   });
 }
@@ -107,6 +152,8 @@ function listen(app: App, d: ListenerDeps, seen: SeenRequests, kind: EntityKind,
     try {
       const cmd = control.command;
       if (cmd.kind === 'reject') return await askForReason(client, d, kind, spec, body.trigger_id, 'taskId' in cmd ? cmd.taskId : cmd.job, actor);
+      const frozen = spec.frozenAction(cmd);
+      if (frozen && (await askForOverride(client, spec, kind, body.trigger_id, frozen, actor))) return;
       const outcome = await spec.handle(cmd, actor);
       accepted = outcome.changed;
       if (!outcome.changed) await d.notifier.ephemeral(channel, user, outcome.text);
@@ -132,6 +179,19 @@ function listen(app: App, d: ListenerDeps, seen: SeenRequests, kind: EntityKind,
 function clickedOn(body: BlockAction): CardPlace {
   const c = body.container;
   return { channel: String(c?.channel_id ?? ''), ts: String(c?.message_ts ?? '') };
+}
+
+/**
+ * A control a freeze window stands in the way of opens a modal for the reason to override it,
+ * when the clicker may (otherwise the click goes on and is refused as a command would be).
+ * True when the modal was opened. Like Reject's, the one place a listener calls Slack itself.
+ */
+async function askForOverride(client: WebClient, spec: KindControls, kind: EntityKind, triggerId: string, f: FrozenAction, actor: Actor): Promise<boolean> {
+  const prompt = await spec.pipeline.freezePrompt(f.id, f.action as never, actor);
+  if (!prompt) return false;
+  const meta = { kind, id: f.id, action: f.action, ...(f.revision !== undefined ? { revision: f.revision } : {}), version: actor.cardVersion ?? -1, ...(actor.card ? { channel: actor.card.channel, ts: actor.card.ts } : {}) };
+  await client.views.open({ trigger_id: triggerId, view: overrideReasonModal(meta, approvalActionText(f, kind), prompt.env, prompt) });
+  return true;
 }
 
 /**
