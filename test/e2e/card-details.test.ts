@@ -65,8 +65,8 @@ describe('durations', () => {
     expect(total).toBeLessThan(wallClock - 1000);
 
     const summary = await threadLine(bot, id, 'Released in');
-    expect(summary).toBe(`Released in ${shortDuration(total)}: 6/6 components`);
-    expect(summary).not.toBe(`Released in ${shortDuration(lastRun)}: 6/6 components`);
+    expect(summary).toBe(`Released in ${shortDuration(total)}: 6/6 components · <@U0ALICE>`);
+    expect(summary).not.toBe(`Released in ${shortDuration(lastRun)}: 6/6 components · <@U0ALICE>`);
     await cardText(bot, id, (t) => t.includes('Released by'), 'card Released');
     expect(await whoLine(bot, id)).toMatch(new RegExp(`· took ${shortDuration(total)}$`));
   });
@@ -76,7 +76,7 @@ describe('durations', () => {
     const id = await bot.create('quick deploy --env qa solo=img:1');
     await bot.command(`start ${id}`);
     await bot.waitForTask(id, (t) => t.status === 'Released');
-    expect(await threadLine(bot, id, 'Released in')).toBe('Released in under 1 s: 1/1 component');
+    expect(await threadLine(bot, id, 'Released in')).toBe('Released in under 1 s: 1/1 component · <@U0ALICE>');
     expect((await bot.threadTexts(id))[0]).toMatch(/^Releasing started by <@U0ALICE>: 1 component, 4 at a time/);
     await cardText(bot, id, (t) => t.includes('Released by'), 'card Released');
     expect(await whoLine(bot, id)).toMatch(/ · took under 1 s$/);
@@ -191,7 +191,7 @@ describe('after a rollback', () => {
     expect(rolled).toMatch(/`api` :heavy_minus_sign: Not released[^"]* · nothing to roll back/);
     expect(rolled).not.toContain('Release failed');
     expect(await threadLine(bot, up, 'Rolled back in')).toMatch(
-      /^Rolled back in (under 1 s|\d+s): 1 component back on its previous version; 1 component never released, nothing to roll back$/,
+      /^Rolled back in (under 1 s|\d+s): 1 component back on its previous version; 1 component never released, nothing to roll back · <@U0[A-Z]+>$/,
     );
   });
 });

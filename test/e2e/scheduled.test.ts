@@ -73,7 +73,7 @@ describe('a scheduled start', () => {
     expect(done.schedule).toBeUndefined();
     expect(done.startedBy).toBe('U0ALICE');
     await threadWith(id, new RegExp(`^Scheduled by <@U0ALICE> for ${DATE_TOKEN.source}$`));
-    await threadWith(id, new RegExp(`^Releasing started by <@U0ALICE> as scheduled for ${DATE_TOKEN.source}: 2 component\\(s\\), 4 at a time$`));
+    await threadWith(id, new RegExp(`^Releasing started by <@U0ALICE> as scheduled for ${DATE_TOKEN.source}: 2 components, 4 at a time$`));
     expect(JSON.stringify((await b().command('list --status Scheduled')).json)).not.toContain(id);
   });
 
@@ -145,7 +145,7 @@ describe('a scheduled start', () => {
     expect(await ack(`start ${id} --at ${at}`, 'U0BOB')).toMatch(/^Scheduled: /);
     expect(await ack(`start ${id}`)).toBe(`${id} is now Releasing.`);
     expect((await b().tasks.get(id))!.schedule).toBeUndefined();
-    await threadWith(id, new RegExp(`^Releasing started by <@U0ALICE>: 1 component\\(s\\), 4 at a time\\. This replaces the start scheduled for ${DATE_TOKEN.source} by <@U0BOB>$`));
+    await threadWith(id, new RegExp(`^Releasing started by <@U0ALICE>: 1 component, 4 at a time\\. This replaces the start scheduled for ${DATE_TOKEN.source} by <@U0BOB>$`));
     await b().waitForTask(id, (t) => t.status === 'Released');
     await sleep(Math.max(0, Date.parse(at) - Date.now()) + 1500);
     expect((await b().tasks.get(id))!).toMatchObject({ status: 'Released', run: 1 });
