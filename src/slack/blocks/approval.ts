@@ -9,6 +9,7 @@ import { actionWords } from '../../domain/actions.js';
 import { stillAsked, type ApprovalDecision, type ApprovalRequest, type FreezeOverride } from '../../domain/approval.js';
 import type { EntityKind } from '../../domain/entity.js';
 import { actor, context, esc, section, slackDate, truncate } from './format.js';
+import { CardMetadataSchema, modalView, OverrideMetadataSchema, readMetadata, type CardMetadata, type OverrideMetadata } from './modal.js';
 
 export type ApprovalKind = EntityKind;
 
@@ -34,16 +35,11 @@ export const REJECT_REASON_BLOCK_ID = 'reason';
 export const REJECT_REASON_ACTION_ID = 'reason';
 export const REJECT_REASON_MAX = 300;
 
-/** What the modal carries through `private_metadata`. */
-export interface RejectReasonMetadata {
-  kind: ApprovalKind;
-  id: string;
-  version: number;
-  /** The card's channel, where Reject was clicked: the rejecter is answered there privately. */
-  channel?: string;
-  /** The card's message ts: with `channel`, the card the submission is checked against like a click. */
-  ts?: string;
-}
+/**
+ * What the modal carries through `private_metadata`: the subject and the card Reject was clicked
+ * on (its channel, where the rejecter is answered privately, and its ts). See modal.ts.
+ */
+export type RejectReasonMetadata = CardMetadata;
 
 const NAME_CHARS = 80;
 const REASON_CHARS = 500;
@@ -171,12 +167,8 @@ export const OVERRIDE_REASON_CALLBACK_ID = 'override-reason';
 export const OVERRIDE_REASON_BLOCK_ID = 'override';
 export const OVERRIDE_REASON_ACTION_ID = 'override';
 
-/** What the override modal carries through `private_metadata`: the click it stands for. */
-export interface OverrideReasonMetadata extends RejectReasonMetadata {
-  action: string;
-  /** A blue-green rollback's revision (from the select). */
-  revision?: number;
-}
+/** What the override modal carries through `private_metadata`: the click it stands for (a rollback's revision too). */
+export type OverrideReasonMetadata = OverrideMetadata;
 
 /**
  * The modal a card control opens when a freeze stands in its way: why go ahead anyway. It says
@@ -188,13 +180,11 @@ export function overrideReasonModal(meta: OverrideReasonMetadata, what: string, 
   const then = prompt.asks
     ? `Your reason goes to the ${esc(env)} approvers as an approval request; it runs through the freeze once they approve it.`
     : 'It goes ahead through the freeze now (where it needs approval, the approvers are asked first). Your reason is kept in the thread and the audit.';
-  return {
-    type: 'modal',
-    callback_id: OVERRIDE_REASON_CALLBACK_ID,
-    private_metadata: JSON.stringify(meta),
-    title: { type: 'plain_text', text: 'Frozen environment' },
-    submit: { type: 'plain_text', text: prompt.asks ? 'Ask approvers' : 'Override' },
-    close: { type: 'plain_text', text: 'Cancel' },
+  return modalView({
+    callbackId: OVERRIDE_REASON_CALLBACK_ID,
+    title: 'Frozen environment',
+    submit: prompt.asks ? 'Ask approvers' : 'Override',
+    metadata: meta,
     blocks: [
       section(`❄️ *${esc(env)} is frozen* until ${slackDate(until)} (window ${esc(truncate(prompt.window, 200))}). To ${esc(truncate(what, 200))} anyway, give a reason. ${then}`),
       {
@@ -204,16 +194,12 @@ export function overrideReasonModal(meta: OverrideReasonMetadata, what: string, 
         element: { type: 'plain_text_input', action_id: OVERRIDE_REASON_ACTION_ID, multiline: true, max_length: REJECT_REASON_MAX },
       },
     ],
-  };
+  });
 }
 
 /** Read back the override modal's `private_metadata`; undefined if it is not ours. */
 export function parseOverrideReasonMetadata(raw: string | undefined): OverrideReasonMetadata | undefined {
-  const base = parseRejectReasonMetadata(raw);
-  if (!base) return undefined;
-  const { action, revision } = JSON.parse(raw!) as Record<string, unknown>;
-  if (typeof action !== 'string' || !action) return undefined;
-  return { ...base, action, ...(typeof revision === 'number' && Number.isInteger(revision) ? { revision } : {}) };
+  return readMetadata(OverrideMetadataSchema, raw);
 }
 
 /**
@@ -222,13 +208,11 @@ export function parseOverrideReasonMetadata(raw: string | undefined): OverrideRe
  */
 export function rejectReasonModal(subject: Pick<ApprovalSubject, 'kind' | 'id'>, version: number, card?: { channel: string; ts: string }): ModalView {
   const metadata: RejectReasonMetadata = { kind: subject.kind, id: subject.id, version, ...(card ? { channel: card.channel, ts: card.ts } : {}) };
-  return {
-    type: 'modal',
-    callback_id: REJECT_REASON_CALLBACK_ID,
-    private_metadata: JSON.stringify(metadata),
-    title: { type: 'plain_text', text: 'Reject' },
-    submit: { type: 'plain_text', text: 'Reject' },
-    close: { type: 'plain_text', text: 'Cancel' },
+  return modalView({
+    callbackId: REJECT_REASON_CALLBACK_ID,
+    title: 'Reject',
+    submit: 'Reject',
+    metadata,
     blocks: [
       {
         type: 'input',
@@ -242,21 +226,10 @@ export function rejectReasonModal(subject: Pick<ApprovalSubject, 'kind' | 'id'>,
         },
       },
     ],
-  };
+  });
 }
 
-/** Read back the modal's `private_metadata`; undefined if it is not ours. */
+/** Read back the modal's `private_metadata`; undefined if it is not ours. Empty channel or ts are dropped. */
 export function parseRejectReasonMetadata(raw: string | undefined): RejectReasonMetadata | undefined {
-  if (!raw) return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (!v || typeof v !== 'object') return undefined;
-  const { kind, id, version, channel, ts } = v as Record<string, unknown>;
-  if ((kind !== 'task' && kind !== 'bluegreen') || typeof id !== 'string' || !id) return undefined;
-  if (typeof version !== 'number' || !Number.isInteger(version)) return undefined;
-  return { kind, id, version, ...(typeof channel === 'string' && channel ? { channel } : {}), ...(typeof ts === 'string' && ts ? { ts } : {}) };
+  return readMetadata(CardMetadataSchema, raw);
 }

@@ -8,21 +8,15 @@ import type { ModalView } from '@slack/types';
 import { EXAMPLE_IMAGE } from '../../commands/bluegreen-builders.js';
 import { otherSlot, type BlueGreenJob } from '../../domain/bluegreen-job.js';
 import { code, esc, section, truncate } from './format.js';
+import { modalView, readMetadata, UpdateVersionMetadataSchema, type UpdateVersionMetadata } from './modal.js';
+
+export type { UpdateVersionMetadata } from './modal.js';
 
 export const UPDATE_VERSION_CALLBACK_ID = 'bluegreen-update-version';
 export const UPDATE_IMAGE_BLOCK_ID = 'image';
 export const UPDATE_IMAGE_ACTION_ID = 'image';
 /** ImageSchema's limit. */
 const IMAGE_MAX = 255;
-
-/** What the modal carries through `private_metadata`: the job, and the card it was opened from. */
-export interface UpdateVersionMetadata {
-  job: string;
-  /** The card's version at the click (-1: none, so the stale check is skipped as for the click). */
-  version: number;
-  channel: string;
-  ts: string;
-}
 
 export function updateVersionModal(job: BlueGreenJob, meta: UpdateVersionMetadata): ModalView {
   const serving = job.versions[job.active];
@@ -31,13 +25,11 @@ export function updateVersionModal(job: BlueGreenJob, meta: UpdateVersionMetadat
     `*${esc(truncate(job.name, 80))}* (${esc(job.env)}/${esc(job.workload)}). ${now}` +
     `The new image comes up in *${otherSlot(job.stable)}*, beside it; the job then pauses (Paused) and the traffic ` +
     'stays where it is until someone clicks Release.';
-  return {
-    type: 'modal',
-    callback_id: UPDATE_VERSION_CALLBACK_ID,
-    private_metadata: JSON.stringify(meta),
-    title: { type: 'plain_text', text: 'Update Version' },
-    submit: { type: 'plain_text', text: 'Update' },
-    close: { type: 'plain_text', text: 'Cancel' },
+  return modalView({
+    callbackId: UPDATE_VERSION_CALLBACK_ID,
+    title: 'Update Version',
+    submit: 'Update',
+    metadata: meta,
     blocks: [
       section(intro),
       {
@@ -54,22 +46,12 @@ export function updateVersionModal(job: BlueGreenJob, meta: UpdateVersionMetadat
         },
       },
     ],
-  };
+  });
 }
 
 /** Read back the modal's `private_metadata`; undefined if it is not ours. */
 export function parseUpdateVersionMetadata(raw: string | undefined): UpdateVersionMetadata | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(raw ?? '');
-  } catch {
-    return undefined;
-  }
-  if (!v || typeof v !== 'object') return undefined;
-  const { job, version, channel, ts } = v as Record<string, unknown>;
-  if (typeof job !== 'string' || !job || typeof version !== 'number' || !Number.isInteger(version)) return undefined;
-  if (typeof channel !== 'string' || !channel || typeof ts !== 'string') return undefined;
-  return { job, version, channel, ts };
+  return readMetadata(UpdateVersionMetadataSchema, raw);
 }
 
 /** A grammar message for the modal's field: Slack shows input errors as plain text, so no backticks. */
