@@ -133,7 +133,7 @@ environments:
     await b().click(id, 'release.approve', { user: 'U0DAVE' });
     const done = await b().waitForTask(id, (t) => t.status === 'Released');
     expect(done.decision).toMatchObject({ outcome: 'approved', by: ['U0DAVE'], requestedBy: 'U0ALICE', action: 'start' });
-    const card = await cardWith(id, 'Approved by');
+    const card = await cardWith(id, '✅ Approved by');
     expect(card).toContainEqual(expect.stringMatching(/^✅ Approved by <@U0DAVE> <!date\^\d+\^[^>]+> \(start the release, asked by <@U0ALICE>\)$/));
     expect(card.some((t) => t.includes('Awaiting approval'))).toBe(false);
     await threadWith(id, /^Released in .* · <@U0ALICE>$/);

@@ -205,6 +205,8 @@ describe('a click acts only on its own card', () => {
     await submitReason('U0CAROL', opened, 'wrong tag');
     const rejected = await bot.waitForTask(a.id, (t) => t.approval === undefined);
     expect(rejected.status).toBe('To release');
+    // The rejection's audit entry is written just after the request is closed.
+    await eventually(async () => (await auditOf(a.id)).length === 4, 5000, 'the reject audit entry');
     expect((await auditOf(a.id)).map((e) => e.action)).toEqual(['create', 'approval-requested', 'click-refused', 'reject']);
   });
 

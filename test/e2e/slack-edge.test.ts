@@ -406,6 +406,8 @@ describe('delete', () => {
     expect(b.ackText(res)).toMatch(new RegExp(`^${id} is Releasing; it can be deleted only when .*\\(suspend it first, or wait for it to finish\\)$`));
     expect((await b.tasks.get(id))!.status).toBe('Releasing');
     await b.waitForTask(id, (t) => t.status === 'Released');
+    // The run's audit entry is written just after its status.
+    await eventually(async () => (await auditActions(b, id)).length === 3, 5000, 'the run\'s audit entry');
     expect(await auditActions(b, id)).toEqual(['create', 'start', 'release-finished']);
   });
 });
