@@ -102,7 +102,8 @@ describeNeeding('chromium', existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is m
     const update = card.locator('button[data-action-id="bluegreen.update-version"]');
     await update.waitFor({ timeout: 20_000 });
     mkdirSync(ARTIFACTS, { recursive: true });
-    await card.screenshot({ path: `${ARTIFACTS}/sandbox-bluegreen-healthy.png` });
+    // The page, not the card element: an edit landing now replaces the card's element.
+    await page.screenshot({ path: `${ARTIFACTS}/sandbox-bluegreen-healthy.png`, fullPage: true });
     await update.click();
     const modal = page.getByTestId('modal');
     await modal.waitFor({ timeout: 10_000 });

@@ -224,6 +224,7 @@ describe('refused transitions', () => {
     const after = (await b.tasks.get(id))!;
     expect([after.status, after.version, after.run]).toEqual(['Released', done.version, 1]);
     expect(await jobIds(b, 'releases')).toEqual([`run-${id}-1`]);
+    await eventually(async () => (await auditActions(b, id)).length === 3, 5000, 'the run\'s audit entry');
     expect(await auditActions(b, id)).toEqual(['create', 'start', 'release-finished']);
   });
 
@@ -238,6 +239,7 @@ describe('refused transitions', () => {
     const done = await b.waitForTask(id, (t) => t.status === 'Released');
     expect(done.run).toBe(1);
     expect(await jobIds(b, 'releases')).toEqual([`run-${id}-1`]);
+    await eventually(async () => (await auditActions(b, id)).length === 3, 5000, 'the run\'s audit entry');
     expect(await auditActions(b, id)).toEqual(['create', 'start', 'release-finished']);
     expect(await b.platform.appliedCounts()).toEqual({ 'prod/web': 1, 'prod/api': 1 });
   });
