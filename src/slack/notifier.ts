@@ -42,12 +42,12 @@ export class QueueNotifier implements Notifier {
     // waits on the slack queue (lifo: a card edit renders the state as it is then, so taking it
     // first reorders nothing a reader sees). The 'slack.card' handler still holds it back if
     // the card was edited within the window (rate limits).
-    if (opts.urgent) return void (await this.queues.enqueue('slack.card', { ref }, { ...RETRY, lifo: true }));
-    // The edit waits out the window and renders the entity as it is then, so every change made
-    // within the window (deduplicated into this one job) is on the card.
+    // Otherwise the edit waits out the window and renders the entity as it is then, so every
+    // change made within the window (deduplicated into this one job) is on the card.
     const coalesce =
       this.coalesceMs > 0 ? { delay: this.coalesceMs, deduplication: { id: `card-${cardKey(ref)}`, ttl: this.coalesceMs } } : {};
-    await this.queues.enqueue('slack.card', { ref }, { ...RETRY, ...coalesce });
+    await this.queues.enqueue('slack.card', { ref }, { ...RETRY, ...(opts.urgent ? { lifo: true } : coalesce) });
+    // Either way the Homes that may list it are told (a person's request is what an approver's Home waits for).
     await this.homesChanged();
   }
 

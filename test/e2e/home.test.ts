@@ -98,6 +98,25 @@ describe('the App Home', () => {
     expect(allText(after)).not.toMatch(RELATIVE);
   }, 40_000);
 
+  it("is published again when someone asks an approver's approval after the Home was opened", async () => {
+    bot = await startTestBot({ SWITCHYARD_CONFIG: writePolicy(POLICY) }, 'home-asked');
+    await openHome(bot, 'U0CAROL');
+    const before = await nthPublish(bot, 'U0CAROL', 1, "Carol's Home");
+    expect(homeSection(before, 'Approvals waiting for you')).toContain('Nothing is waiting for your approval.');
+
+    // A person's request: the card edit goes out at once, and the Homes are told as for any change.
+    const id = await bot.create('checkout deploy --env production web=web:1.0', 'U0ALICE');
+    // The new card refreshes the Home once (debounced); the request comes after that.
+    await nthPublish(bot, 'U0CAROL', 2, "Carol's Home after the card was posted");
+    await bot.command(`start ${id}`, { user: 'U0ALICE' });
+    const asked = await eventually(
+      () => publishes(bot!, 'U0CAROL').find((c) => homeSection(c, 'Approvals waiting for you').includes(id)),
+      10_000,
+      "Carol's Home with the approval",
+    );
+    expect(homeSection(asked, 'Approvals waiting for you')).toContain('awaiting approval (0/1) to start');
+  }, 30_000);
+
   it("shows an operator's running release under their running releases and its environment, and a failure under recent failures", async () => {
     bot = await startTestBot({ SIM_LATENCY_MS: '1500', SIM_FAIL_COMPONENTS: 'bad' }, 'home-running');
     const failing = await bot.create('broken deploy --env qa bad=bad:1.0', 'U0BOB');
