@@ -129,7 +129,8 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       import('./slack/permalinks.js'),
       operations(),
     ]);
-    const home = { openers: homes, source: homeSource({ queries: new HomeQueries({ tasks, jobs, governance }), permalinks: new Permalinks(client, notifier), clock }) };
+    const permalinks = new Permalinks(client, notifier);
+    const home = { openers: homes, source: homeSource({ queries: new HomeQueries({ tasks, jobs, governance }), permalinks, clock }) };
     const handlers: JobHandlers = {
       'task.run': runTaskHandler({ tasks, locks, platform, notifier, events, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS, links: (env) => policy.links(env) }),
       'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, events, audit, metrics, clock }),
@@ -140,7 +141,7 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
         listeners: [webhookListener({ policy, queues, backoffMs: config.WEBHOOK_BACKOFF_MS }), workflowStepListener({ tasks, notifier }), notifyListener({ policy, queues })],
       }),
       'webhook.deliver': deliverWebhookHandler({ policy, metrics }),
-      ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock, policy }), home }),
+      ...deliveryHandlers({ client, cards, notifier, log, coalesceMs: config.CARD_COALESCE_MS, sources: cardSources({ tasks, jobs, clock, policy }), home, permalinks }),
     };
     workers = new WorkerHost(handlers, {
       redis: redisAt,

@@ -4,7 +4,7 @@
  * ends. Every function returns a new task; none mutates its input.
  */
 import type { SlackUserId } from './entity.js';
-import type { ComponentState, ComponentStatus, ReleaseTask } from './release-task.js';
+import { isActive, type ComponentState, type ComponentStatus, type ReleaseTask } from './release-task.js';
 import type { UserAction } from './task-machine.js';
 
 export type RunKind = 'release' | 'rollback';
@@ -41,7 +41,7 @@ export function endRun(task: ReleaseTask, now: Date): ReleaseTask {
  */
 export function timeSpent(task: ReleaseTask, now: Date): number | undefined {
   const kind = statusRunKind(task.status);
-  const active = task.status === 'Releasing' || task.status === 'Suspending' || task.status === 'Rolling back';
+  const active = isActive(task.status);
   const spent = task.spentMs?.[kind];
   const current = active ? runMs(task, now) : 0;
   if (spent !== undefined) return spent + current;

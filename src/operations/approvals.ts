@@ -57,7 +57,7 @@ export class ApprovalFlow<T extends Entity> {
       needed: ask.needed,
       approvals: [],
       // Who may approve it: not its creator or requester where approvers must be distinct.
-      approvers: (policy.approvers(entity.env) ?? []).filter((ref) => !(policy.distinctApprover(entity.env) && (ref === actor.user || ref === entity.createdBy))),
+      approvers: (policy.approvers(entity.env) ?? []).filter((ref) => !policy.barredFromApproving(entity.env, ref, entity.createdBy, actor.user)),
       ...(ask.override ? { override: ask.override } : {}),
     };
     // A new request closes the story of the last one: its decision leaves the card.
@@ -96,7 +96,7 @@ export class ApprovalFlow<T extends Entity> {
     const req = entity.approval;
     if (!req) return answer(say(`Nothing on ${entity.name} is awaiting approval.`));
     if (!(await this.d.governance.isApprover(entity.env, actor.user))) return answer(say(`You are not an approver for ${entity.env}, so you cannot approve this.`));
-    if (this.d.governance.policy.distinctApprover(entity.env) && (actor.user === entity.createdBy || actor.user === req.requestedBy)) {
+    if (this.d.governance.policy.barredFromApproving(entity.env, actor.user, entity.createdBy, req.requestedBy)) {
       const did = actor.user === entity.createdBy ? 'created' : 'asked for';
       return answer(say(`You ${did} this, so someone else must approve it (distinct approvers are required on ${entity.env}).`));
     }

@@ -87,7 +87,7 @@ export class HomeQueries {
   private async mayApprove(e: TaskHead | BlueGreenJob, user: string, approver: (env: string) => Promise<boolean>): Promise<boolean> {
     const req = e.approval;
     if (!req || req.approvals.length >= req.needed || req.approvals.some((a) => a.user === user)) return false;
-    if (this.d.governance.policy.distinctApprover(e.env) && (user === e.createdBy || user === req.requestedBy)) return false;
+    if (this.d.governance.policy.barredFromApproving(e.env, user, e.createdBy, req.requestedBy)) return false;
     return approver(e.env);
   }
 }

@@ -79,6 +79,8 @@ export class OperationPipeline<E extends Entity, A extends string> {
     const k = this.kind;
     const entity = await k.store.get(id);
     if (!entity || entity.approval || !actionSpec(k.kind, action)?.frozen) return undefined;
+    // The usual case, no window in force: none of the checks below is worth a read.
+    if (!this.d.governance.policy.freezeAt(k.kind, action, entity.env, this.d.clock())) return undefined;
     if (actor.cardVersion !== undefined && actor.cardVersion !== k.cardVersion(entity)) return undefined;
     if ((await this.d.governance.operatorRefusal(actor.user)) || !k.transition(entity, action).ok) return undefined;
     const check = await this.d.governance.freeze(k.kind, action, entity.env, actor.user, '(asked)', this.d.clock());

@@ -76,6 +76,14 @@ export class Policy {
     return e.approvers ? (e.approvals ?? 1) : 0;
   }
 
+  /**
+   * May `user` not approve what `createdBy` created and `requestedBy` asked for on `env`? Where
+   * approvers must be distinct, neither of them may.
+   */
+  barredFromApproving(env: string, user: string, createdBy: string, requestedBy: string): boolean {
+    return this.distinctApprover(env) && (user === createdBy || user === requestedBy);
+  }
+
   /** Whoever created the task or job may not approve it (default: true). */
   distinctApprover(env: string): boolean {
     return this.env(env).distinctApprover ?? true;

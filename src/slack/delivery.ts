@@ -14,6 +14,7 @@ import type { CardRef, CardStore } from '../store/card-store.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { HomeOpeners } from '../store/home-openers.js';
 import type { HomeSource } from './home-source.js';
+import type { Permalinks } from './permalinks.js';
 import { cardKey } from './notifier.js';
 import { section } from './blocks/format.js';
 import { settledLine } from './blocks/settled-line.js';
@@ -32,6 +33,8 @@ export interface DeliveryDeps {
   cards: CardStore;
   notifier: Notifier;
   log: Logger;
+  /** Cards' permalinks (asked once, remembered), for the notify lines. */
+  permalinks: Pick<Permalinks, 'get'>;
   /** App Home: the views, and who opened theirs lately. */
   home: { source: HomeSource; openers: HomeOpeners };
 }
@@ -179,11 +182,8 @@ export function deliveryHandlers(d: DeliveryDeps): Pick<JobHandlers, `slack.${st
       );
     },
     'slack.notify': async ({ channel, ref, name, env, status, by }) => {
-      const place = await d.cards.get(cardKey(ref));
       // Without the link the line still says what happened; a link that fails now is not worth a retry.
-      const permalink = place
-        ? await d.client.chat.getPermalink({ channel: place.channel, message_ts: place.ts }).then((r) => r.permalink, () => undefined)
-        : undefined;
+      const permalink = (await d.permalinks.get(ref)) ?? undefined;
       const text = settledLine({ kind: ref.kind, id: ref.id, name, env, status, by }, permalink);
       await slack(() => d.client.chat.postMessage({ channel, text, unfurl_links: false }));
     },

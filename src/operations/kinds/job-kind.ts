@@ -44,7 +44,8 @@ export function jobKind(d: JobKindDeps): KindDescriptor<BlueGreenJob, JobAction>
       return { ...next, ...decided, run: j.run + 1, updatedAt: now.toISOString() };
     },
     guard: (j, action) => (action === 'rollback' ? servingGuard(d, j) : Promise.resolve(undefined)),
-    enqueue: (j, action) => (action === 'delete' ? Promise.resolve() : d.runs.jobRun(j)),
+    // Delete is a removal: the pipeline never writes or queues it (pipeline.commit).
+    enqueue: (j) => d.runs.jobRun(j),
     auditDetail: (j) => (j.pending ? `rev ${j.pending.revision} ${j.pending.image}` : undefined),
     removal: {
       by: (action) => action === 'delete',

@@ -7,9 +7,9 @@
  * stale the way "3m ago" would in a view that is published once and read for hours.
  */
 import type { HomeView, KnownBlock } from '@slack/types';
-import type { JobStatus } from '../../domain/bluegreen-job.js';
+import { BUSY_JOB_STATUSES, type JobStatus } from '../../domain/bluegreen-job.js';
 import type { EntityRef } from '../../domain/entity.js';
-import type { TaskStatus } from '../../domain/release-task.js';
+import { ACTIVE_STATUSES, type TaskStatus } from '../../domain/release-task.js';
 import type { HomeItem, HomeModel } from '../../operations/home.js';
 import { code, context, esc, header, section, slackDate, statusLabel } from './format.js';
 import { jobStatusLabel } from './job-card.js';
@@ -96,7 +96,7 @@ export function itemLine(it: HomeItem, link: string | undefined): string {
   return parts.join(' · ');
 }
 
-const RUNNING = ['Releasing', 'Suspending', 'Rolling back', 'Progressing', 'Promoting', 'Terminating'];
+const RUNNING: readonly string[] = [...ACTIVE_STATUSES, ...BUSY_JOB_STATUSES];
 
 /** What the time on a line means, by status. */
 function verb(status: string): string {

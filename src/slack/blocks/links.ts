@@ -8,7 +8,7 @@ import type { ActionsBlock, Button } from '@slack/types';
 import type { BlueGreenJob } from '../../domain/bluegreen-job.js';
 import { LINK_LABELS, expandLink, expandLinks, type LinkTemplates, type LinkVars } from '../../domain/links.js';
 import type { ReleaseTask } from '../../domain/release-task.js';
-import { esc, truncate } from './format.js';
+import { FAILED_COMPONENT_STATUSES, esc, truncate } from './format.js';
 
 /** Prefix of every link button's action_id; the listener acks these and does nothing else. */
 export const LINK_ACTION_PREFIX = 'link.';
@@ -17,7 +17,6 @@ export const FAILED_LOG_LINKS = 3;
 /** Slack's limit on a button's url. */
 const URL_MAX = 3000;
 
-const FAILED = new Set(['Release failed', 'Rollback failed']);
 
 function linkButton(actionId: string, label: string, url: string): Button {
   return { type: 'button', action_id: truncate(actionId, 255), text: { type: 'plain_text', text: truncate(label, 75), emoji: true }, url };
@@ -50,7 +49,7 @@ export function taskLinkBlocks(templates: LinkTemplates | undefined, task: Relea
   const buttons = linkButtons(templates, vars);
   const logs = templates?.logs;
   if (logs && task.components.length > 1) {
-    const failed = task.components.filter((c) => FAILED.has(c.status)).slice(0, FAILED_LOG_LINKS);
+    const failed = task.components.filter((c) => FAILED_COMPONENT_STATUSES.includes(c.status)).slice(0, FAILED_LOG_LINKS);
     failed.forEach((c, i) => {
       const url = expandLink(logs, { ...vars, component: c.name, workload: c.name });
       if (url && url.length <= URL_MAX) buttons.push(linkButton(`${LINK_ACTION_PREFIX}logs.${i}`, `Logs · ${c.name}`, url));
