@@ -15,6 +15,7 @@ import type { JobHandlers, WorkerHost } from './jobs/worker-host.js';
 import { Metrics } from './http/metrics.js';
 import { probeRoutes } from './http/routes.js';
 import { close, listen } from './http/server.js';
+import { prometheusStandin, STANDIN_PATH } from './platform/simulated/prometheus-standin.js';
 import { SimulatedPlatform } from './platform/simulated/simulated-platform.js';
 import { loadPolicyFile, policyWarnings } from './policy/policy-file.js';
 import { Policy } from './policy/policy.js';
@@ -129,11 +130,15 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
       import('./slack/permalinks.js'),
       operations(),
     ]);
+    const { CheckGates } = await import('./checks/gates.js');
+    const { HttpCheckProbe } = await import('./checks/probe.js');
+    // Checks (policy `checks`) gate released components and blue-green versions.
+    const gates = new CheckGates(policy, new HttpCheckProbe(), metrics);
     const permalinks = new Permalinks(client, notifier);
     const home = { openers: homes, source: homeSource({ queries: new HomeQueries({ tasks, jobs, governance }), permalinks, clock }) };
     const handlers: JobHandlers = {
-      'task.run': runTaskHandler({ tasks, locks, platform, notifier, events, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS, links: (env) => policy.links(env) }),
-      'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, events, audit, metrics, clock }),
+      'task.run': runTaskHandler({ tasks, locks, platform, notifier, events, audit, metrics, clock, progressIntervalMs: config.CARD_COALESCE_MS, links: (env) => policy.links(env), gates }),
+      'bluegreen.run': runBlueGreenHandler({ jobs, platform, notifier, events, audit, metrics, clock, gates, approvers: (env) => policy.approvers(env) }),
       'task.scheduled-start': scheduledStartHandler(release),
       'events.settled': settledHandler({
         tasks,
@@ -166,7 +171,11 @@ export async function start(config: Config, log: Logger = pino({ level: config.L
     await redis.quit().catch(() => redis.disconnect());
     await queueRedis.quit().catch(() => queueRedis.disconnect());
   };
-  const routes = probeRoutes({ redis, queues, metrics, ...(workers ? { workersRunning: () => workers.running } : {}) });
+  const routes = [
+    ...probeRoutes({ redis, queues, metrics, ...(workers ? { workersRunning: () => workers.running } : {}) }),
+    // Checks can be tried without a Prometheus: the simulated platform answers its query API.
+    ...(platform instanceof SimulatedPlatform ? [{ path: STANDIN_PATH, method: ['GET'], handler: prometheusStandin(platform, clock) }] : []),
+  ];
   let server: Server;
   let stopWeb: () => Promise<void>;
   try {

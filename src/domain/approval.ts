@@ -17,6 +17,14 @@ export interface FreezeOverride {
   window: string;
 }
 
+/** Failing checks gone ahead over, by an approver, with a reason. */
+export interface ChecksOverride {
+  by: SlackUserId;
+  reason: string;
+  /** What the checks said: "error-rate 0.5 is not below 0.01". */
+  failing: string;
+}
+
 export interface ApprovalRequest {
   /** The waiting operation: start, retry or rollback (tasks); release, terminate or rollback (jobs). */
   action: string;
@@ -41,6 +49,8 @@ export interface ApprovalRequest {
    * for by an operator (then the approvers' approval is what lets it through).
    */
   override?: FreezeOverride;
+  /** An approver's release over the preview's failing (or unfinished) checks, with their reason. */
+  checksOverride?: ChecksOverride;
 }
 
 /**

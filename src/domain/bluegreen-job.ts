@@ -4,6 +4,7 @@
  * labelled Active and Stable) and historical versions. Pure types and helpers only.
  */
 import type { ApprovalDecision, ApprovalRequest } from './approval.js';
+import type { CheckRun } from './checks.js';
 import type { SlackUserId } from './entity.js';
 
 export const JOB_STATUSES = ['Healthy', 'Progressing', 'Paused', 'Promoting', 'Terminating', 'Degraded'] as const;
@@ -74,6 +75,11 @@ export interface BlueGreenJob {
   decision?: ApprovalDecision;
   /** Why the new version failed (Degraded). */
   degradedReason?: string;
+  /**
+   * The environment's checks on the new version: the preview gate while Paused, or the watch
+   * after Release while the old version is kept (`until`). Release waits for the preview to pass.
+   */
+  checks?: CheckRun;
   /** Newest last. */
   history: HistoricalVersion[];
   nextRevision: number;
@@ -82,13 +88,29 @@ export interface BlueGreenJob {
   updatedAt: string;
   /** Increments each time a worker run is queued. */
   run: number;
-  /** Compare-and-set version; buttons carry it so a click on an outdated card is refused. */
+  /** Compare-and-set version: every write adds one. */
   version: number;
+  /**
+   * What the card's controls mean (status, run, approval, the pending version, where the traffic
+   * goes): buttons carry it, so a click on an outdated card is refused, but a check sample written
+   * meanwhile does not make them stale. Absent on jobs not written since it was kept: `version`.
+   */
+  stateVersion?: number;
   channel: string;
 }
 
 export function isBusy(status: JobStatus): boolean {
   return BUSY_JOB_STATUSES.includes(status);
+}
+
+/** The version a job's card controls carry (see stateVersion). */
+export function jobCardVersion(job: Pick<BlueGreenJob, 'version' | 'stateVersion'>): number {
+  return job.stateVersion ?? job.version;
+}
+
+/** A worker has something to do for the job: an operation, or checks still running on a Paused version. */
+export function needsRun(job: Pick<BlueGreenJob, 'status' | 'checks'>): boolean {
+  return isBusy(job.status) || (job.status === 'Paused' && job.checks?.state === 'running');
 }
 
 /** Revisions a Rollback may go to: released ones other than the one serving now. */

@@ -1,7 +1,8 @@
 /**
  * The blue-green job state machine, pure. Update Version: Healthy -> Progressing -> Paused (or
  * Degraded when the new version never becomes ready). Release: Paused -> Promoting -> Healthy.
- * Terminate Release: Paused or Degraded -> Terminating -> Healthy. Rollback: Healthy ->
+ * Where the old version is kept after Release (keepOldFor), a check failing meanwhile sends the
+ * traffic back to it: Promoting -> Degraded. Terminate Release: Paused or Degraded -> Terminating -> Healthy. Rollback: Healthy ->
  * Progressing with a historical revision's image -> Paused. Delete (stop tracking): Healthy only,
  * when one version serves and nothing is half done; a Paused or Degraded job still has a second
  * version up that only the job knows to Release or Terminate. One operation at a time.
@@ -9,7 +10,7 @@
 import type { JobAction } from './actions.js';
 import type { BlueGreenJob, JobStatus } from './bluegreen-job.js';
 
-export type JobEvent = 'ready' | 'not-ready' | 'promoted' | 'terminated' | 'gave-up';
+export type JobEvent = 'ready' | 'not-ready' | 'promoted' | 'checks-failed' | 'terminated' | 'gave-up';
 
 export type JobTransition = { ok: true; to: JobStatus } | { ok: false; reason: string };
 
@@ -51,6 +52,8 @@ export function jobEvent(job: Pick<BlueGreenJob, 'name' | 'status' | 'degradedRe
     ready: ['Progressing', hasStable ? 'Paused' : 'Healthy'],
     'not-ready': ['Progressing', 'Degraded'],
     promoted: ['Promoting', 'Healthy'],
+    // A check failed while the old version was kept: the traffic went back to it.
+    'checks-failed': ['Promoting', 'Degraded'],
     terminated: ['Terminating', 'Healthy'],
   };
   const [from, to] = expect[event];

@@ -112,7 +112,7 @@ export interface RollbackConflict {
  */
 export function rollbackConflicts(task: Pick<ReleaseTask, 'components'>, now: Reading): RollbackConflict[] {
   return task.components
-    .filter((c) => c.previousImage && c.image && (c.status === 'Released' || c.status === 'Rollback failed'))
+    .filter((c) => c.previousImage && c.image && (c.status === 'Released' || c.status === 'Release failed' || c.status === 'Rollback failed'))
     .flatMap((c) => {
       const runs = now.get(c.name)?.image;
       // Already back where the rollback would take it (a Rollback failed that half happened): fine.

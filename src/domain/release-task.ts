@@ -5,6 +5,7 @@
  */
 
 import type { ApprovalDecision, ApprovalRequest } from './approval.js';
+import type { CheckRun } from './checks.js';
 import type { SlackUserId } from './entity.js';
 import type { TaskSchedule } from './schedule.js';
 
@@ -69,7 +70,7 @@ export interface ComponentEvent {
   error?: string;
   /** Image the component had before this step (upgrade, rollback). */
   previousImage?: string;
-  /** Image the component has after this step, when it succeeded. */
+  /** Image the component has after this step, when it was applied (it may then have failed its checks). */
   image?: string;
 }
 
@@ -93,8 +94,10 @@ export interface ComponentState extends ComponentSpec {
   startedAt?: string;
   endedAt?: string;
   error?: string;
-  /** Image before the last successful upgrade: where rollback returns to. */
+  /** Image before the last applied upgrade: where rollback returns to. */
   previousImage?: string;
+  /** The environment's checks after the component was ready (policy `checks`): the latest sample of each. */
+  checks?: CheckRun;
   history: ComponentEvent[];
 }
 

@@ -75,11 +75,12 @@ export function prepareRun(task: ReleaseTask, action: UserAction, by: SlackUserI
     );
   }
   if (action === 'rollback') {
-    // A component whose release failed still runs what it ran before the task: there is nothing
+    // A component whose release failed (and was not applied) still runs what it ran before the task: there is nothing
     // to roll back, and after the rollback it must not read as a current failure. It becomes Not
     // released (its Release History keeps the failure).
     next = mapComponents(next, (c) =>
-      (c.status === 'Released' && c.previousImage) || c.status === 'Rollback failed'
+      // A component whose checks failed runs the new image: it goes back too.
+      ((c.status === 'Released' || c.status === 'Release failed') && c.previousImage) || c.status === 'Rollback failed'
         ? clearStep(c, 'Rolling back')
         : c.status === 'Release failed'
           ? notReleased(c)
@@ -119,7 +120,11 @@ export function begunComponent(kind: RunKind, c: ComponentState, now: Date): Com
   return { ...c, status, startedAt: c.startedAt && c.status === status ? c.startedAt : now.toISOString() };
 }
 
-export type StepResult = { ok: true; image: string; previousImage?: string } | { ok: false; error: string };
+/**
+ * A step's outcome. A failure that carries `image` was applied and then failed its checks: the
+ * component runs the new image, and a rollback can still put `previousImage` back.
+ */
+export type StepResult = { ok: true; image: string; previousImage?: string } | { ok: false; error: string; image?: string; previousImage?: string };
 
 /** Record a component step's outcome: its status, and one Release History entry. */
 export function finishComponent(task: ReleaseTask, name: string, result: StepResult, now: Date): ReleaseTask {
@@ -133,14 +138,18 @@ export function finishedComponent(kind: RunKind, run: number, c: ComponentState,
     kind === 'rollback' ? (result.ok ? 'Rolled back' : 'Rollback failed') : result.ok ? 'Released' : 'Release failed';
   const endedAt = now.toISOString();
   const next: ComponentState = { ...c, status, endedAt };
+  // Rollback returns to previousImage; keep it only for an upgrade that can be rolled back. A
+  // retry that finds its image already there (applied, then failed its checks) keeps the first.
+  const previous = result.previousImage && result.previousImage !== result.image ? result.previousImage : undefined;
   if (result.ok) {
     delete next.error;
     next.image = result.image;
-    // Rollback returns to previousImage; keep it only for an upgrade that can be rolled back.
-    if (kind === 'release' && result.previousImage) next.previousImage = result.previousImage;
+    if (kind === 'release' && previous) next.previousImage = previous;
     if (kind === 'rollback') delete next.previousImage;
   } else {
     next.error = result.error;
+    if (result.image) next.image = result.image;
+    if (kind === 'release' && previous) next.previousImage = previous;
   }
   next.history = [
     ...c.history,
@@ -150,8 +159,9 @@ export function finishedComponent(kind: RunKind, run: number, c: ComponentState,
       status,
       ...(c.startedAt ? { startedAt: c.startedAt } : {}),
       endedAt,
-      ...(result.ok ? { image: result.image } : { error: result.error }),
-      ...(result.ok && result.previousImage ? { previousImage: result.previousImage } : {}),
+      ...(result.image ? { image: result.image } : {}),
+      ...(result.ok ? {} : { error: result.error }),
+      ...(result.image && previous ? { previousImage: previous } : {}),
       ...(kind === 'rollback' && c.image ? { previousImage: c.image } : {}),
     },
   ];

@@ -1,15 +1,16 @@
 /**
  * Prometheus metrics, kept in process (each process exposes its own, as Prometheus expects):
- * operations by type and outcome, webhook deliveries by outcome, and the latency of acknowledging Slack requests. Queue job
+ * operations by type and outcome, webhook deliveries by outcome, check samples by check and outcome, and the latency of acknowledging Slack requests. Queue job
  * counts are read from Redis at scrape time.
  */
-import type { OperationMetrics, WebhookMetrics, WebhookOutcome } from '../ports/metrics.js';
+import type { CheckMetrics, CheckOutcome, OperationMetrics, WebhookMetrics, WebhookOutcome } from '../ports/metrics.js';
 
 const ACK_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 3000];
 
-export class Metrics implements OperationMetrics, WebhookMetrics {
+export class Metrics implements OperationMetrics, WebhookMetrics, CheckMetrics {
   private readonly ops = new Map<string, number>();
   private readonly api = new Map<string, number>();
+  private readonly checks = new Map<string, number>();
   private readonly webhooks: Record<WebhookOutcome, number> = { delivered: 0, retried: 0, failed: 0 };
   private readonly ackBuckets = ACK_BUCKETS_MS.map(() => 0);
   private ackCount = 0;
@@ -25,6 +26,12 @@ export class Metrics implements OperationMetrics, WebhookMetrics {
   apiRequest(route: string, status: number): void {
     const key = `${route}\u0000${status}`;
     this.api.set(key, (this.api.get(key) ?? 0) + 1);
+  }
+
+  /** One sample of a check (policy `checks`) and how it ended. */
+  check(name: string, outcome: CheckOutcome): void {
+    const key = `${name}\u0000${outcome}`;
+    this.checks.set(key, (this.checks.get(key) ?? 0) + 1);
   }
 
   webhookDelivery(outcome: WebhookOutcome): void {
@@ -61,6 +68,11 @@ export class Metrics implements OperationMetrics, WebhookMetrics {
       '# TYPE switchyard_webhook_deliveries_total counter',
     );
     for (const [outcome, n] of Object.entries(this.webhooks)) out.push(`switchyard_webhook_deliveries_total{outcome="${outcome}"} ${n}`);
+    out.push('# HELP switchyard_checks_total Check samples by check and outcome: pass, fail (out of bounds) and error (no data, no answer).', '# TYPE switchyard_checks_total counter');
+    for (const [key, n] of this.checks) {
+      const [check, outcome] = key.split('\u0000') as [string, string];
+      out.push(`switchyard_checks_total{check="${esc(check)}",outcome="${esc(outcome)}"} ${n}`);
+    }
     out.push('# HELP switchyard_ack_latency_seconds Time to acknowledge a Slack request.', '# TYPE switchyard_ack_latency_seconds histogram');
     ACK_BUCKETS_MS.forEach((le, i) => out.push(`switchyard_ack_latency_seconds_bucket{le="${le / 1000}"} ${this.ackBuckets[i]}`));
     out.push(`switchyard_ack_latency_seconds_bucket{le="+Inf"} ${this.ackCount}`);

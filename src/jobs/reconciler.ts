@@ -6,7 +6,7 @@
  * (run and scheduled-start job IDs are deterministic, lock release checks the holder).
  */
 import type { Logger } from 'pino';
-import { isBusy } from '../domain/bluegreen-job.js';
+import { needsRun } from '../domain/bluegreen-job.js';
 import { isActive } from '../domain/release-task.js';
 import { scanKeys, type Keys, type RedisClient } from '../store/redis.js';
 import type { ComponentLocks } from '../store/locks.js';
@@ -52,7 +52,7 @@ export async function reconcile(d: ReconcilerDeps, graceMs = 10_000): Promise<{ 
       schedules++;
     }
   }
-  for (const j of (await d.jobs.list(10_000)).filter((j) => isBusy(j.status))) {
+  for (const j of (await d.jobs.list(10_000)).filter(needsRun)) {
     if (!(await d.runs.hasJobRun(j))) {
       await d.runs.jobRun(j);
       runs++;

@@ -6,7 +6,7 @@
  * control passes first (its own card, not stale) are here too, as Approve and Reject are controls.
  */
 import { actionWords } from '../domain/actions.js';
-import { stillAsked, type Approval, type ApprovalDecision, type ApprovalRequest } from '../domain/approval.js';
+import { stillAsked, type Approval, type ApprovalDecision, type ApprovalRequest, type ChecksOverride } from '../domain/approval.js';
 import type { CardPlace, Notifier } from '../ports/notifier.js';
 import type { AuditLog } from '../store/audit-log.js';
 import { Refusal } from '../store/versioned-store.js';
@@ -43,7 +43,7 @@ export class ApprovalFlow<T extends Entity> {
   async request(
     entity: T,
     actor: Actor,
-    ask: { action: string; needed: number; revision?: number; image?: string; force?: boolean; override?: FreezeOverride },
+    ask: { action: string; needed: number; revision?: number; image?: string; force?: boolean; override?: FreezeOverride; checksOverride?: ChecksOverride },
   ): Promise<Outcome> {
     const now = this.d.clock().toISOString();
     const policy = this.d.governance.policy;
@@ -59,6 +59,7 @@ export class ApprovalFlow<T extends Entity> {
       // Who may approve it: not its creator or requester where approvers must be distinct.
       approvers: (policy.approvers(entity.env) ?? []).filter((ref) => !policy.barredFromApproving(entity.env, ref, entity.createdBy, actor.user)),
       ...(ask.override ? { override: ask.override } : {}),
+      ...(ask.checksOverride ? { checksOverride: ask.checksOverride } : {}),
     };
     // A new request closes the story of the last one: its decision leaves the card.
     const r = await this.d.kind.store.update(entity.id, (e) => {
@@ -74,7 +75,7 @@ export class ApprovalFlow<T extends Entity> {
       action: 'approval-requested',
       target: entity.id,
       env: entity.env,
-      detail: `${ask.action}${ask.revision !== undefined ? ` rev ${ask.revision}` : ''}${ask.image ? ` ${ask.image}` : ''}${ask.force ? ' --force' : ''}${ask.override ? `; freeze ${ask.override.window} overridden: ${ask.override.reason}` : ''}`,
+      detail: `${ask.action}${ask.revision !== undefined ? ` rev ${ask.revision}` : ''}${ask.image ? ` ${ask.image}` : ''}${ask.force ? ' --force' : ''}${ask.override ? `; freeze ${ask.override.window} overridden: ${ask.override.reason}` : ''}${ask.checksOverride ? `; checks overridden (${ask.checksOverride.failing}): ${ask.checksOverride.reason}` : ''}`,
     });
     await this.d.notifier.cardChanged(this.d.kind.ref(entity.id), { urgent: true });
     // Every approver who can approve is mentioned, so Slack tells them (a group's mention tells its members).
@@ -82,7 +83,8 @@ export class ApprovalFlow<T extends Entity> {
     const who = asked.length ? asked.map(mention).join(', ') : `the ${entity.env} approvers`;
     const through = request.override ? ` through the freeze (${request.override.window})` : '';
     const reason = request.override ? `. Reason: ${esc(request.override.reason)}` : '';
-    await this.d.notifier.thread(this.d.kind.ref(entity.id), `Approval requested by ${mention(actor.user)} to ${what}${through}: needs ${count(ask.needed)} from ${who}${reason}`);
+    const overChecks = request.checksOverride ? `. Over failing checks (${esc(request.checksOverride.failing)}), because: ${esc(request.checksOverride.reason)}` : '';
+    await this.d.notifier.thread(this.d.kind.ref(entity.id), `Approval requested by ${mention(actor.user)} to ${what}${through}: needs ${count(ask.needed)} from ${who}${reason}${overChecks}`);
     const runs = request.override ? ' It runs through the freeze once they approve.' : '';
     return say(`Waiting for approval: to ${what}${through}, ${entity.name} needs ${count(ask.needed)} from ${who}. They can use Approve on the card.${runs}`, true);
   }

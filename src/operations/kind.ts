@@ -68,6 +68,12 @@ export interface KindDescriptor<E extends Entity, A extends string> {
    * undefined. Checked when asked and again when an approved request runs.
    */
   guard?(e: E, action: A): Promise<GuardFinding | undefined>;
+  /**
+   * What holds `action` back that an approver may go ahead over with a reason (`--override
+   * "reason"`, or the modal a click opens), not with --force: a blue-green preview whose checks
+   * fail or have not finished. Pure: read off the entity.
+   */
+  held?(e: E, action: A): GuardFinding | undefined;
   /** After the write: queue the worker run the action needs, if any. */
   enqueue(e: E, action: A): Promise<void>;
   /** Hold what the action needs while it commits (a task's component locks); undefined: nothing to hold. */

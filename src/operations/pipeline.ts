@@ -6,7 +6,7 @@
  * frozen? its words) from the action table (domain/actions.ts).
  */
 import { actionSpec, actionWords } from '../domain/actions.js';
-import { decisionAfterRun, type ApprovalRequest } from '../domain/approval.js';
+import { decisionAfterRun, type ApprovalRequest, type ChecksOverride } from '../domain/approval.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { OperationMetrics } from '../ports/metrics.js';
 import type { AuditLog } from '../store/audit-log.js';
@@ -14,7 +14,8 @@ import { Refusal } from '../store/versioned-store.js';
 import { esc, mention } from '../text.js';
 import { ApprovalFlow, type Decision } from './approvals.js';
 import type { FreezeOverride, Governance } from './governance.js';
-import type { ActionArgs, Entity, KindDescriptor } from './kind.js';
+import type { ActionArgs, Entity, GuardFinding, KindDescriptor } from './kind.js';
+import { isApiActor } from '../domain/entity.js';
 import { say, type Actor, type Outcome } from './outcome.js';
 
 export interface PipelineDeps {
@@ -25,6 +26,16 @@ export interface PipelineDeps {
   clock: () => Date;
 }
 
+/** What a click's modal asks a reason for: a freeze window in force, failing checks, or both. */
+export interface OverridePrompt {
+  env: string;
+  window?: string;
+  /** The override goes to the approvers as a request (an operator's, through a freeze). */
+  asks: boolean;
+  /** What the checks say ("error-rate 0.5 is not below 0.01"). */
+  checks?: string;
+}
+
 /** What runs an action once it is allowed: the requester, and the approval it ran on, if any. */
 interface Execution {
   requester: Actor;
@@ -33,6 +44,8 @@ interface Execution {
   approvers: string[];
   /** What a --force goes ahead over, for the audit and the thread. */
   forced?: string;
+  /** Failing checks an approver went ahead over, with their reason. */
+  checks?: ChecksOverride;
 }
 
 export class OperationPipeline<E extends Entity, A extends string> {
@@ -70,21 +83,26 @@ export class OperationPipeline<E extends Entity, A extends string> {
   }
 
   /**
-   * A card control for `action` that only a freeze stands in the way of, for someone who may
-   * override it: the window, and whether the override goes to the approvers (`asks`). The
-   * listener then asks for a reason in a modal instead of refusing after the click; anything
-   * else (no freeze, another refusal) is left to the action itself.
+   * A card control for `action` that only a freeze or failing checks stand in the way of, for
+   * someone who may go ahead anyway: the window, what the checks say, and whether the override
+   * goes to the approvers (`asks`). The listener then asks for a reason in a modal instead of
+   * refusing after the click; anything else (neither, another refusal) is left to the action.
    */
-  async freezePrompt(id: string, action: A, actor: Actor): Promise<{ env: string; window: string; asks: boolean } | undefined> {
+  async overridePrompt(id: string, action: A, actor: Actor): Promise<OverridePrompt | undefined> {
     const k = this.kind;
     const entity = await k.store.get(id);
     if (!entity || entity.approval || !actionSpec(k.kind, action)?.frozen) return undefined;
-    // The usual case, no window in force: none of the checks below is worth a read.
-    if (!this.d.governance.policy.freezeAt(k.kind, action, entity.env, this.d.clock())) return undefined;
+    // The usual case, no window in force and nothing held: none of the checks below is worth a read.
+    const frozen = this.d.governance.policy.freezeAt(k.kind, action, entity.env, this.d.clock());
+    const held = k.held?.(entity, action);
+    if (!frozen && !held) return undefined;
     if (actor.cardVersion !== undefined && actor.cardVersion !== k.cardVersion(entity)) return undefined;
     if ((await this.d.governance.operatorRefusal(actor.user)) || !k.transition(entity, action).ok) return undefined;
+    if (held && (await this.reasonRefusal(entity.env, actor.user, '(asked)', held))) return undefined;
+    const checks = held ? { checks: held.overrides } : {};
+    if (!frozen) return { env: entity.env, asks: false, ...checks };
     const check = await this.d.governance.freeze(k.kind, action, entity.env, actor.user, '(asked)', this.d.clock());
-    return check.ok && check.override ? { env: entity.env, window: check.override.window, asks: check.ask === true } : undefined;
+    return check.ok && check.override ? { env: entity.env, window: check.override.window, asks: check.ask === true, ...checks } : undefined;
   }
 
   /** Why `actor` may not reject the approval request on `id` now, if so (asked before the reason modal opens). */
@@ -111,6 +129,14 @@ export class OperationPipeline<E extends Entity, A extends string> {
       const refusal = await this.forceRefusal(entity.env, actor.user, action);
       if (refusal) return say(refusal);
     }
+    // Failing checks: an approver goes ahead with a reason, not with --force.
+    const held = k.held?.(entity, action);
+    let checks: { checks: ChecksOverride } | Record<string, never> = {};
+    if (held) {
+      const refusal = await this.reasonRefusal(entity.env, actor.user, opts.override, held);
+      if (refusal) return say(refusal);
+      checks = { checks: { by: actor.user, reason: opts.override!, failing: held.overrides } };
+    }
     const guard = await k.guard?.(entity, action);
     if (guard && !opts.force) return say(guard.refusal);
     const forced = guard ? { forced: guard.overrides } : {};
@@ -126,10 +152,25 @@ export class OperationPipeline<E extends Entity, A extends string> {
       if (again) return this.decided(again, actor);
       const revision = opts.revision !== undefined ? { revision: opts.revision } : {};
       const image = opts.image ? { image: opts.image } : {};
-      return this.approvals.request(entity, actor, { action, needed, ...revision, ...image, ...(opts.force ? { force: true } : {}), ...override });
+      const checksOverride = 'checks' in checks ? { checksOverride: checks.checks } : {};
+      return this.approvals.request(entity, actor, { action, needed, ...revision, ...image, ...(opts.force ? { force: true } : {}), ...override, ...checksOverride });
     }
     // A forced run skips the worker's own check only when there was something to force over.
-    return this.commit(entity, action, { requester: actor, approvers: [], ...override, ...forced }, { ...opts, force: !!guard && opts.force === true });
+    return this.commit(entity, action, { requester: actor, approvers: [], ...override, ...forced, ...checks }, { ...opts, force: !!guard && opts.force === true });
+  }
+
+  /**
+   * Why `user` may not go ahead over failing checks: it takes a reason, and a person's judgement
+   * (an approver of the environment; where it has none, an operator). Undefined: they may.
+   */
+  private async reasonRefusal(env: string, user: string, reason: string | undefined, found: GuardFinding): Promise<string | undefined> {
+    const cmd = this.kind.kind === 'task' ? '/release' : '/bluegreen';
+    if (isApiActor(user)) return `${found.refusal} An API token never goes ahead over failing checks: an approver can, in Slack.`;
+    const approvers = this.d.governance.policy.approvers(env);
+    const approver = !approvers || (await this.d.governance.isApprover(env, user));
+    if (!approver) return `${found.refusal} Only an approver for ${env} can go ahead anyway, with a reason.`;
+    if (!reason?.trim()) return `${found.refusal} To go ahead anyway, give your reason: \`${cmd} … --override "reason"\` (it goes in the audit).`;
+    return undefined;
   }
 
   /**
@@ -169,11 +210,16 @@ export class OperationPipeline<E extends Entity, A extends string> {
     if ('outcome' in decision) return decision.outcome;
     const { entity, request, approvers } = decision.run;
     // Time has passed since the request: look again at what the action would go over.
+    const held = this.kind.held?.(entity, request.action as A);
+    if (held && !request.checksOverride) {
+      return say(`${held.refusal} The approved request stays open: reject it, then ask again (an approver can, with --override "reason").`);
+    }
     const guard = await this.kind.guard?.(entity, request.action as A);
     if (guard && !request.force) return say(`${guard.refusal} The approved request stays open: reject it first, then ask again with --force.`);
     const x: Execution = {
       requester: { user: request.requestedBy, channel: actor.channel }, approval: request, approvers,
       ...(request.override ? { override: request.override } : {}), ...(guard ? { forced: guard.overrides } : {}),
+      ...(held && request.checksOverride ? { checks: { ...request.checksOverride, failing: held.overrides } } : {}),
     };
     const args = {
       ...(request.revision !== undefined ? { revision: request.revision } : {}), ...(request.image ? { image: request.image } : {}),
@@ -215,6 +261,7 @@ export class OperationPipeline<E extends Entity, A extends string> {
       x.approvers.length ? `approved by ${x.approvers.join(', ')}` : '',
       x.override ? `freeze ${x.override.window} overridden by ${x.override.by}: ${x.override.reason}` : '',
       x.forced ? `forced over: ${x.forced}` : '',
+      x.checks ? `checks overridden by ${x.checks.by} (${x.checks.failing}): ${x.checks.reason}` : '',
     ].filter(Boolean).join('; ');
     await this.d.audit.record({
       at: now.toISOString(), actor: x.requester.user, action, target: e.id, env: e.env, from: r.before.status, to: e.status, ...(detail ? { detail } : {}),
@@ -224,7 +271,8 @@ export class OperationPipeline<E extends Entity, A extends string> {
     const approved = x.approvers.length ? `, approved by ${x.approvers.map(mention).join(', ')}` : '';
     const overridden = x.override ? ` (freeze overridden by ${mention(x.override.by)}: ${esc(x.override.reason)})` : '';
     const forced = x.forced ? `. Forced over: ${esc(x.forced)}` : '';
-    await this.d.notifier.thread(k.ref(e.id), k.startedText(action, e, x.requester.user, { before: r.before, args }) + approved + overridden + forced);
+    const checks = x.checks ? `. Checks overridden by ${mention(x.checks.by)} (${esc(x.checks.failing)}): ${esc(x.checks.reason)}` : '';
+    await this.d.notifier.thread(k.ref(e.id), k.startedText(action, e, x.requester.user, { before: r.before, args }) + approved + overridden + forced + checks);
     return say(`${k.label(e)} is now ${e.status}.`, true);
   }
 

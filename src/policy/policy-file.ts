@@ -1,11 +1,12 @@
 /**
  * The policy file (SWITCHYARD_CONFIG, YAML): who may operate, and per environment where cards go
- * (and which other channels hear when a release ends), who approves, how many approvals, freeze windows and webhooks. Validated with zod; an error names the
+ * (and which other channels hear when a release ends), who approves, how many approvals, freeze windows, webhooks and checks. Validated with zod; an error names the
  * key and what it expects. Without a file, everyone may do everything.
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { unknownCheckVars } from '../domain/checks.js';
 import { linkTemplateProblem } from '../domain/links.js';
 
 const SlackRef = z
@@ -47,6 +48,61 @@ const LinkTemplate = z.string({ error: 'a URL template in quotes' }).superRefine
 /** Where cards and failure replies link to: a component's logs, the dashboard, a workload's page. */
 const Links = z.object({ logs: LinkTemplate.optional(), dashboard: LinkTemplate.optional(), workload: LinkTemplate.optional() }).strict();
 
+/** "30s", "5m", "500ms", "1h": a duration in ms. */
+const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const Duration = z
+  .string({ error: 'a duration such as 30s, 5m or 500ms' })
+  .regex(/^\d+(ms|s|m|h)$/, 'a duration such as 30s, 5m or 500ms')
+  .transform((v) => {
+    const [, n, unit] = /^(\d+)(ms|s|m|h)$/.exec(v)!;
+    return Number(n) * DURATION_UNITS_MS[unit as keyof typeof DURATION_UNITS_MS];
+  });
+
+/** A check's query or URL: its {placeholders} must be check variables. */
+const CheckTemplate = z.string({ error: 'a string in quotes' }).superRefine((t, ctx) => {
+  const unknown = unknownCheckVars(t);
+  if (unknown.length) ctx.addIssue({ code: 'custom', message: `only {env}, {component}, {workload}, {slot} and {image} in it, not {${unknown.join('}, {')}}` });
+});
+
+/**
+ * A check (README "Checks"): a Prometheus query judged against `below` and/or `above`, or an HTTP
+ * GET that passes on 2xx; `for` how long it must hold, sampled every `interval`.
+ */
+const Check = z
+  .object({
+    name: z.string({ error: 'a check name such as error-rate' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a check name of letters, digits, ".", "_" and "-", e.g. error-rate'),
+    prometheus: z.url({ protocol: /^https?$/, error: 'the Prometheus base URL, http:// or https://' }).optional(),
+    query: CheckTemplate.optional(),
+    below: z.number({ error: 'a number' }).optional(),
+    above: z.number({ error: 'a number' }).optional(),
+    http: CheckTemplate.optional(),
+    for: Duration.optional(),
+    interval: Duration.refine((ms) => ms >= 100, 'an interval of at least 100ms').optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (!!c.prometheus === !!c.http) {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: 'a check with either prometheus (and query, below or above) or http, not both' });
+      return;
+    }
+    if (c.prometheus) {
+      if (!c.query) ctx.addIssue({ code: 'custom', path: ['query'], message: 'a PromQL query returning one value (an instant vector)' });
+      if (c.below === undefined && c.above === undefined) ctx.addIssue({ code: 'custom', path: ['below'], message: 'a threshold: below or above (or both)' });
+    }
+    if (c.http) {
+      for (const key of ['query', 'below', 'above'] as const) {
+        if (c[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'nothing on an http check (it passes on any 2xx answer)' });
+      }
+      let url: URL | undefined;
+      try {
+        url = new URL(c.http.replace(/\{[a-z]+\}/g, 'x'));
+      } catch {
+        url = undefined;
+      }
+      if (!url || !/^https?:$/.test(url.protocol)) ctx.addIssue({ code: 'custom', path: ['http'], message: 'an http:// or https:// URL' });
+    }
+  });
+
 const Environment = z
   .object({
     channel: ChannelId.optional(),
@@ -66,9 +122,17 @@ const Environment = z
     notify: z.array(ChannelId).optional(),
     /** Link buttons on cards and links in failure replies (README "Links"). */
     links: Links.optional(),
+    /** What a released component or blue-green version must pass (README "Checks"). */
+    checks: z.array(Check).optional(),
+    /** Blue-green: how long the old version is kept after Release while the checks watch the new one (default 0). */
+    keepOldFor: Duration.optional(),
   })
   .strict()
   .superRefine((e, ctx) => {
+    (e.checks ?? []).forEach((c, i) => {
+      const first = (e.checks ?? []).findIndex((o) => o.name === c.name);
+      if (first < i) ctx.addIssue({ code: 'custom', path: ['checks', i, 'name'], message: `a name of its own (${c.name} is also check ${first})` });
+    });
     if (e.approvals !== undefined && !e.approvers) {
       ctx.addIssue({ code: 'custom', path: ['approvals'], message: 'approvers to be listed too' });
     }
@@ -136,11 +200,13 @@ export function parsePolicy(doc: unknown, source: string): PolicyFile {
     const got = !secret && 'input' in i && i.input !== undefined && typeof i.input !== 'object' ? ` (got ${JSON.stringify(i.input)})` : '';
     const expected = i.path.includes('webhooks')
       ? 'url, secret'
+      : i.path.includes('checks')
+      ? 'name, prometheus, query, below, above, http, for, interval'
       : i.path.includes('links')
       ? 'logs, dashboard, workload'
       : i.path[0] === 'apiTokens'
         ? 'name, sha256, environments, actions, rateLimit'
-        : 'operators, apiTokens, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen, webhooks, notify, links)';
+        : 'operators, apiTokens, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen, webhooks, notify, links, checks, keepOldFor)';
     const message =
       i.code === 'invalid_key'
         ? `is not a valid environment name: expects ${(i.issues[0]?.message ?? 'a lower-case name')}`

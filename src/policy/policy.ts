@@ -5,10 +5,13 @@
  * user groups) is the Directory's job.
  */
 import { actionSpec } from '../domain/actions.js';
+import type { CheckSpec } from '../domain/checks.js';
 import { matchesEnvironment } from '../domain/environments.js';
 import type { EntityKind } from '../domain/entity.js';
 import type { ApiTokenPolicy, EnvironmentPolicy, LinksPolicy, PolicyFile, WebhookPolicy } from './policy-file.js';
 
+/** A check samples this often unless it says `interval`. */
+export const DEFAULT_CHECK_INTERVAL_MS = 10_000;
 
 export class Policy {
   constructor(private readonly file: PolicyFile = {}) {}
@@ -59,6 +62,24 @@ export class Policy {
   /** The link templates of `env` (logs, dashboard, workload); none unless the file has some. */
   links(env: string): LinksPolicy {
     return this.env(env).links ?? {};
+  }
+
+  /** What a released component or blue-green version of `env` must pass; none unless the file lists some. */
+  checks(env: string): CheckSpec[] {
+    return (this.env(env).checks ?? []).map((c) => ({
+      name: c.name,
+      ...(c.prometheus ? { prometheus: c.prometheus, query: c.query! } : {}),
+      ...(c.below !== undefined ? { below: c.below } : {}),
+      ...(c.above !== undefined ? { above: c.above } : {}),
+      ...(c.http ? { http: c.http } : {}),
+      forMs: c.for ?? 0,
+      intervalMs: c.interval ?? DEFAULT_CHECK_INTERVAL_MS,
+    }));
+  }
+
+  /** Blue-green: ms the old version is kept after Release while checks watch the new one (0: deleted at once). */
+  keepOldForMs(env: string): number {
+    return this.env(env).keepOldFor ?? 0;
   }
 
   approvers(env: string): readonly string[] | undefined {

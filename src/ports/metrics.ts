@@ -13,3 +13,10 @@ export type WebhookOutcome = 'delivered' | 'retried' | 'failed';
 export interface WebhookMetrics {
   webhookDelivery(outcome: WebhookOutcome): void;
 }
+
+/** How one check sample ended: pass, fail (measured and out of bounds) or error (nothing to judge: no data, no answer). */
+export type CheckOutcome = 'pass' | 'fail' | 'error';
+
+export interface CheckMetrics {
+  check(name: string, outcome: CheckOutcome): void;
+}

@@ -151,6 +151,14 @@ export class JobStore extends VersionedStore<BlueGreenJob> {
     super(r, keys.bgJob, keys.bgJobIndex, 'blue-green job');
   }
 
+  /** The card's controls change meaning with the status, the run, an approval request, the pending version and the traffic. */
+  protected override stamp(before: BlueGreenJob, next: BlueGreenJob): BlueGreenJob {
+    const base = before.stateVersion ?? before.version;
+    const changed = before.status !== next.status || before.run !== next.run || before.active !== next.active ||
+      before.pending?.revision !== next.pending?.revision || JSON.stringify(before.approval) !== JSON.stringify(next.approval);
+    return { ...next, stateVersion: changed ? base + 1 : base };
+  }
+
   /**
    * Claim a release object (env/workload) for job `name`, atomically: undefined when claimed, or
    * the name of the job that has it. A claim by a job that no longer exists is taken over.

@@ -40,7 +40,7 @@ describe('policy file', () => {
     [{ environments: { p: { webhooks: [{ url: 'https://x.example/h' }] } } }, 'environments.p.webhooks.0.secret expects a secret of at least 16 characters'],
     [{ environments: { p: { webhooks: [{ url: 'https://x.example/h', secret: 'short' }] } } }, 'environments.p.webhooks.0.secret expects a secret of at least 16 characters'],
     [{ environments: { p: { webhooks: [{ url: 'https://x.example/h', secret: 'a-long-enough-secret', headers: {} }] } } }, 'environments.p.webhooks.0 unknown key "headers": expected url, secret'],
-    [{ environments: { p: { webhook: [] } } }, 'environments.p unknown key "webhook": expected operators, apiTokens, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen, webhooks, notify, links)'],
+    [{ environments: { p: { webhook: [] } } }, 'environments.p unknown key "webhook": expected operators, apiTokens, environments (and per environment channel, approvers, approvals, distinctApprover, freeze, namespace, context, bluegreen, webhooks, notify, links, checks, keepOldFor)'],
     [{ environments: { p: { notify: ['#announce'] } } }, 'environments.p.notify.0 expects a Slack channel ID (C…) (got "#announce")'],
     [{ environments: { p: { notify: 'C0ANNOUNCE' } } }, 'environments.p.notify expects a list (got "C0ANNOUNCE")'],
     [{ environments: { p: { links: { logs: 'logs.example.com/{env}' } } } }, 'environments.p.links.logs expects an http:// or https:// URL template, e.g. "https://logs.example.com/{env}/{component}"'],

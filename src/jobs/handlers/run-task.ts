@@ -38,6 +38,8 @@ import { Refusal } from '../../store/versioned-store.js';
 import type { OperationMetrics } from '../../ports/metrics.js';
 import type { JobContext } from '../worker-host.js';
 import type { TaskRunPayload } from '../catalogue.js';
+import { failedDetail, nextCheckAt, startChecks, type CheckRun, type CheckSpec } from '../../domain/checks.js';
+import type { Gates } from '../../checks/gates.js';
 
 export interface RunTaskDeps {
   tasks: TaskStore;
@@ -53,6 +55,8 @@ export interface RunTaskDeps {
   progressIntervalMs?: number;
   /** The environment's link templates (the policy file's `links`): failure replies link each component's logs. */
   links?: (env: string) => LinkTemplates;
+  /** The environment's checks (policy `checks`): a released component must pass them. */
+  gates?: Gates;
 }
 
 export function runTaskHandler(d: RunTaskDeps) {
@@ -77,6 +81,7 @@ export function runTaskHandler(d: RunTaskDeps) {
     const env = task.env;
     const logsOf = logs ? (component: string) => expandLink(logs, { env, task: taskId, component, workload: component }) : undefined;
     const report = new RunReport(d.notifier, taskRef(taskId), d.progressIntervalMs ?? 1000, logsOf);
+    const specs = d.gates?.specs(env) ?? [];
     const inFlight = new Map<string, Promise<void>>();
     let stopped = false; // best effort Off and a component failed
     let over = false; // the run was settled or superseded elsewhere
@@ -89,8 +94,21 @@ export function runTaskHandler(d: RunTaskDeps) {
         return;
       }
       report.changed();
-      const result = await callPlatform(d.platform, snapshot, begun);
-      const done = finishedComponent(kind, run, begun, result, d.clock());
+      let result = await callPlatform(d.platform, snapshot, begun);
+      let checked = begun;
+      // Ready is not yet good: where the environment has checks, the component must pass them.
+      if (result.ok && kind === 'release' && specs.length > 0) {
+        const checks = await gateComponent(d, { taskId, env, run, index: i, component: begun, image: result.image, specs, signal: ctx.signal, report });
+        if (checks === 'over') {
+          over = true;
+          return;
+        }
+        // Shutting down: the component stays Releasing, and the run resumed elsewhere checks it again.
+        if (checks === 'stopped') return;
+        checked = { ...begun, checks };
+        if (checks.state === 'failed') result = { ok: false, error: failedDetail(checks), image: result.image, ...(result.previousImage ? { previousImage: result.previousImage } : {}) };
+      }
+      const done = finishedComponent(kind, run, checked, result, d.clock());
       if (!(await d.tasks.progress(taskId, run, i, done))) {
         over = true;
         return;
@@ -135,6 +153,43 @@ export function runTaskHandler(d: RunTaskDeps) {
     task = await d.tasks.get(taskId);
     if (task && current(task)) await settle(d, task, stopped);
   };
+}
+
+/**
+ * A released component's checks: sampled as they fall due until each passed (held for its `for`)
+ * or one failed; every round is written to the component, so the card shows the checks going.
+ * 'over': the run was settled or superseded meanwhile; 'stopped': the worker is shutting down.
+ */
+async function gateComponent(
+  d: RunTaskDeps,
+  g: { taskId: string; env: string; run: number; index: number; component: ComponentState; image: string; specs: CheckSpec[]; signal: AbortSignal; report: RunReport },
+): Promise<CheckRun | 'over' | 'stopped'> {
+  const { component: c } = g;
+  // A component is its own workload; a batch release has no slot.
+  const vars = { env: g.env, component: c.name, workload: c.name, slot: '', image: g.image };
+  let checks = startChecks('component', d.clock());
+  for (;;) {
+    checks = await d.gates!.sample(g.specs, checks, vars, d.clock);
+    if (!(await d.tasks.progress(g.taskId, g.run, g.index, { ...c, checks }))) return 'over';
+    g.report.changed();
+    if (checks.state !== 'running') return checks;
+    await pause(nextCheckAt(g.specs, checks, d.clock()).getTime() - d.clock().getTime(), g.signal);
+    if (g.signal.aborted) return 'stopped';
+  }
+}
+
+/** Sleep `ms`, or less if `signal` aborts first. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**

@@ -3,7 +3,7 @@
  * Rollback bring a new version up in the idle slot, every action queues a run of its own.
  */
 import type { JobAction } from '../../domain/actions.js';
-import { otherSlot, rollbackTargets, type BlueGreenJob, type PendingVersion } from '../../domain/bluegreen-job.js';
+import { jobCardVersion, otherSlot, rollbackTargets, type BlueGreenJob, type PendingVersion } from '../../domain/bluegreen-job.js';
 import { jobTransition } from '../../domain/bluegreen-machine.js';
 import { jobRef } from '../../domain/entity.js';
 import type { BlueGreenPlatform } from '../../platform/port.js';
@@ -12,6 +12,7 @@ import { Refusal, type JobStore } from '../../store/versioned-store.js';
 import type { ActionArgs, GuardFinding, KindDescriptor } from '../kind.js';
 import { say, type Outcome } from '../outcome.js';
 import { mention } from '../../text.js';
+import { checkPhrase, failedDetail } from '../../domain/checks.js';
 
 export function jobNotFound(name: string): Outcome {
   return say(`No blue-green job ${name}. \`/bluegreen list\` shows the jobs there are.`);
@@ -30,7 +31,7 @@ export function jobKind(d: JobKindDeps): KindDescriptor<BlueGreenJob, JobAction>
     ref: jobRef,
     metric: (op) => `bluegreen.${op}`,
     label: (j) => j.name,
-    cardVersion: (j) => j.version,
+    cardVersion: jobCardVersion,
     state: (j) => `${j.name} is ${j.status}`,
     notFound: jobNotFound,
     transition: jobTransition,
@@ -41,9 +42,12 @@ export function jobKind(d: JobKindDeps): KindDescriptor<BlueGreenJob, JobAction>
       // to whoever brought the version up; the worker reads it off the pending version.
       const p = next.pending;
       const decided = (action === 'release' || action === 'terminate') && p ? { pending: { ...p, decidedBy: args.user } } : {};
-      return { ...next, ...decided, run: j.run + 1, updatedAt: now.toISOString() };
+      // The preview's checks are done with: a Release starts its own watch, if the environment keeps the old version.
+      const { checks: _c, ...rest } = next;
+      return { ...rest, ...decided, run: j.run + 1, updatedAt: now.toISOString() };
     },
     guard: (j, action) => (action === 'rollback' ? servingGuard(d, j) : Promise.resolve(undefined)),
+    held: (j, action) => (action === 'release' ? checksHold(j) : undefined),
     // Delete is a removal: the pipeline never writes or queues it (pipeline.commit).
     enqueue: (j) => d.runs.jobRun(j),
     auditDetail: (j) => (j.pending ? `rev ${j.pending.revision} ${j.pending.image}` : undefined),
@@ -115,5 +119,27 @@ async function servingGuard(d: JobKindDeps, job: BlueGreenJob): Promise<GuardFin
       `Cannot roll back ${job.name}: ${what}; it was changed outside the bot, and a rollback would replace it. Nothing was changed. ` +
       `Look at what serves first, or roll back anyway: \`/bluegreen rollback ${job.name} <revision> --force\`.`,
     overrides: what,
+  };
+}
+
+/**
+ * Release waits for the preview's checks: refused while one fails or they have not all passed
+ * yet. An approver may go ahead anyway with a reason (the pipeline asks for it).
+ */
+export function checksHold(job: BlueGreenJob): GuardFinding | undefined {
+  const c = job.checks;
+  const p = job.pending;
+  if (!c || !p || c.phase !== 'preview' || c.state === 'passed') return undefined;
+  const what = `rev ${p.revision} (${p.image})`;
+  if (c.state === 'failed') {
+    const failing = failedDetail(c);
+    return {
+      refusal: `Release of ${job.name} refused: a check fails on ${what}: ${failing}. Nothing was changed; Terminate it, or fix and update again.`,
+      overrides: failing,
+    };
+  }
+  return {
+    refusal: `Release of ${job.name} waits for the checks on ${what} (${checkPhrase(c)}). Nothing was changed; try again once they pass.`,
+    overrides: 'checks not finished',
   };
 }

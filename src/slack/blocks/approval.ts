@@ -175,22 +175,29 @@ export type OverrideReasonMetadata = OverrideMetadata;
  * exactly what submitting does: `asks`, the override goes to the approvers as an approval
  * request; otherwise it goes ahead now (approvals still apply where the action needs them).
  */
-export function overrideReasonModal(meta: OverrideReasonMetadata, what: string, env: string, prompt: { window: string; asks: boolean }): ModalView {
-  const until = prompt.window.split('/')[1] ?? prompt.window;
+export function overrideReasonModal(meta: OverrideReasonMetadata, what: string, env: string, prompt: { window?: string; asks: boolean; checks?: string }): ModalView {
+  const paragraphs: string[] = [];
+  if (prompt.window) {
+    const until = prompt.window.split('/')[1] ?? prompt.window;
+    paragraphs.push(`❄️ *${esc(env)} is frozen* until ${slackDate(until)} (window ${esc(truncate(prompt.window, 200))}).`);
+  }
+  if (prompt.checks) paragraphs.push(`:x: *The checks do not pass* on the new version: ${esc(truncate(prompt.checks, 500))}.`);
   const then = prompt.asks
     ? `Your reason goes to the ${esc(env)} approvers as an approval request; it runs through the freeze once they approve it.`
-    : 'It goes ahead through the freeze now (where it needs approval, the approvers are asked first). Your reason is kept in the thread and the audit.';
+    : prompt.window
+      ? 'It goes ahead through the freeze now (where it needs approval, the approvers are asked first). Your reason is kept in the thread and the audit.'
+      : 'It goes ahead now (where it needs approval, the approvers are asked first). Your reason is kept in the thread and the audit.';
   return modalView({
     callbackId: OVERRIDE_REASON_CALLBACK_ID,
-    title: 'Frozen environment',
-    submit: prompt.asks ? 'Ask approvers' : 'Override',
+    title: prompt.window ? 'Frozen environment' : 'Checks not passing',
+    submit: prompt.asks ? 'Ask approvers' : prompt.window ? 'Override' : 'Go ahead',
     metadata: meta,
     blocks: [
-      section(`❄️ *${esc(env)} is frozen* until ${slackDate(until)} (window ${esc(truncate(prompt.window, 200))}). To ${esc(truncate(what, 200))} anyway, give a reason. ${then}`),
+      section(`${paragraphs.join(' ')} To ${esc(truncate(what, 200))} anyway, give a reason. ${then}`),
       {
         type: 'input',
         block_id: OVERRIDE_REASON_BLOCK_ID,
-        label: { type: 'plain_text', text: 'Why go ahead during the freeze?' },
+        label: { type: 'plain_text', text: prompt.window ? 'Why go ahead during the freeze?' : 'Why go ahead anyway?' },
         element: { type: 'plain_text_input', action_id: OVERRIDE_REASON_ACTION_ID, multiline: true, max_length: REJECT_REASON_MAX },
       },
     ],

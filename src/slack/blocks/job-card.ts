@@ -9,6 +9,7 @@
  */
 import { buttonValue } from '../../commands/button-value.js';
 import { JOB_CONTROLS, type JobControl } from '../../domain/actions.js';
+import { checkLines, failedDetail } from '../../domain/checks.js';
 import type { LinkTemplates } from '../../domain/links.js';
 import type { ActionsBlock, Button, Confirm, KnownBlock, PlainTextOption, SectionBlock, StaticSelect } from '@slack/types';
 import {
@@ -17,6 +18,7 @@ import {
   type BlueGreenJob,
   type HistoricalVersion,
   type JobStatus,
+  jobCardVersion,
   type Slot,
 } from '../../domain/bluegreen-job.js';
 import { approvalBlocks, awaitingApprovalText, decisionBlocks, type ApprovalSubject } from './approval.js';
@@ -57,13 +59,13 @@ export function jobStatusLabel(status: JobStatus): string {
  * Control value: the command text the grammar parses, plus `@v<version>` to spot stale cards
  * (read back by commands/button-value.ts). `rollback` carries the target revision.
  */
-export function jobButtonValue(verb: JobControl, job: Pick<BlueGreenJob, 'name' | 'version'>, revision?: number): string {
-  return buttonValue(`${verb} ${job.name}${revision !== undefined ? ` ${revision}` : ''}`, job.version);
+export function jobButtonValue(verb: JobControl, job: Pick<BlueGreenJob, 'name' | 'version' | 'stateVersion'>, revision?: number): string {
+  return buttonValue(`${verb} ${job.name}${revision !== undefined ? ` ${revision}` : ''}`, jobCardVersion(job));
 }
 
 /** What the approval blocks of a job are about (the job's name is its ID, as in jobButtonValue). */
 export function jobApprovalSubject(job: BlueGreenJob): ApprovalSubject {
-  return { kind: 'bluegreen', id: job.name, name: job.name, version: job.version, env: job.env };
+  return { kind: 'bluegreen', id: job.name, name: job.name, version: jobCardVersion(job), env: job.env };
 }
 
 /** "prod/web", escaped for mrkdwn. */
@@ -93,11 +95,24 @@ const PENDING_NOTE: Record<JobStatus, string> = {
   Degraded: 'never became ready',
 };
 
+/** What is happening to the new version, its checks considered. */
+function pendingNote(job: BlueGreenJob): string {
+  const checks = job.checks;
+  if (job.status === 'Paused' && checks?.phase === 'preview') {
+    if (checks.state === 'running') return 'ready; checks running';
+    if (checks.state === 'failed') return 'ready, but a check fails: Terminate, or an approver may release anyway';
+    return 'ready, checks passed: Release or Terminate';
+  }
+  if (job.status === 'Degraded' && checks?.phase === 'release') return 'failed its checks after Release';
+  if (job.status === 'Promoting' && checks?.phase === 'release' && job.active === job.pending?.slot) return 'serving; checks watching';
+  return PENDING_NOTE[job.status];
+}
+
 /** "`web:2.0` (rev 3), coming up…": the new version in one phrase, for lists; undefined if none. */
 export function pendingPhrase(job: BlueGreenJob): string | undefined {
   const p = newVersion(job);
   if (!p) return undefined;
-  const note = PENDING_NOTE[job.status];
+  const note = pendingNote(job);
   return `${code(truncate(p.image, 120))} (rev ${p.revision})${note ? `, ${note}` : ''}`;
 }
 
@@ -117,8 +132,11 @@ function slotLine(job: BlueGreenJob, slot: Slot): string | undefined {
   if (v && v.replicas !== job.replicas) parts.push(`${v.replicas} replica${v.replicas === 1 ? '' : 's'}`);
   if (v) parts.push(`created ${slackDate(v.createdAt)}`);
   if (pending?.rollbackOf) parts.push(`rollback to rev ${pending.rollbackOf}`);
-  if (pending && PENDING_NOTE[job.status]) parts.push(`_${PENDING_NOTE[job.status]}_`);
-  else if (job.status === 'Promoting' && v && job.pending && slot !== job.pending.slot) parts.push('_deleted once the traffic has moved_');
+  if (pending && pendingNote(job)) parts.push(`_${pendingNote(job)}_`);
+  else if (job.status === 'Promoting' && v && job.pending && slot !== job.pending.slot) {
+    const until = job.checks?.phase === 'release' ? job.checks.until : undefined;
+    parts.push(until ? `_kept until ${slackDate(until)}: the traffic goes back here if a check fails_` : '_deleted once the traffic has moved_');
+  }
   return parts.join(' · ');
 }
 
@@ -137,7 +155,24 @@ export function degradedLine(job: BlueGreenJob): string | undefined {
   const why = esc(truncate(reasonAfter(p?.image, 'never became ready', job.degradedReason), REASON_CHARS));
   const serving = job.versions[job.active];
   const still = serving ? ` rev ${serving.revision} still serves; Terminate to remove the failed version.` : ' Terminate to remove it.';
+  if (job.checks?.phase === 'release' && job.checks.state === 'failed') {
+    const back = serving ? ` The traffic went back to rev ${serving.revision}; Terminate to remove the failed version.` : ' Terminate to remove it.';
+    return `:warning: ${what} failed its checks after Release: ${esc(truncate(failedDetail(job.checks), REASON_CHARS))}.${back}`;
+  }
   return `:warning: ${what} never became ready${why}.${still}`;
+}
+
+/** The checks on the new version (preview, or the watch after Release) and their latest samples; undefined without. */
+export function checksLines(job: BlueGreenJob): string[] {
+  const checks = job.checks;
+  const p = job.pending;
+  if (!checks || !p) return [];
+  const title =
+    checks.phase === 'preview'
+      ? `*Checks on rev ${p.revision}* (the preview in ${p.slot})`
+      : `*Checks after Release* (rev ${p.revision}${checks.until ? `; the old version is kept until ${slackDate(checks.until)}` : ''})`;
+  const lines = checkLines(checks);
+  return [title, ...(lines.length ? lines.map((l) => esc(truncate(l, 300))) : ['_first samples due_'])];
 }
 
 /** Header, basic information, description and who/when: shared by the card and `/bluegreen show`. */
@@ -162,6 +197,8 @@ export function jobInfoBlocks(job: BlueGreenJob, _now: Date, links?: LinkTemplat
 /** Main versions section plus the Degraded warning: shared by the card and `/bluegreen show`. */
 export function jobVersionBlocks(job: BlueGreenJob): KnownBlock[] {
   const blocks: KnownBlock[] = [section(mainVersionLines(job).join('\n'))];
+  const checks = checksLines(job);
+  if (checks.length) blocks.push(section(truncate(checks.join('\n'), 3000)));
   const warning = degradedLine(job);
   if (warning) blocks.push(context(warning));
   return blocks;
@@ -217,7 +254,7 @@ function updateButton(job: BlueGreenJob): Button {
     type: 'button',
     action_id: UPDATE_VERSION_ACTION_ID,
     text: { type: 'plain_text', text: 'Update Version', emoji: true },
-    value: buttonValue(`update ${job.name}`, job.version),
+    value: buttonValue(`update ${job.name}`, jobCardVersion(job)),
     style: 'primary',
   };
 }

@@ -2,6 +2,7 @@
  * The status card of a release task: posted in the channel, edited in place as the task moves.
  * Pure Block Kit builder: no I/O, `now` passed in.
  */
+import { checkPhrase } from '../../domain/checks.js';
 import type { ActionsBlock, Button, KnownBlock, SectionBlock } from '@slack/types';
 import { buttonValue as controlValue } from '../../commands/button-value.js';
 import { TASK_ACTIONS, type TaskAction } from '../../domain/actions.js';
@@ -268,6 +269,8 @@ export function componentLine(task: ReleaseTask, c: ComponentState): string {
   else if (task.operation === 'Bulk Clone' && task.sourceEnv) line += ` — cloned from ${esc(task.sourceEnv)}`;
   if (task.operation === 'Bulk Deploy') line += ` · ${c.replicas ?? 1} replica${(c.replicas ?? 1) === 1 ? '' : 's'}`;
   if (c.error && FAILED_COMPONENT_STATUSES.includes(c.status)) line += ` — _${esc(truncate(errorText(c), ERROR_CHARS))}_`;
+  // Checks going (or passed): failed ones are the error above.
+  if (c.checks && (c.status === 'Releasing' || c.status === 'Released') && c.checks.state !== 'failed') line += ` · ${esc(truncate(checkPhrase(c.checks), ERROR_CHARS))}`;
   // After a rollback, Not released is a component whose release had failed: it runs what it ran before.
   if (c.status === 'Not released' && statusRunKind(task.status) === 'rollback') line += ' · nothing to roll back';
   return line;

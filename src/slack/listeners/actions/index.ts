@@ -44,6 +44,7 @@ import {
   updateVersionModal,
 } from '../../blocks/update-version.js';
 import type { ListenerDeps } from '../deps.js';
+import type { OverridePrompt } from '../../../operations/pipeline.js';
 
 /** Where each kind's controls go: its action_id prefix, its operations and its pipeline. */
 interface KindControls {
@@ -53,7 +54,7 @@ interface KindControls {
   pipeline: {
     reject(id: string, actor: Actor, reason: string | undefined): Promise<Outcome>;
     rejectRefusal(id: string, actor: Actor): Promise<Outcome | undefined>;
-    freezePrompt(id: string, action: never, actor: Actor): Promise<{ env: string; window: string; asks: boolean } | undefined>;
+    overridePrompt(id: string, action: never, actor: Actor): Promise<OverridePrompt | undefined>;
   };
   /** The action a control's command asks for, if it is one a freeze window may stop. */
   frozenAction: (cmd: ReleaseCommand | BlueGreenCommand) => FrozenAction | undefined;
@@ -112,7 +113,7 @@ export function register(app: App, d: ListenerDeps, seen: SeenRequests): void {
     const meta = parseOverrideReasonMetadata(view.private_metadata);
     if (!meta?.channel) return void d.log.warn({ metadata: view.private_metadata }, 'override modal without our metadata');
     const reason = view.state.values[OVERRIDE_REASON_BLOCK_ID]?.[OVERRIDE_REASON_ACTION_ID]?.value?.trim();
-    if (!reason) return d.notifier.ephemeral(meta.channel, body.user.id, 'A freeze is overridden only with a reason; nothing was done.');
+    if (!reason) return d.notifier.ephemeral(meta.channel, body.user.id, 'Going ahead anyway takes a reason; nothing was done.');
     // The same command as `--override "reason"`, checked like the click on the card it came from.
     const actor: Actor = { user: body.user.id, channel: meta.channel, card: { channel: meta.channel, ts: meta.ts ?? '' }, ...(meta.version >= 0 ? { cardVersion: meta.version } : {}) };
     const spec = kinds[meta.kind];
@@ -182,12 +183,12 @@ function clickedOn(body: BlockAction): CardPlace {
 }
 
 /**
- * A control a freeze window stands in the way of opens a modal for the reason to override it,
+ * A control a freeze window or failing checks stand in the way of opens a modal for the reason to go ahead anyway,
  * when the clicker may (otherwise the click goes on and is refused as a command would be).
  * True when the modal was opened. Like Reject's, the one place a listener calls Slack itself.
  */
 async function askForOverride(client: WebClient, spec: KindControls, kind: EntityKind, triggerId: string, f: FrozenAction, actor: Actor): Promise<boolean> {
-  const prompt = await spec.pipeline.freezePrompt(f.id, f.action as never, actor);
+  const prompt = await spec.pipeline.overridePrompt(f.id, f.action as never, actor);
   if (!prompt) return false;
   const meta = { kind, id: f.id, action: f.action, ...(f.revision !== undefined ? { revision: f.revision } : {}), version: actor.cardVersion ?? -1, ...(actor.card ? { channel: actor.card.channel, ts: actor.card.ts } : {}) };
   await client.views.open({ trigger_id: triggerId, view: overrideReasonModal(meta, approvalActionText(f, kind), prompt.env, prompt) });
