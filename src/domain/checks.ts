@@ -67,9 +67,12 @@ export interface CheckRun {
   readings: CheckReading[];
 }
 
-/** `{name}` placeholders in a template that are not check variables. */
+/**
+ * `{name}` placeholders in a template that are not check variables. Only a bare word in braces is
+ * a placeholder: PromQL's own braces hold label matchers (`{app="{component}"}`), never a bare word.
+ */
 export function unknownCheckVars(template: string): string[] {
-  return [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!).filter((v) => !(CHECK_TEMPLATE_VARS as readonly string[]).includes(v));
+  return [...template.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!).filter((v) => !(CHECK_TEMPLATE_VARS as readonly string[]).includes(v));
 }
 
 /** A template with its variables filled in; `encode` for URLs (a query takes them as they are). */

@@ -156,7 +156,9 @@ export class JobStore extends VersionedStore<BlueGreenJob> {
     const base = before.stateVersion ?? before.version;
     const changed = before.status !== next.status || before.run !== next.run || before.active !== next.active ||
       before.pending?.revision !== next.pending?.revision || JSON.stringify(before.approval) !== JSON.stringify(next.approval);
-    return { ...next, stateVersion: changed ? base + 1 : base };
+    // The version of the last write that changed their meaning: equal to `version` until a write
+    // that does not (a check sample), so a card drawn since any meaningful write stays current.
+    return { ...next, stateVersion: changed ? next.version : base };
   }
 
   /**
