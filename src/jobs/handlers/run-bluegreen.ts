@@ -303,7 +303,9 @@ function summary(before: BlueGreenJob, job: BlueGreenJob, now: Date): string {
   const took = shortDuration(now.getTime() - Date.parse(before.updatedAt));
   switch (job.status) {
     case 'Paused':
-      return `Paused: ${slot(p.slot)} is ready beside ${slot(job.stable)}, which still takes the traffic. Release or Terminate.`;
+      return job.checks?.phase === 'preview'
+        ? `Paused: ${slot(p.slot)} is ready beside ${slot(job.stable)}, which still takes the traffic. Its checks are running; Release once they pass, or Terminate.`
+        : `Paused: ${slot(p.slot)} is ready beside ${slot(job.stable)}, which still takes the traffic. Release or Terminate.`;
     case 'Degraded':
       return `Degraded: ${p.image} (rev ${p.revision}) never became ready${esc(reasonAfter(p.image, 'never became ready', job.degradedReason))}. ${slot(job.stable)} still serves; Terminate to remove it.`;
     case 'Healthy':
