@@ -36,7 +36,9 @@ export class HttpCheckProbe implements CheckProbe {
     let body: PromAnswer;
     try {
       body = (await res.json()) as PromAnswer;
-    } catch {
+    } catch (err) {
+      // The timeout covers the body too: a Prometheus that stalls mid-answer did not answer.
+      if ((err as Error).name === 'TimeoutError') return fail(`Prometheus at ${spec.prometheus} did not answer (no answer in time)`);
       return fail(`Prometheus answered HTTP ${res.status} without a JSON body`);
     }
     if (body.status !== 'success') return fail(`Prometheus refused the query (HTTP ${res.status}: ${body.error ?? 'no reason given'})`);

@@ -50,13 +50,18 @@ const Links = z.object({ logs: LinkTemplate.optional(), dashboard: LinkTemplate.
 
 /** "30s", "5m", "500ms", "1h": a duration in ms. */
 const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
-const Duration = z
-  .string({ error: 'a duration such as 30s, 5m or 500ms' })
-  .regex(/^\d+(ms|s|m|h)$/, 'a duration such as 30s, 5m or 500ms')
-  .transform((v) => {
-    const [, n, unit] = /^(\d+)(ms|s|m|h)$/.exec(v)!;
-    return Number(n) * DURATION_UNITS_MS[unit as keyof typeof DURATION_UNITS_MS];
-  });
+/** "30s" in ms; NaN for what is not a duration (the regex says so). */
+const durationMs = (v: string) => {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(v);
+  return m ? Number(m[1]) * DURATION_UNITS_MS[m[2] as keyof typeof DURATION_UNITS_MS] : NaN;
+};
+/** A duration of at least `minMs` (checked on the text, so an error repeats what was written). */
+const Duration = (minMs = 0, min = '') =>
+  z
+    .string({ error: 'a duration such as 30s, 5m or 500ms' })
+    .regex(/^\d+(ms|s|m|h)$/, 'a duration such as 30s, 5m or 500ms')
+    .refine((v) => !(durationMs(v) < minMs), `a duration of at least ${min}`)
+    .transform(durationMs);
 
 /** A check's query or URL: its {placeholders} must be check variables. */
 const CheckTemplate = z.string({ error: 'a string in quotes' }).superRefine((t, ctx) => {
@@ -76,13 +81,13 @@ const Check = z
     below: z.number({ error: 'a number' }).optional(),
     above: z.number({ error: 'a number' }).optional(),
     http: CheckTemplate.optional(),
-    for: Duration.optional(),
-    interval: Duration.refine((ms) => ms >= 100, 'an interval of at least 100ms').optional(),
+    for: Duration().optional(),
+    interval: Duration(100, '100ms').optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
     if (!!c.prometheus === !!c.http) {
-      ctx.addIssue({ code: 'custom', path: ['name'], message: 'a check with either prometheus (and query, below or above) or http, not both' });
+      ctx.addIssue({ code: 'custom', path: ['name'], message: 'a check with one of prometheus (and query, below or above) or http' });
       return;
     }
     if (c.prometheus) {
@@ -125,7 +130,7 @@ const Environment = z
     /** What a released component or blue-green version must pass (README "Checks"). */
     checks: z.array(Check).optional(),
     /** Blue-green: how long the old version is kept after Release while the checks watch the new one (default 0). */
-    keepOldFor: Duration.optional(),
+    keepOldFor: Duration().optional(),
   })
   .strict()
   .superRefine((e, ctx) => {
@@ -198,11 +203,13 @@ export function parsePolicy(doc: unknown, source: string): PolicyFile {
     // A webhook's secret is never repeated, not even a wrong one: this line goes to the logs.
     const secret = i.path.at(-1) === 'secret';
     const got = !secret && 'input' in i && i.input !== undefined && typeof i.input !== 'object' ? ` (got ${JSON.stringify(i.input)})` : '';
-    const expected = i.path.includes('webhooks')
+    // An environment's own lists: environments.<env>.<key>… (an environment may be called "checks").
+    const within = i.path[0] === 'environments' ? i.path[2] : undefined;
+    const expected = within === 'webhooks'
       ? 'url, secret'
-      : i.path.includes('checks')
+      : within === 'checks'
       ? 'name, prometheus, query, below, above, http, for, interval'
-      : i.path.includes('links')
+      : within === 'links'
       ? 'logs, dashboard, workload'
       : i.path[0] === 'apiTokens'
         ? 'name, sha256, environments, actions, rateLimit'

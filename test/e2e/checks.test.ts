@@ -97,6 +97,9 @@ environments:
     // The failing component was applied: it runs the image its checks failed on.
     expect((await b().platform.get('staging', 'api'))?.image).toBe('api:1.0-errors');
     await threadHas(id, '`api` failed: error-rate 0.5 is not below 0.01');
+    // The card showed the checks going while web held for its 300 ms.
+    const edits = b().fake.calls.filter((c) => c.method === 'chat.update').map((c) => JSON.stringify(c.args.blocks ?? []));
+    expect(edits.some((e) => e.includes('Releasing') && e.includes('checking: error-rate 0.001 (below 0.01)'))).toBe(true);
     expect(await metric('switchyard_checks_total{check="error-rate",outcome="fail"}')).toBe(1);
     expect(await metric('switchyard_checks_total{check="error-rate",outcome="pass"}')).toBeGreaterThanOrEqual(6);
   });

@@ -127,6 +127,18 @@ describe('HttpCheckProbe: Prometheus', () => {
     expect(await probe.sample(rate(), VARS)).toEqual({ ok: false, detail: 'error-rate: Prometheus answered HTTP 500 without a JSON body', measured: false });
   });
 
+  it('a Prometheus that sends its headers and then stalls did not answer', async () => {
+    reply = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"status":');
+      hanging.push(res);
+    };
+    const slow = new HttpCheckProbe(150);
+    const s = await slow.sample(rate(), VARS);
+    expect(s).toMatchObject({ ok: false, measured: false });
+    expect(s.detail).toBe(`error-rate: Prometheus at ${base}/ did not answer (no answer in time)`);
+  });
+
   it('fails when nothing listens at the URL', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -52,8 +52,8 @@ describe('policy checks', () => {
   });
 
   it.each([
-    ['both prometheus and http', prod([{ ...rate, http: 'https://x.example/' }]), /environments\.prod\.checks\.0\.name expects a check with either prometheus \(and query, below or above\) or http, not both/],
-    ['neither prometheus nor http', prod([{ name: 'nothing', below: 1 }]), /environments\.prod\.checks\.0\.name expects a check with either prometheus/],
+    ['both prometheus and http', prod([{ ...rate, http: 'https://x.example/' }]), /environments\.prod\.checks\.0\.name expects a check with one of prometheus \(and query, below or above\) or http/],
+    ['neither prometheus nor http', prod([{ name: 'nothing', below: 1 }]), /environments\.prod\.checks\.0\.name expects a check with one of prometheus/],
     ['prometheus without query', prod([{ name: 'error-rate', prometheus: PROM, below: 0.01 }]), /environments\.prod\.checks\.0\.query expects a PromQL query returning one value \(an instant vector\)/],
     ['prometheus without below or above', prod([{ name: 'error-rate', prometheus: PROM, query: 'up' }]), /environments\.prod\.checks\.0\.below expects a threshold: below or above \(or both\)/],
     ['http with below', prod([{ ...smoke, below: 1 }]), /environments\.prod\.checks\.0\.below expects nothing on an http check \(it passes on any 2xx answer\)/],
@@ -63,7 +63,7 @@ describe('policy checks', () => {
     ['a prometheus URL that is not http(s)', prod([{ ...rate, prometheus: 'ftp://prom' }]), /environments\.prod\.checks\.0\.prometheus expects the Prometheus base URL, http:\/\/ or https:\/\//],
     ['a bad duration', prod([{ ...rate, for: '10 seconds' }]), /environments\.prod\.checks\.0\.for expects a duration such as 30s, 5m or 500ms \(got "10 seconds"\)/],
     ['a duration as a number', prod([{ ...rate, interval: 10 }]), /environments\.prod\.checks\.0\.interval expects a duration such as 30s, 5m or 500ms/],
-    ['an interval below 100ms', prod([{ ...rate, interval: '50ms' }]), /environments\.prod\.checks\.0\.interval expects an interval of at least 100ms/],
+    ['an interval below 100ms', prod([{ ...rate, interval: '50ms' }]), /environments\.prod\.checks\.0\.interval expects a duration of at least 100ms \(got "50ms"\)/],
     ['a bad keepOldFor', prod([], { keepOldFor: '1 day' }), /environments\.prod\.keepOldFor expects a duration such as 30s, 5m or 500ms \(got "1 day"\)/],
     ['an unknown placeholder in a query', prod([{ ...rate, query: 'x{app="{foo}"}' }]), /environments\.prod\.checks\.0\.query expects only \{env\}, \{component\}, \{workload\}, \{slot\} and \{image\} in it, not \{foo\}/],
     ['an unknown placeholder in an http URL', prod([{ name: 'smoke', http: 'https://x.example/{service}' }]), /environments\.prod\.checks\.0\.http expects only \{env\}.* not \{service\}/],
@@ -72,6 +72,7 @@ describe('policy checks', () => {
     ['a threshold that is not a number', prod([{ ...rate, below: '0.01' }]), /environments\.prod\.checks\.0\.below expects a number/],
     ['checks not a list', prod(rate as unknown as unknown[]), /environments\.prod\.checks expects a list/],
     ['an unknown key in a check', prod([{ ...rate, threshold: 1 }]), /environments\.prod\.checks\.0 unknown key "threshold": expected name, prometheus, query, below, above, http, for, interval/],
+    ['an unknown key in an environment called checks', { environments: { checks: { chanel: 'C0X' } } }, /environments\.checks unknown key "chanel": expected operators, apiTokens, environments \(and per environment channel/],
   ])('names the key: %s', (_, doc, message) => {
     expect(() => parsePolicy(doc, 'policy.yaml')).toThrow(PolicyError);
     expect(() => parsePolicy(doc, 'policy.yaml')).toThrow(message);
