@@ -8,6 +8,10 @@ import { z } from 'zod';
 import { JOB_STATUSES, type BlueGreenJob } from './bluegreen-job.js';
 import { COMPONENT_STATUSES, OPERATION_KEYWORDS, TASK_STATUSES, type ReleaseTask } from './release-task.js';
 import type { ApprovalRequest } from './approval.js';
+import type { CheckRun } from './checks.js';
+
+const def = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
 const Time = z.string().meta({ format: 'date-time' });
 const Actor = z.string().meta({ description: 'A Slack user ID (U…), an API token as `ci:<name>`, or `system`' });
@@ -21,6 +25,27 @@ export const PublishedApproval = z.object({
   approvers: z.array(z.string()).meta({ description: 'Who may approve: Slack user IDs (U…) and user groups (S…)' }),
 });
 
+export const PublishedChecks = z.object({
+  phase: z.enum(['component', 'preview', 'release']).meta({ description: 'component: a task component after it was ready; preview: a Paused blue-green version; release: the watch after Release while the old version is kept' }),
+  state: z.enum(['running', 'passed', 'failed']),
+  startedAt: Time,
+  until: Time.optional().meta({ description: 'The end of the watch after Release (keepOldFor)' }),
+  readings: z.array(z.object({
+    name: z.string(),
+    state: z.enum(['running', 'passed', 'failed']),
+    value: z.number().optional(),
+    detail: z.string().meta({ description: 'e.g. "error-rate 0.043 is not below 0.01"' }),
+    samples: z.int(),
+    lastAt: Time,
+  })),
+}).meta({ description: "The environment's checks (policy checks) and the latest sample of each" });
+
+const publishChecks = (c: CheckRun | undefined): z.infer<typeof PublishedChecks> | undefined =>
+  c && {
+    phase: c.phase, state: c.state, startedAt: c.startedAt, ...def('until', c.until),
+    readings: c.readings.map((r) => ({ name: r.name, state: r.state, ...def('value', r.value), detail: r.detail, samples: r.samples, lastAt: r.lastAt })),
+  };
+
 export const PublishedComponent = z.object({
   name: z.string(),
   status: z.enum(COMPONENT_STATUSES),
@@ -30,6 +55,7 @@ export const PublishedComponent = z.object({
   error: z.string().optional(),
   startedAt: Time.optional(),
   endedAt: Time.optional(),
+  checks: PublishedChecks.optional(),
 });
 
 export const PublishedTask = z.object({
@@ -67,6 +93,7 @@ export const PublishedJob = z.object({
   versions: z.array(z.object({ slot: z.enum(['blue', 'green']), revision: z.int(), image: z.string(), labels: z.array(z.enum(['Active', 'Stable', 'New'])) })),
   pending: z.object({ slot: z.enum(['blue', 'green']), revision: z.int(), image: z.string(), by: Actor }).optional().meta({ description: 'The new version being brought up or waiting for Release' }),
   degradedReason: z.string().optional(),
+  checks: PublishedChecks.optional(),
   history: z.array(z.object({ revision: z.int(), image: z.string(), at: Time, by: Actor, outcome: z.enum(['released', 'terminated', 'failed']) })),
   createdBy: Actor,
   createdAt: Time,
@@ -78,9 +105,6 @@ export type PublishedJob = z.infer<typeof PublishedJob>;
 
 const operationWord = (op: ReleaseTask['operation']) =>
   (Object.keys(OPERATION_KEYWORDS) as (keyof typeof OPERATION_KEYWORDS)[]).find((k) => OPERATION_KEYWORDS[k] === op)!;
-
-const def = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
-  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
 function approval(a: ApprovalRequest | undefined, approvers: readonly string[]): z.infer<typeof PublishedApproval> | undefined {
   if (!a) return undefined;
@@ -95,6 +119,7 @@ export function publishTask(t: ReleaseTask, url: string | null, approvers: reado
     components: t.components.map((c) => ({
       name: c.name, status: c.status, ...def('image', c.image ?? c.plan?.target), ...def('previousImage', c.previousImage),
       ...def('replicas', c.replicas), ...def('error', c.error), ...def('startedAt', c.startedAt), ...def('endedAt', c.endedAt),
+      ...def('checks', publishChecks(c.checks)),
     })),
     createdBy: t.createdBy, createdAt: t.createdAt, ...def('startedBy', t.startedBy), ...def('startedAt', t.startedAt),
     ...def('endedAt', t.endedAt), ...def('releasedAt', t.releasedAt), run: t.run,
@@ -120,6 +145,7 @@ export function publishJob(j: BlueGreenJob, url: string | null, approvers: reado
     active: j.active, versions,
     ...def('pending', j.pending ? { slot: j.pending.slot, revision: j.pending.revision, image: j.pending.image, by: j.pending.by } : undefined),
     ...def('degradedReason', j.degradedReason),
+    ...def('checks', publishChecks(j.checks)),
     history: j.history.map((h) => ({ revision: h.revision, image: h.image, at: h.at, by: h.by, outcome: h.outcome })),
     createdBy: j.createdBy, createdAt: j.createdAt, updatedAt: j.updatedAt,
     ...def('approval', approval(j.approval, approvers)),

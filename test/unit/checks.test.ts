@@ -4,6 +4,8 @@
  * simulated Prometheus stand-in's label matchers and error rates.
  */
 import { describe, expect, it } from 'vitest';
+import { PublishedJob, PublishedTask, publishJob, publishTask } from '../../src/domain/published.js';
+import { JobFactory, TaskFactory, component } from '../support/factories.js';
 import {
   checkLines,
   checkPhrase,
@@ -364,5 +366,25 @@ describe('Prometheus stand-in', () => {
     expect(matchers('x{app!="a",app="b"}')).toEqual({ app: 'b' });
     expect(matchers('x{image="reg/x:1 \\"q\\""}')).toEqual({ image: 'reg/x:1 "q"' });
     expect(matchers('up')).toEqual({});
+  });
+});
+
+describe('checks in the published shape (API answers, webhook bodies)', () => {
+  const run: CheckRun = {
+    phase: 'preview', state: 'failed', startedAt: '2026-12-04T10:00:00.000Z',
+    readings: [{ name: 'error-rate', state: 'failed', value: 0.5, detail: 'error-rate 0.5 is not below 0.01', samples: 1, firstAt: '2026-12-04T10:00:00.000Z', lastAt: '2026-12-04T10:00:00.000Z' }],
+  };
+
+  it('a job carries its checks, and the answer parses with the published schema', () => {
+    const job = JobFactory.create({ checks: run });
+    const out = PublishedJob.parse(publishJob(job, null));
+    expect(out.checks).toEqual({ phase: 'preview', state: 'failed', startedAt: run.startedAt, readings: [{ name: 'error-rate', state: 'failed', value: 0.5, detail: 'error-rate 0.5 is not below 0.01', samples: 1, lastAt: run.startedAt }] });
+  });
+
+  it('a component carries its checks; without checks there is no key', () => {
+    const task = TaskFactory.create({ components: [component('web', { checks: { ...run, phase: 'component' } }), component('api')] });
+    const out = PublishedTask.parse(publishTask(task, null));
+    expect(out.components[0]!.checks?.phase).toBe('component');
+    expect('checks' in out.components[1]!).toBe(false);
   });
 });
