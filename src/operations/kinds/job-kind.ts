@@ -140,6 +140,6 @@ export function checksHold(job: BlueGreenJob): GuardFinding | undefined {
   }
   return {
     refusal: `Release of ${job.name} waits for the checks on ${what} (${checkPhrase(c)}). Nothing was changed; try again once they pass.`,
-    overrides: 'checks not finished',
+    overrides: `checks not finished: ${checkPhrase(c)}`,
   };
 }
