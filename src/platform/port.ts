@@ -75,6 +75,13 @@ export interface SlotRequest {
   env: string;
   workload: string;
   slot: Slot;
+  /**
+   * On a switch: the slot that served until now must stay up (ready to take the traffic back) at
+   * least this long after it, because the new one is being watched (policy keepOldFor). Adapters
+   * that remove the old slot by themselves (Argo Rollouts) must hold off that long; the others keep
+   * it anyway until bgDeleteSlot. Absent: no such need.
+   */
+  keepOldForMs?: number;
 }
 
 /** Batch release operations: deploy, upgrade and clone components. */

@@ -3,6 +3,7 @@
  * API server. The adapter's injected sleep ticks the fake's controllers and moves the clock their
  * deadlines run on; the adapter speaks as the bot's ServiceAccount under the project's Role.
  */
+import { AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { KubernetesPlatform } from '../../src/platform/kubernetes/kubernetes-platform.js';
@@ -213,6 +214,80 @@ describe('kubernetes platform: Argo Rollouts blue-green', () => {
     expect(await p.bgDeploySlot({ opId: 'a1-5-deploy', ...api, slot: 'blue', image: 'registry/api:1', replicas: 2 })).toEqual({ ok: true });
     await p.bgSwitch({ ...api, slot: 'blue' });
     expect(await p.bgInspect('argo', 'api')).toMatchObject({ serving: 'blue', slots: { blue: { image: 'registry/api:1' } } });
+  });
+
+  it('keeps the old version up for keepOldForMs after a promote, and switches back to it as `undo` does', async () => {
+    const back = at('argo', 'back');
+    const r = () => kube.object('Rollout', 'bga', 'back')!;
+    const rsOfImage = (image: string) => kube.objects('ReplicaSet', 'bga').find((rs) => rs.spec.template.spec.containers[0].image === image)!;
+    const activeHash = () => kube.object('Service', 'bga', 'back')!.spec.selector['rollouts-pod-template-hash'];
+    expect(await p.bgDeploySlot({ opId: 'b1-1-deploy', ...back, slot: 'blue', image: 'registry/back:1', replicas: 2 })).toEqual({ ok: true });
+    expect(await p.bgDeploySlot({ opId: 'b1-2-deploy', ...back, slot: 'green', image: 'registry/back:2', replicas: 2 })).toEqual({ ok: true });
+    const oldHash = r().status.stableRS;
+    kube.requests.length = 0;
+    const before = now;
+    await p.bgSwitch({ ...back, slot: 'green', keepOldForMs: 90_500 });
+    // The delay is raised before the promote (Argo reads it as it moves the active Service):
+    // keepOldFor rounded up, plus Argo's default 30 s as the margin.
+    const path = '/apis/argoproj.io/v1alpha1/namespaces/bga/rollouts/back';
+    expect(writes().slice(0, 3)).toMatchObject([
+      { method: 'PATCH', path, contentType: 'application/merge-patch+json', body: { spec: { strategy: { blueGreen: { scaleDownDelaySeconds: 121 } } } } },
+      { method: 'PATCH', path: `${path}/status`, body: { status: { pauseConditions: null } } },
+      { method: 'PATCH', path, body: { spec: { paused: false } } },
+    ]);
+    expect(r().spec.strategy.blueGreen).toMatchObject({ activeService: 'back', scaleDownDelaySeconds: 121 });
+    expect(activeHash()).toBe(r().status.stableRS);
+    const deadline = Date.parse(rsOfImage('registry/back:1').metadata.annotations?.[SCALE_DOWN_DEADLINE] ?? '');
+    expect(deadline - before).toBeGreaterThanOrEqual(120_000); // 121 s from the switch (the clock moved while the adapter polled)
+    expect(deadline - now).toBeLessThanOrEqual(121_000);
+
+    // Past Argo's default 30 s, the old version is still up; the switch back is one PUT of the
+    // template, fast-tracked by Argo (no pause), and the active Service is on the old pods again.
+    now += 90_000;
+    kube.tick();
+    expect(rsOfImage('registry/back:1').spec.replicas).toBe(2);
+    kube.requests.length = 0;
+    await p.bgSwitch({ ...back, slot: 'blue' });
+    expect(writes().map((w) => `${w.method} ${w.path}`)).toEqual([`PUT ${path}`]);
+    expect(r().status).toMatchObject({ phase: 'Healthy', stableRS: oldHash, currentPodHash: oldHash });
+    expect(r().status.pauseConditions).toBeUndefined();
+    expect(activeHash()).toBe(oldHash);
+    expect(rsOfImage('registry/back:1').metadata.annotations?.[SCALE_DOWN_DEADLINE]).toBeUndefined();
+    expect(await p.bgInspect('argo', 'back')).toMatchObject({ serving: 'blue', slots: { blue: { image: 'registry/back:1', ready: true } } });
+    kube.requests.length = 0;
+    await p.bgSwitch({ ...back, slot: 'blue' }); // a repeat
+    expect(writes()).toEqual([]);
+    // The version switched away from is removed as after any promotion (Terminate: nothing to do).
+    await p.bgDeleteSlot({ ...back, slot: 'green' });
+    expect(writes()).toEqual([]);
+    now += 121_000;
+    kube.tick();
+    expect(rsOfImage('registry/back:2').spec.replicas).toBe(0);
+  });
+
+  it('switching back: a shorter keepOldFor leaves a longer delay; pods already gone are refused; a paused way back is promoted', async () => {
+    const back = at('argo', 'back');
+    const r = () => kube.object('Rollout', 'bga', 'back')!;
+    expect(await p.bgDeploySlot({ opId: 'b1-3-deploy', ...back, slot: 'green', image: 'registry/back:3', replicas: 2 })).toEqual({ ok: true });
+    kube.requests.length = 0;
+    await p.bgSwitch({ ...back, slot: 'green', keepOldForMs: 2000 });
+    expect(writes()[0]).toMatchObject({ path: '/apis/argoproj.io/v1alpha1/namespaces/bga/rollouts/back/status' }); // 121 s already cover 2 s
+    expect(r().spec.strategy.blueGreen.scaleDownDelaySeconds).toBe(121);
+    now += 121_000;
+    kube.tick();
+    await expect(p.bgSwitch({ ...back, slot: 'blue' })).rejects.toThrow('slot blue of back is not ready (its pods were scaled down)');
+
+    // A controller that does not fast-track the way back pauses it (here: the old ReplicaSet lost
+    // its scale-down deadline while its pods are up): the switch back promotes it.
+    expect(await p.bgDeploySlot({ opId: 'b1-4-deploy', ...back, slot: 'blue', image: 'registry/back:4', replicas: 2 })).toEqual({ ok: true });
+    await p.bgSwitch({ ...back, slot: 'blue' });
+    const old = kube.objects('ReplicaSet', 'bga').find((rs) => rs.spec.template.spec.containers[0].image === 'registry/back:3')!;
+    const admin = kube.kubeConfig('bga', 'admin').makeApiClient(AppsV1Api);
+    await admin.patchNamespacedReplicaSet({ name: old.metadata.name!, namespace: 'bga', body: { metadata: { annotations: { [SCALE_DOWN_DEADLINE]: null } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    kube.requests.length = 0;
+    await p.bgSwitch({ ...back, slot: 'green' });
+    expect(writes().map((w) => `${w.method} ${w.path.split('/').slice(-2).join('/')}`)).toEqual(['PUT rollouts/back', 'PATCH back/status']);
+    expect(await p.bgInspect('argo', 'back')).toMatchObject({ serving: 'green', slots: { green: { image: 'registry/back:3', ready: true } } });
   });
 
   it('removes a first version that never came up', async () => {

@@ -17,7 +17,8 @@
  * - image and crash failures show only on pods (container waiting reasons), a used-up pod quota
  *   as ReplicaFailure FailedCreate on the ReplicaSet (copied to its workload) with pods missing;
  * - Argo keeps the old ReplicaSet up for scaleDownDelaySeconds (30) after a promotion and an
- *   aborted one for abortScaleDownDelaySeconds (30), then at zero as revision history;
+ *   aborted one for abortScaleDownDelaySeconds (30), then at zero as revision history; a template
+ *   set back to a ReplicaSet so kept (an undo) is fast-tracked: no pause, straight to active;
  * - with `rbac`, the project's own Role manifests decide what the bot's ServiceAccount may do
  *   (403 Forbidden otherwise), and `kubeConfig()` speaks as that ServiceAccount.
  *

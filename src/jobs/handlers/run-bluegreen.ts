@@ -86,10 +86,10 @@ export function runBlueGreenHandler(d: RunBlueGreenDeps) {
       case 'Promoting': {
         const old = otherSlot(p.slot);
         if (job.active !== p.slot) {
-          await d.platform.bgSwitch({ ...at, slot: p.slot });
+          const keepMs = d.gates?.keepOldForMs(job.env) ?? 0;
+          await d.platform.bgSwitch({ ...at, slot: p.slot, ...(keepMs > 0 ? { keepOldForMs: keepMs } : {}) });
           // Record the switch before deleting, so the card shows where the traffic is. Where the
           // old version is kept for a while, the watch over the new one starts with it.
-          const keepMs = d.gates?.keepOldForMs(job.env) ?? 0;
           const now = d.clock();
           const watchFrom = keepMs > 0 ? { checks: startChecks('release', now, new Date(now.getTime() + keepMs)) } : {};
           const switched = await d.jobs.update(job.id, (j) => (j.run === run ? { ...j, active: p.slot, ...watchFrom } : new Refusal('superseded')));

@@ -1,13 +1,16 @@
 /**
  * Blue-green with Argo Rollouts: one Rollout `<workload>` with strategy.blueGreen (active Service
  * `<workload>`, preview `<workload>-preview`, no auto-promotion). A new version waits Paused beside
- * the stable one; promote and abort are the same patches `kubectl argo rollouts` sends.
+ * the stable one; promote and abort are the same patches `kubectl argo rollouts` sends, and a
+ * release undone while the old version is kept is its `undo`.
  */
 import type { BlueGreenObservation, DeploySlotRequest, SlotObservation, SlotRequest } from '../port.js';
 import { ANNOTATION, LABEL, MERGE_PATCH, apiError, readOrUndefined, refusal, retryOnConflict, statusCode, type EnvTarget } from './kube-api.js';
 import { serviceManifest } from './manifests.js';
 import type { AdapterContext } from './release-ops.js';
-import { HASH_LABEL, ROLLOUTS, observed, podTemplate, previewService, rolloutManifest, templateForRollout, versions, type Rollout, type Version } from './argo-rollout.js';
+import {
+  DEFAULT_SCALE_DOWN_DELAY_S, HASH_LABEL, ROLLOUTS, imageOfTemplate, observed, podTemplate, previewService, rolloutManifest, templateForRollout, versions, type Rollout, type Version,
+} from './argo-rollout.js';
 import { conditionFailure, listPods, timeoutReason, troubleTracker, waitFor, withBlindSpot, type Verdict, type WaitOutcome } from './rollout-watch.js';
 
 export class ArgoBlueGreen {
@@ -62,18 +65,30 @@ export class ArgoBlueGreen {
     return out;
   }
 
-  /** Promote: the patches of `kubectl argo rollouts promote`, then wait for the new version to be stable. */
+  /**
+   * Send the traffic to `slot`:
+   * - the new version, Paused beside the stable one: promote it with the patches of `kubectl argo
+   *   rollouts promote`; where the old version must stay up a while (keepOldForMs), Argo's
+   *   scaleDownDelaySeconds is raised to cover it first (see keepOld);
+   * - the old version, still up after a promotion (a release undone while it is kept): switch back
+   *   to it (see switchBack).
+   * Either way it resolves once the slot is stable and the active Service on it.
+   */
   async bgSwitch(t: EnvTarget, req: SlotRequest): Promise<void> {
     const r = await this.read(t, req.workload);
     if (!r) throw new Error(`${req.workload} has no Rollout in ${t.env}`);
     const vs = await versions(t, r);
-    if (this.serving(r, vs)?.slot === req.slot) return; // already there: a repeat, or the first version
+    const serving = this.serving(r, vs);
+    if (serving?.slot === req.slot) return; // already there: a repeat, or the first version
     const current = r.status?.currentPodHash ? vs.get(r.status.currentPodHash) : undefined;
+    if (serving && current?.hash === serving.hash) return this.switchBack(t, req, serving, vs, r.spec.replicas ?? 1);
     if (current?.slot !== req.slot) throw new Error(`slot ${req.slot} of ${req.workload} does not exist`);
     // Promoting a version whose pods are not all ready would only wait for them (Argo switches the
     // active Service once they are): a pull or crash failure before its deadline is not Degraded yet.
     const notReady = r.status?.abort || r.status?.phase === 'Degraded' || current.ready < (r.spec.replicas ?? 1);
     if (notReady) throw new Error(`slot ${req.slot} of ${req.workload} is not ready`);
+    // Before the promote: Argo reads the delay when it moves the active Service.
+    if (req.keepOldForMs) await this.keepOld(t, r, req.keepOldForMs);
     await this.patch(t, req.workload, { status: { pauseConditions: null } }, 'status');
     await this.patch(t, req.workload, { spec: { paused: false } });
     const out = await waitFor(this.c.timing, async (): Promise<Verdict> => {
@@ -83,6 +98,65 @@ export class ArgoBlueGreen {
       return s?.stableRS && s.stableRS === s.currentPodHash && s.phase === 'Healthy' ? { state: 'done' } : { state: 'progressing', ready: s?.readyReplicas ?? 0, want: now?.spec.replicas ?? 1 };
     }, () => `promotion did not finish within ${Math.round(this.c.timing.timeoutMs / 1000)}s`);
     if (!out.ok) throw new Error(`${req.workload} could not be switched to ${req.slot}: ${out.error}`);
+  }
+
+  /**
+   * After a promotion Argo keeps the old ReplicaSet's pods for scaleDownDelaySeconds (default 30),
+   * counted from the switch of the active Service. The bot's watch counts keepOldFor from a little
+   * later (once the promotion was seen to finish), and a switch back at its very end still needs
+   * the old pods: so the delay is raised to keepOldFor, rounded up to seconds, plus Argo's default
+   * 30 s as the margin. Only ever raised: a longer delay the team set stays.
+   */
+  private async keepOld(t: EnvTarget, r: Rollout, keepOldForMs: number): Promise<void> {
+    const want = Math.ceil(keepOldForMs / 1000) + DEFAULT_SCALE_DOWN_DELAY_S;
+    const has = r.spec.strategy.blueGreen?.scaleDownDelaySeconds;
+    if (typeof has === 'number' && has >= want) return;
+    await this.patch(t, r.metadata.name, { spec: { strategy: { blueGreen: { scaleDownDelaySeconds: want } } } });
+  }
+
+  /**
+   * Back to the old version after a promotion, while Argo still keeps its pods: what `kubectl argo
+   * rollouts undo` does, the Rollout's template set back to the old ReplicaSet's. Argo fast-tracks
+   * a template whose ReplicaSet still carries its scale-down deadline (no BlueGreenPause: the active
+   * Service goes straight back to those pods, already up), and it becomes the stable version again.
+   * An abort would not do: after a promotion the new version is the stable one, and an abort only
+   * ever returns to the stable one. Should Argo pause the way back all the same (a controller that
+   * does not fast-track), it is promoted: it is a version that already served.
+   */
+  private async switchBack(t: EnvTarget, req: SlotRequest, serving: Version, vs: Map<string, Version>, replicas: number): Promise<void> {
+    const olds = [...vs.values()].filter((v) => v.slot === req.slot && v.hash !== serving.hash).sort((a, b) => b.ready - a.ready || b.createdAt.localeCompare(a.createdAt));
+    const back = olds[0];
+    if (!back) throw new Error(`slot ${req.slot} of ${req.workload} does not exist`);
+    if (back.ready < replicas) throw new Error(`slot ${req.slot} of ${req.workload} is not ready (its pods were scaled down)`);
+    const at = { ...ROLLOUTS, namespace: t.namespace, name: req.workload };
+    try {
+      await retryOnConflict(this.c.timing.sleep, async () => {
+        const fresh = await this.read(t, req.workload);
+        if (!fresh) throw new Error(`${req.workload} has no Rollout in ${t.env}`);
+        const tpl = fresh.spec.template;
+        if (tpl.metadata?.labels?.[LABEL.slot] === back.slot && imageOfTemplate(tpl, req.workload) === back.image) return; // a repeat
+        fresh.spec = { ...fresh.spec, template: templateForRollout(back) };
+        await t.api.custom.replaceNamespacedCustomObject({ ...at, body: fresh });
+      });
+    } catch (err) {
+      throw new Error(refusal(err, t) ?? apiError(err, `writing rollout ${t.namespace}/${req.workload}`).message);
+    }
+    let promoted = false;
+    const out = await waitFor(this.c.timing, async (): Promise<Verdict> => {
+      const now = await this.read(t, req.workload);
+      if (!now) return { state: 'failed', reason: `${req.workload} was deleted from ${t.env}` };
+      const s = now.status ?? {};
+      const want = now.spec.replicas ?? 1;
+      if (!observed(now) || s.currentPodHash !== back.hash) return { state: 'progressing', ready: 0, want };
+      if (s.stableRS === back.hash && s.phase === 'Healthy') return { state: 'done' };
+      if (s.abort) return { state: 'failed', reason: 'the rollout was aborted' };
+      if (!promoted && s.phase === 'Paused' && (s.pauseConditions ?? []).some((p) => p.reason === 'BlueGreenPause')) {
+        await this.patch(t, req.workload, { status: { pauseConditions: null } }, 'status');
+        promoted = true;
+      }
+      return { state: 'progressing', ready: s.readyReplicas ?? 0, want };
+    }, () => `the switch back did not finish within ${Math.round(this.c.timing.timeoutMs / 1000)}s`);
+    if (!out.ok) throw new Error(`${req.workload} could not be switched back to ${req.slot}: ${out.error}`);
   }
 
   /**

@@ -26,7 +26,7 @@ export interface Rollout {
     paused?: boolean;
     selector: { matchLabels: Record<string, string> };
     template: V1PodTemplateSpec;
-    strategy: { blueGreen?: { activeService: string; previewService?: string; autoPromotionEnabled?: boolean } };
+    strategy: { blueGreen?: { activeService: string; previewService?: string; autoPromotionEnabled?: boolean; scaleDownDelaySeconds?: number } };
     [k: string]: unknown;
   };
   status?: {
@@ -41,6 +41,9 @@ export interface Rollout {
     conditions?: { type: string; status: string; reason?: string; message?: string }[];
   };
 }
+
+/** Argo's scaleDownDelaySeconds when the Rollout sets none. */
+export const DEFAULT_SCALE_DOWN_DELAY_S = 30;
 
 export const previewService = (workload: string) => `${workload}-preview`;
 

@@ -93,6 +93,8 @@ interface WorkloadState {
   counts?: string;
   createdRS?: number;
   aborted?: boolean;
+  /** Argo: the template went back to a ReplicaSet still kept after a promotion; no pause on the way to it. */
+  fastTrack?: boolean;
 }
 
 interface Condition {
@@ -507,6 +509,10 @@ export class Controllers {
       if (previous && s.currentPodHash !== stable && previous.metadata.annotations?.[SCALE_DOWN_DEADLINE] === undefined) {
         this.scaleReplicaSet(previous, 0);
       }
+      // Back to a version Argo still keeps up after a promotion (its ReplicaSet has a scale-down
+      // deadline, e.g. `kubectl argo rollouts undo` within scaleDownDelaySeconds): Argo fast-tracks
+      // it, no BlueGreenPause, the active Service straight to it (isBlueGreenFastTracked).
+      w.fastTrack = !!newRS && hash !== stable && newRS.metadata.annotations?.[SCALE_DOWN_DEADLINE] !== undefined && (newRS.spec.replicas ?? 0) > 0;
       s.currentPodHash = hash;
       for (const k of ['abort', 'abortedAt', 'pauseConditions', 'controllerPause', 'promoteFull']) delete s[k];
       w.aborted = false;
@@ -562,6 +568,7 @@ export class Controllers {
       for (const k of ['pauseConditions', 'controllerPause', 'promoteFull', 'message']) delete s[k];
       s.phase = 'Healthy';
       healthy = true;
+      w.fastTrack = false;
     };
 
     if (!s.stableRS || hash === s.stableRS) {
@@ -589,7 +596,7 @@ export class Controllers {
       progressing = { type: 'Progressing', status: 'Unknown', reason: 'RolloutPaused', message: 'Rollout is paused' };
     } else if (newAvailable >= want) {
       const paused = (s.pauseConditions ?? []).length > 0;
-      if (s.promoteFull === true || autoPromote || (s.controllerPause === true && !paused)) {
+      if (s.promoteFull === true || autoPromote || w.fastTrack || (s.controllerPause === true && !paused)) {
         promote();
         progressing = { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${newRS!.metadata.name}" has successfully progressed.` };
       } else {
