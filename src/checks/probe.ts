@@ -64,9 +64,16 @@ export class HttpCheckProbe implements CheckProbe {
 
 /** The values of an instant vector (or a scalar), or undefined for any other shape. */
 function instantValues(data: PromAnswer['data']): number[] | undefined {
-  if (data?.resultType === 'scalar' && Array.isArray(data.result)) return [Number(data.result[1])];
+  if (data?.resultType === 'scalar' && Array.isArray(data.result)) return [promNumber(data.result[1])];
   if (data?.resultType !== 'vector' || !Array.isArray(data.result)) return undefined;
-  return data.result.map((s) => Number((s as { value?: [number, string] }).value?.[1]));
+  return data.result.map((s) => promNumber((s as { value?: [number, string] }).value?.[1]));
+}
+
+/** A sample value as Prometheus writes it: a float, or "+Inf", "-Inf", "NaN". */
+function promNumber(v: unknown): number {
+  if (v === '+Inf' || v === 'Inf') return Infinity;
+  if (v === '-Inf') return -Infinity;
+  return Number(v);
 }
 
 function describe(err: unknown): string {

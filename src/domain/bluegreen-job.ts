@@ -48,6 +48,8 @@ export interface PendingVersion {
   by: SlackUserId;
   /** Who clicked Release or Terminate on it: history credits them with the outcome. */
   decidedBy?: SlackUserId;
+  /** Released over its failing (or unfinished) checks with an approver's reason: no watch undoes that release. */
+  overChecks?: boolean;
   rollbackOf?: number;
 }
 

@@ -40,11 +40,12 @@ export function jobTransition(job: Pick<BlueGreenJob, 'name' | 'status'>, action
 }
 
 /** Where a worker-reported event takes the job. `hasStable`: a first version is serving. */
-export function jobEvent(job: Pick<BlueGreenJob, 'name' | 'status' | 'degradedReason'>, event: JobEvent, hasStable = true): JobTransition {
+export function jobEvent(job: Pick<BlueGreenJob, 'name' | 'status' | 'degradedReason' | 'checks'>, event: JobEvent, hasStable = true): JobTransition {
   if (event === 'gave-up') {
     // The worker could not finish (the platform kept failing): back to where a person can act.
     if (job.status === 'Progressing') return { ok: true, to: 'Degraded' };
-    if (job.status === 'Promoting') return { ok: true, to: 'Paused' };
+    // A check failed after Release and the switch back did not happen: the new version failed.
+    if (job.status === 'Promoting') return { ok: true, to: job.checks?.phase === 'release' && job.checks.state === 'failed' ? 'Degraded' : 'Paused' };
     if (job.status === 'Terminating') return { ok: true, to: job.degradedReason ? 'Degraded' : 'Paused' };
     return { ok: false, reason: `${job.name} is ${job.status}, not busy` };
   }

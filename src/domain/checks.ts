@@ -65,6 +65,8 @@ export interface CheckRun {
   /** A watch ends here (a blue-green release keeps the old version until then). */
   until?: string;
   readings: CheckReading[];
+  /** The thread was told how it ended (a worker that died just after the last sample tells it on resume). */
+  told?: boolean;
 }
 
 /**
@@ -100,9 +102,10 @@ export function startChecks(phase: CheckRun['phase'], now: Date, until?: Date): 
   return { phase, state: 'running', startedAt: now.toISOString(), ...(until ? { until: until.toISOString() } : {}), readings: [] };
 }
 
-/** The checks due for a sample now: never sampled, or running and their interval elapsed. */
+/** The checks due for a sample now: never sampled, or running and their interval elapsed (none once a watch's `until` came). */
 export function dueChecks(specs: readonly CheckSpec[], run: CheckRun, now: Date): CheckSpec[] {
-  if (run.state !== 'running') return [];
+  // A watch is over at `until`: a sample taken late (a backlog, a restart) judges nothing after it.
+  if (run.state !== 'running' || (run.until && now.getTime() >= Date.parse(run.until))) return [];
   return specs.filter((s) => {
     const r = run.readings.find((x) => x.name === s.name);
     return !r || (r.state === 'running' && now.getTime() >= Date.parse(r.lastAt) + s.intervalMs);
@@ -155,6 +158,9 @@ export function nextCheckAt(specs: readonly CheckSpec[], run: CheckRun, now: Dat
   if (run.until) times.push(Date.parse(run.until));
   return new Date(times.length ? Math.max(now.getTime(), Math.min(...times)) : now.getTime());
 }
+
+/** How a hold over checks that have not all passed yet begins (operations compare holds by it). */
+export const CHECKS_NOT_FINISHED = 'checks not finished';
 
 /** The failing checks' details joined: the reason a component failed or a release was undone. */
 export function failedDetail(run: CheckRun): string {

@@ -32,6 +32,8 @@ export interface ActionArgs {
   force?: boolean;
   /** A scheduled start firing: the job ID of the schedule it carries out (it runs only while that schedule stands). */
   scheduled?: string;
+  /** An approver goes ahead over what `held` found (failing checks), with a reason. */
+  overChecks?: boolean;
 }
 
 /** Why an action would undo or overwrite something newer, and what --force would override. */

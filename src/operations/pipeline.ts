@@ -16,6 +16,7 @@ import { ApprovalFlow, type Decision } from './approvals.js';
 import type { FreezeOverride, Governance } from './governance.js';
 import type { ActionArgs, Entity, GuardFinding, KindDescriptor } from './kind.js';
 import { isApiActor } from '../domain/entity.js';
+import { CHECKS_NOT_FINISHED } from '../domain/checks.js';
 import { say, type Actor, type Outcome } from './outcome.js';
 
 export interface PipelineDeps {
@@ -211,8 +212,9 @@ export class OperationPipeline<E extends Entity, A extends string> {
     const { entity, request, approvers } = decision.run;
     // Time has passed since the request: look again at what the action would go over.
     const held = this.kind.held?.(entity, request.action as A);
-    if (held && !request.checksOverride) {
-      return say(`${held.refusal} The approved request stays open: reject it, then ask again (an approver can, with --override "reason").`);
+    if (held && (!request.checksOverride || !sameHold(request.checksOverride.failing, held.overrides))) {
+      const since = request.checksOverride ? ' The checks changed since it was asked for.' : '';
+      return say(`${held.refusal}${since} The approved request stays open: reject it, then ask again (an approver can, with --override "reason").`);
     }
     const guard = await this.kind.guard?.(entity, request.action as A);
     if (guard && !request.force) return say(`${guard.refusal} The approved request stays open: reject it first, then ask again with --force.`);
@@ -246,7 +248,11 @@ export class OperationPipeline<E extends Entity, A extends string> {
       if (x.approval && e.approval?.requestedAt !== x.approval.requestedAt) return new Refusal(`The approval request on ${e.name} was closed meanwhile.`);
       const tr = k.transition(e, action);
       if (!tr.ok) return new Refusal(tr.reason);
-      const next = k.prepare(e, action, { ...args, user: x.requester.user }, now);
+      // The checks may have moved on since the gate read them (a worker's sample): an override of
+      // checks still running does not cover checks that failed meanwhile.
+      const held = k.held?.(e, action);
+      if (held && (!x.checks || !sameHold(x.checks.failing, held.overrides))) return new Refusal(`${held.refusal} (The checks changed while this was asked; look again.)`);
+      const next = k.prepare(e, action, { ...args, user: x.requester.user, ...(x.checks ? { overChecks: true } : {}) }, now);
       if (next instanceof Refusal) return next;
       // Who approved it (or overrode the freeze) stays on the card after the run starts.
       const decision = decisionAfterRun(e.decision, { action, gated, requester: x.requester.user, approvers: x.approvers, ...(x.approval ? { approval: x.approval } : {}), ...(x.override ? { override: x.override } : {}), at: now.toISOString() });
@@ -294,4 +300,14 @@ export class OperationPipeline<E extends Entity, A extends string> {
     await this.d.notifier.cardClosed(k.ref(entity.id), current.channel, text.card, text.thread);
     return say(text.reply, true);
   }
+}
+
+/**
+ * Do two holds mean the same? An override of checks still running covers checks still running
+ * (their values move with each sample), not checks that failed since; one of failing checks covers
+ * the same failure.
+ */
+function sameHold(overridden: string, now: string): boolean {
+  const running = (t: string) => t.startsWith(CHECKS_NOT_FINISHED);
+  return running(overridden) ? running(now) : overridden === now;
 }

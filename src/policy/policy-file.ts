@@ -55,12 +55,12 @@ const durationMs = (v: string) => {
   const m = /^(\d+)(ms|s|m|h)$/.exec(v);
   return m ? Number(m[1]) * DURATION_UNITS_MS[m[2] as keyof typeof DURATION_UNITS_MS] : NaN;
 };
-/** A duration of at least `minMs` (checked on the text, so an error repeats what was written). */
-const Duration = (minMs = 0, min = '') =>
+/** A duration from `min` to `max` (checked on the text, so an error repeats what was written). */
+const Duration = (min: string, max: string) =>
   z
     .string({ error: 'a duration such as 30s, 5m or 500ms' })
     .regex(/^\d+(ms|s|m|h)$/, 'a duration such as 30s, 5m or 500ms')
-    .refine((v) => !(durationMs(v) < minMs), `a duration of at least ${min}`)
+    .refine((v) => !(durationMs(v) < durationMs(min)) && !(durationMs(v) > durationMs(max)), `a duration from ${min} to ${max}`)
     .transform(durationMs);
 
 /** A check's query or URL: its {placeholders} must be check variables. */
@@ -81,8 +81,8 @@ const Check = z
     below: z.number({ error: 'a number' }).optional(),
     above: z.number({ error: 'a number' }).optional(),
     http: CheckTemplate.optional(),
-    for: Duration().optional(),
-    interval: Duration(100, '100ms').optional(),
+    for: Duration('0s', '24h').optional(),
+    interval: Duration('100ms', '1h').optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -130,7 +130,7 @@ const Environment = z
     /** What a released component or blue-green version must pass (README "Checks"). */
     checks: z.array(Check).optional(),
     /** Blue-green: how long the old version is kept after Release while the checks watch the new one (default 0). */
-    keepOldFor: Duration().optional(),
+    keepOldFor: Duration('0s', '24h').optional(),
   })
   .strict()
   .superRefine((e, ctx) => {

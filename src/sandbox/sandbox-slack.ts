@@ -89,7 +89,7 @@ export class SandboxSlack {
       if (req.method === 'GET' && file) return await this.file(res, file);
       // The simulated platform's Prometheus stand-in is the bot's: on this port too, so a policy's
       // checks can name http://localhost:3000/sim/prometheus as the README says.
-      if (req.method === 'GET' && path.startsWith('/sim/') && this.botUrl) return await this.forward(req.url ?? path, res);
+      if (req.method === 'GET' && path.startsWith('/sim/') && this.botUrl) return await this.forward(path + new URL(req.url ?? '/', 'http://sandbox').search, res);
       if (req.method === 'GET' && path === '/sandbox/state') return json(res, 200, this.state());
       if (req.method === 'GET' && path === '/sandbox/events') return this.stream(req, res);
       if (req.method === 'POST' && path === '/sandbox/command') return json(res, 200, await this.command(await body(req)));
@@ -109,9 +109,9 @@ export class SandboxSlack {
     }
   }
 
-  /** A GET passed on to the bot's own port, its answer passed back. */
-  private async forward(url: string, res: ServerResponse): Promise<void> {
-    const answer = await fetch(new URL(url, this.botUrl), { signal: AbortSignal.timeout(5000) });
+  /** A GET of `pathAndQuery` passed on to the bot's own port (only there: the origin is the bot's), its answer passed back. */
+  private async forward(pathAndQuery: string, res: ServerResponse): Promise<void> {
+    const answer = await fetch(`${new URL(this.botUrl).origin}${pathAndQuery}`, { signal: AbortSignal.timeout(5000) });
     res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
     res.end(Buffer.from(await answer.arrayBuffer()));
   }

@@ -285,6 +285,26 @@ environments:
     expect(await slots('web')).toEqual({ serving: 'blue', images: { blue: 'web:1.0' } });
   });
 
+  it('a release over failing checks, by an approver with a reason, is not undone by the watch', async () => {
+    // No approvers here: an operator may go ahead with a reason, and keepOldFor would watch.
+    await startWith((prom) => `
+environments:
+  prod:
+    checks:${errorRate(prom, 'error_rate{env="{env}",app="{workload}",slot="{slot}"}', '\n        interval: 100ms')}
+    keepOldFor: 20s
+`, 'checks-over');
+    await healthy('web', 'web:1.0');
+    await bg('update web web:2.0-errors');
+    await b().jobUntil('web', (j) => j.status === 'Paused' && j.checks?.state === 'failed', 'preview checks failed');
+    expect(b().ackText(await bg('release web'))).toContain('To go ahead anyway, give your reason');
+    expect(b().ackText(await bg('release web --override "hotfix, errors expected"'))).toContain('web is now Promoting');
+    const done = await b().jobUntil('web', 'Healthy', 'Healthy', 10_000);
+    expect(done.versions.green?.image).toBe('web:2.0-errors');
+    expect(await slots('web')).toEqual({ serving: 'green', images: { green: 'web:2.0-errors' } });
+    const texts = await threadHas('bg:web', 'Checks overridden by <@U0ALICE> (error-rate 0.5 is not below 0.01): hotfix, errors expected');
+    expect(texts.some((t) => t.includes('failed its checks after Release'))).toBe(false);
+  });
+
   it('a passing run keeps the old version for keepOldFor, then deletes it', async () => {
     await startWith((prom) => `
 environments:

@@ -103,6 +103,13 @@ describe('HttpCheckProbe: Prometheus', () => {
     expect(await probe.sample(rate({ below: undefined, above: 1 }), VARS)).toEqual({ ok: true, value: 2, detail: 'error-rate 2 (above 1)', measured: true });
   });
 
+  it('reads Prometheus infinities as numbers, not NaN', async () => {
+    reply = vector('+Inf');
+    expect(await probe.sample(rate({ below: undefined, above: 1 }), VARS)).toEqual({ ok: true, value: Infinity, detail: 'error-rate Infinity (above 1)', measured: true });
+    reply = vector('-Inf');
+    expect(await probe.sample(rate(), VARS)).toMatchObject({ ok: true, value: -Infinity });
+  });
+
   it('fails a range vector (matrix) result', async () => {
     reply = json(200, { status: 'success', data: { resultType: 'matrix', result: [] } });
     expect(await probe.sample(rate(), VARS)).toEqual({ ok: false, detail: 'error-rate: the query returned a matrix result, not an instant vector', measured: false });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlueGreenJob } from '../../src/domain/bluegreen-job.js';
 import type { ReleaseTask } from '../../src/domain/release-task.js';
 import { Metrics } from '../../src/http/metrics.js';
-import { abandonBlueGreenRun } from '../../src/jobs/handlers/run-bluegreen.js';
+import { abandonBlueGreenRun, runBlueGreenHandler } from '../../src/jobs/handlers/run-bluegreen.js';
 import { abandonTaskRun } from '../../src/jobs/handlers/run-task.js';
 import { JobQueues, settledJobId } from '../../src/jobs/queues.js';
 import { QueueReleaseEvents } from '../../src/jobs/release-events.js';
@@ -108,5 +108,74 @@ describe('a run that keeps failing', () => {
     // Both came to rest, so their listeners (webhooks, a workflow step) are told: one event each.
     expect(await queues.byName.events.getJob(settledJobId({ kind: 'task', id: 'rt-giveup' }, 'Release failed', 1))).toBeDefined();
     expect(await queues.byName.events.getJob(settledJobId({ kind: 'bluegreen', id: 'web' }, 'Paused', 2))).toBeDefined();
+  });
+});
+
+describe('a blue-green run with checks that keeps failing', () => {
+  it('fails preview checks it could not finish; a release whose switch back failed ends Degraded, and Terminate moves the traffic back', async () => {
+    const p2 = uniquePrefix('give-up-checks');
+    const k2 = keys(p2);
+    const queues2 = new JobQueues(redis, p2);
+    const jobs = new JobStore(redis, k2);
+    const audit = new AuditLog(redis, k2);
+    const notifier = new QueueNotifier(queues2, new CardStore(redis, k2), 0);
+    const platform = new SimulatedPlatform(redis, k2, { latencyMs: 0, failComponents: [] });
+    const metrics = new Metrics();
+    const events = new QueueReleaseEvents(queues2, metrics, pino({ level: 'silent' }));
+    const deps = { jobs, audit, notifier, events, platform, metrics, clock: () => new Date() };
+    const host2 = new WorkerHost(
+      { 'task.run': boom, 'bluegreen.run': boom } as unknown as JobHandlers,
+      { redis: { url: testRedisUrl() }, prefix: p2, concurrency: 2, lockDurationMs: 5000, stalledIntervalMs: 5000, slackCallsPerSec: 10, log: pino({ level: 'silent' }) },
+      { 'bluegreen.run': abandonBlueGreenRun(deps) } as never,
+    );
+    host2.start();
+    try {
+      const now = new Date().toISOString();
+      const base = (name: string): BlueGreenJob => ({
+        id: name, name, status: 'Paused', releaseType: 'Blue-Green', env: 'prod', workload: name, replicas: 1,
+        versions: { blue: { slot: 'blue', revision: 1, image: `${name}:1`, replicas: 1, createdAt: now }, green: { slot: 'green', revision: 2, image: `${name}:2-errors`, replicas: 1, createdAt: now } },
+        active: 'blue', stable: 'blue', pending: { slot: 'green', revision: 2, image: `${name}:2-errors`, by: 'U1' }, history: [], nextRevision: 3,
+        createdAt: now, createdBy: 'U1', updatedAt: now, run: 2, version: 1, channel: 'C1',
+      });
+      const failed = { name: 'error-rate', state: 'failed' as const, value: 0.5, detail: 'error-rate 0.5 is not below 0.01', samples: 1, firstAt: now, lastAt: now };
+      await jobs.create({ ...base('prev'), checks: { phase: 'preview', state: 'running', startedAt: now, readings: [] } });
+      await jobs.create({ ...base('undo'), status: 'Promoting', active: 'green', checks: { phase: 'release', state: 'failed', startedAt: now, until: now, readings: [failed] } });
+      for (const id of ['prev', 'undo']) await queues2.enqueue('bluegreen.run', { jobId: id, run: 2 }, { attempts: 2, backoff: { type: 'fixed', delay: 50 } });
+
+      // The preview's checks did not finish: failed, so Release is refused, not waiting for ever.
+      const prev = await eventually(async () => {
+        const x = await jobs.get('prev');
+        return x?.checks?.state === 'failed' ? x : undefined;
+      }, 10_000, 'preview checks failed');
+      expect(prev.status).toBe('Paused');
+      expect(prev.checks!.readings.at(-1)!.detail).toBe('the checks stopped: redis went away');
+
+      // The switch back never happened: Degraded (not Paused with the traffic on the failing version).
+      const undo = await eventually(async () => {
+        const x = await jobs.get('undo');
+        return x?.status === 'Degraded' ? x : undefined;
+      }, 10_000, 'undo Degraded');
+      expect(undo.active).toBe('green');
+      expect(undo.degradedReason).toBe('redis went away');
+
+      // Terminate puts the traffic back on blue first, then deletes green.
+      for (const [slot, image] of [['blue', 'undo:1'], ['green', 'undo:2-errors']] as const) {
+        await platform.bgDeploySlot({ opId: `deploy-${slot}`, env: 'prod', workload: 'undo', slot, image, replicas: 1 });
+      }
+      await platform.bgSwitch({ env: 'prod', workload: 'undo', slot: 'green' });
+      await jobs.update('undo', (j) => ({ ...j, status: 'Terminating', run: 3 }));
+      await runBlueGreenHandler(deps)({ jobId: 'undo', run: 3 }, {} as never);
+      const after = (await jobs.get('undo'))!;
+      expect(after.status).toBe('Healthy');
+      expect(after.active).toBe('blue');
+      expect(after.history.at(-1)).toMatchObject({ revision: 2, outcome: 'failed' });
+      const seen = await platform.bgInspect('prod', 'undo');
+      expect(seen?.serving).toBe('blue');
+      expect(Object.keys(seen?.slots ?? {})).toEqual(['blue']);
+    } finally {
+      await host2.close(true);
+      await queues2.close();
+      await cleanupPrefix(testRedisUrl(), p2);
+    }
   });
 });

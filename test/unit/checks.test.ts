@@ -388,3 +388,13 @@ describe('checks in the published shape (API answers, webhook bodies)', () => {
     expect('checks' in out.components[1]!).toBe(false);
   });
 });
+
+describe('a watch past its end', () => {
+  it('samples nothing once until came: a late sample judges nothing after the window', () => {
+    const spec: CheckSpec = { name: 'error-rate', prometheus: 'http://p', query: 'q', below: 0.01, forMs: 0, intervalMs: 100 };
+    const start = new Date('2026-12-04T10:00:00Z');
+    const run = startChecks('release', start, new Date(start.getTime() + 1000));
+    expect(dueChecks([spec], run, new Date(start.getTime() + 999))).toEqual([spec]);
+    expect(dueChecks([spec], run, new Date(start.getTime() + 1000))).toEqual([]);
+  });
+});

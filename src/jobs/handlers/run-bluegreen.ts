@@ -78,15 +78,17 @@ export function runBlueGreenHandler(d: RunBlueGreenDeps) {
       }
       // falls through: the preview's checks
       case 'Paused': {
-        if (job.status !== 'Paused' || job.checks?.phase !== 'preview' || job.checks.state !== 'running') return;
-        const checked = await watch(d, job, ctx);
+        if (job.status !== 'Paused' || job.checks?.phase !== 'preview' || job.checks.told) return;
+        const checked = job.checks.state === 'running' ? await watch(d, job, ctx) : job;
+        // Told once the checks ended; a worker that died in between tells it when the run resumes.
         if (checked) await previewChecked(d, checked);
         return;
       }
       case 'Promoting': {
         const old = otherSlot(p.slot);
         if (job.active !== p.slot) {
-          const keepMs = d.gates?.keepOldForMs(job.env) ?? 0;
+          // Released over failing checks by an approver's decision: no watch would undo it.
+          const keepMs = p.overChecks ? 0 : (d.gates?.keepOldForMs(job.env) ?? 0);
           await d.platform.bgSwitch({ ...at, slot: p.slot, ...(keepMs > 0 ? { keepOldForMs: keepMs } : {}) });
           // Record the switch before deleting, so the card shows where the traffic is. Where the
           // old version is kept for a while, the watch over the new one starts with it.
@@ -113,6 +115,15 @@ export function runBlueGreenHandler(d: RunBlueGreenDeps) {
         return;
       }
       case 'Terminating': {
+        // The new version took the traffic (a release whose switch back failed, or was stopped
+        // after its switch): Terminate puts the traffic back on the old version first.
+        if (job.active === p.slot) {
+          await d.platform.bgSwitch({ ...at, slot: otherSlot(p.slot) });
+          const back = await d.jobs.update(job.id, (j) => (j.run === run ? { ...j, active: otherSlot(p.slot) } : new Refusal('superseded')));
+          if (!back.ok) return;
+          job = back.task;
+          await d.notifier.cardChanged(jobRef(job.id));
+        }
         await d.platform.bgDeleteSlot({ ...at, slot: p.slot });
         await settle(d, job, 'terminated', (j, now) => {
           const { pending: _p, degradedReason: reason, checks: _c, ...rest } = j;
@@ -131,6 +142,19 @@ export function runBlueGreenHandler(d: RunBlueGreenDeps) {
 export function abandonBlueGreenRun(d: RunBlueGreenDeps) {
   return async ({ jobId, run }: BlueGreenRunPayload, err: Error): Promise<void> => {
     const now = d.clock().toISOString();
+    // The preview's checks could not be sampled to the end: they failed, so Release waits for a
+    // person (an approver's reason, or a new version), not for a run that will not come.
+    const checks = await d.jobs.update(jobId, (j) =>
+      j.run === run && j.status === 'Paused' && j.checks?.phase === 'preview' && j.checks.state === 'running'
+        ? { ...j, checks: { ...j.checks, state: 'failed', told: true, readings: [...j.checks.readings, stoppedReading(err, now)] } }
+        : new Refusal('not checking'),
+    );
+    if (checks.ok) {
+      await d.notifier.cardChanged(jobRef(jobId), { urgent: true });
+      const p = checks.task.pending;
+      await d.notifier.thread(jobRef(jobId), `The checks on rev ${p?.revision} stopped: ${esc(err.message)}. Release is refused until they pass: Terminate and update again once the cause is fixed, or an approver can release anyway with a reason.${cc(p?.by)}`);
+      return;
+    }
     const r = await d.jobs.update(jobId, (j) => {
       if (j.run !== run) return new Refusal('superseded');
       const tr = jobEvent(j, 'gave-up');
@@ -141,8 +165,24 @@ export function abandonBlueGreenRun(d: RunBlueGreenDeps) {
     await d.events.settled(jobRef(jobId), r.task.status, r.task.run);
     await d.audit.record({ at: now, actor: 'system', action: 'run-abandoned', target: jobId, env: r.task.env, from: r.before.status, to: r.task.status, detail: err.message });
     await d.notifier.cardChanged(jobRef(jobId), { urgent: true });
-    await d.notifier.thread(jobRef(jobId), `${r.before.status} stopped: ${esc(err.message)}. ${r.task.name} is ${r.task.status}; try again once the cause is fixed.${cc(r.before.pending?.decidedBy ?? r.before.pending?.by)}`);
+    const t = r.task;
+    if (r.before.status === 'Promoting' && t.status === 'Degraded' && t.active === t.pending?.slot) {
+      // The worst case, said loudly: a check failed after Release and the traffic could not go back.
+      const p = t.pending;
+      await d.notifier.thread(
+        jobRef(jobId),
+        `:rotating_light: The switch back to ${otherSlot(p.slot)} failed: ${esc(err.message)}. Traffic is still on ${p.slot} (rev ${p.revision}, ${p.image}), ` +
+          `which failed its checks: ${esc(failedDetail(t.checks!))}. Terminate tries the switch back again; if the old version is gone, release a fixed version.${undonePeople(d, t)}`,
+      );
+      return;
+    }
+    await d.notifier.thread(jobRef(jobId), `${r.before.status} stopped: ${esc(err.message)}. ${t.name} is ${t.status}; try again once the cause is fixed.${cc(r.before.pending?.decidedBy ?? r.before.pending?.by)}`);
   };
+}
+
+/** What a preview check says when its run stopped before the checks ended. */
+function stoppedReading(err: Error, now: string): CheckRun['readings'][number] {
+  return { name: 'checks', state: 'failed', detail: `the checks stopped: ${err.message}`, samples: 0, firstAt: now, lastAt: now };
 }
 
 /**
@@ -198,6 +238,10 @@ async function previewChecked(d: RunBlueGreenDeps, job: BlueGreenJob): Promise<v
     (passed
       ? `Checks passed on ${what}: ${esc(readingsText(run))}. Release when ready.`
       : `Checks failed on ${what}: ${esc(failedDetail(run))}. Release is refused while a check fails: Terminate it, or an approver can release anyway with a reason.`) + cc(p.by),
+  );
+  // Told, then marked: a worker that dies in between tells it twice, never not at all.
+  await d.jobs.update(job.id, (j) =>
+    j.run === job.run && j.checks?.phase === 'preview' && j.checks.state === run.state ? { ...j, checks: { ...j.checks, told: true } } : new Refusal('moved on'),
   );
 }
 

@@ -12,7 +12,7 @@ import { Refusal, type JobStore } from '../../store/versioned-store.js';
 import type { ActionArgs, GuardFinding, KindDescriptor } from '../kind.js';
 import { say, type Outcome } from '../outcome.js';
 import { mention } from '../../text.js';
-import { checkPhrase, failedDetail } from '../../domain/checks.js';
+import { CHECKS_NOT_FINISHED, checkPhrase, failedDetail } from '../../domain/checks.js';
 
 export function jobNotFound(name: string): Outcome {
   return say(`No blue-green job ${name}. \`/bluegreen list\` shows the jobs there are.`);
@@ -41,7 +41,8 @@ export function jobKind(d: JobKindDeps): KindDescriptor<BlueGreenJob, JobAction>
       // History credits a Release or Terminate to whoever asked for it (the audit's actor), not
       // to whoever brought the version up; the worker reads it off the pending version.
       const p = next.pending;
-      const decided = (action === 'release' || action === 'terminate') && p ? { pending: { ...p, decidedBy: args.user } } : {};
+      const over = action === 'release' && args.overChecks ? { overChecks: true } : {};
+      const decided = (action === 'release' || action === 'terminate') && p ? { pending: { ...p, decidedBy: args.user, ...over } } : {};
       // The preview's checks are done with: a Release starts its own watch, if the environment keeps the old version.
       const { checks: _c, ...rest } = next;
       return { ...rest, ...decided, run: j.run + 1, updatedAt: now.toISOString() };
@@ -140,6 +141,6 @@ export function checksHold(job: BlueGreenJob): GuardFinding | undefined {
   }
   return {
     refusal: `Release of ${job.name} waits for the checks on ${what} (${checkPhrase(c)}). Nothing was changed; try again once they pass.`,
-    overrides: `checks not finished: ${checkPhrase(c)}`,
+    overrides: `${CHECKS_NOT_FINISHED}: ${checkPhrase(c)}`,
   };
 }
