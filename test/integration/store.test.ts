@@ -156,6 +156,21 @@ describe('blue-green release objects', () => {
   });
 });
 
+describe('blue-green job versions', () => {
+  it('a check sample bumps the version but not what the card controls carry; a status change bumps both', async () => {
+    const { JobStore } = await import('../../src/store/versioned-store.js');
+    const { jobCardVersion } = await import('../../src/domain/bluegreen-job.js');
+    const { JobFactory } = await import('../support/factories.js');
+    const jobs = new JobStore(redis, k);
+    const job = JobFactory.create({ id: 'stamped', name: 'stamped', status: 'Paused', version: 4 });
+    await jobs.create(job);
+    const sampled = await jobs.update('stamped', (j) => ({ ...j, checks: { phase: 'preview', state: 'running', startedAt: j.createdAt, readings: [] } }));
+    expect(sampled.ok && [sampled.task.version, jobCardVersion(sampled.task)]).toEqual([5, 4]);
+    const moved = await jobs.update('stamped', (j) => ({ ...j, status: 'Promoting', run: j.run + 1 }));
+    expect(moved.ok && [moved.task.version, jobCardVersion(moved.task)]).toEqual([6, 6]);
+  });
+});
+
 describe('keys from before hash tags', () => {
   it('move to the current names once, keeping TTLs and never overwriting newer data', async () => {
     const p = uniquePrefix('layout');

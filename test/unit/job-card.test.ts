@@ -520,3 +520,43 @@ describe('job history credits whoever decided', () => {
     expect(historicalVersion(update.pending!, NOW.toISOString(), 'released').by).toBe('U0BOB');
   });
 });
+
+describe('the card with checks', () => {
+  const now = new Date('2026-12-04T10:00:00Z');
+  const at = now.toISOString();
+  const reading = (state: 'running' | 'passed' | 'failed', detail: string) => ({ name: 'error-rate', state, detail, samples: 2, firstAt: at, lastAt: at });
+  const paused = (): BlueGreenJob => ({
+    id: 'web', name: 'web', status: 'Paused', releaseType: 'Blue-Green', env: 'prod', workload: 'web', replicas: 1,
+    versions: { blue: { slot: 'blue', revision: 1, image: 'web:1', replicas: 1, createdAt: at }, green: { slot: 'green', revision: 2, image: 'web:2', replicas: 1, createdAt: at } },
+    active: 'blue', stable: 'blue', pending: { slot: 'green', revision: 2, image: 'web:2', by: 'U1' }, history: [], nextRevision: 3,
+    createdAt: at, createdBy: 'U1', updatedAt: at, run: 2, version: 5, channel: 'C1',
+  });
+  const text = (j: BlueGreenJob) => JSON.stringify(jobCard(j, now).blocks);
+
+  it('lists each preview check with its latest value and whether it passes', () => {
+    const t = text({ ...paused(), checks: { phase: 'preview', state: 'failed', startedAt: at, readings: [reading('failed', 'error-rate 0.5 is not below 0.01')] } });
+    expect(t).toContain('*Checks on rev 2* (the preview in green)');
+    expect(t).toContain(':x: error-rate 0.5 is not below 0.01 · 2 samples');
+    expect(t).toContain('ready, but a check fails');
+  });
+
+  it('shows the watch after Release and the old version kept until its end', () => {
+    const t = text({ ...paused(), status: 'Promoting', active: 'green', checks: { phase: 'release', state: 'running', startedAt: at, until: '2026-12-04T10:05:00.000Z', readings: [reading('running', 'error-rate 0.001 (below 0.01)')] } });
+    expect(t).toContain('*Checks after Release*');
+    expect(t).toContain(':hourglass_flowing_sand: error-rate 0.001 (below 0.01)');
+    expect(t).toContain('kept until');
+  });
+
+  it('says when the traffic went back, and loudly when it could not', () => {
+    const failed = { phase: 'release' as const, state: 'failed' as const, startedAt: at, until: at, readings: [reading('failed', 'error-rate 0.5 is not below 0.01')] };
+    expect(text({ ...paused(), status: 'Degraded', checks: failed })).toContain('failed its checks after Release: error-rate 0.5 is not below 0.01. The traffic went back to rev 1');
+    const stuck = text({ ...paused(), status: 'Degraded', active: 'green', checks: failed });
+    expect(stuck).toContain('The switch back failed: the traffic is still on it');
+    expect(stuck).not.toContain('went back');
+  });
+
+  it('buttons carry the version of the last meaningful write (a check sample leaves them current)', () => {
+    const j = { ...paused(), version: 9, stateVersion: 7 };
+    expect(jobButtonValue('release', j)).toBe('release web @v7');
+  });
+});

@@ -156,7 +156,10 @@ export function degradedLine(job: BlueGreenJob): string | undefined {
   const serving = job.versions[job.active];
   const still = serving ? ` rev ${serving.revision} still serves; Terminate to remove the failed version.` : ' Terminate to remove it.';
   if (job.checks?.phase === 'release' && job.checks.state === 'failed') {
-    const back = serving ? ` The traffic went back to rev ${serving.revision}; Terminate to remove the failed version.` : ' Terminate to remove it.';
+    const stuck = job.pending && job.active === job.pending.slot;
+    const back = stuck
+      ? ' :rotating_light: The switch back failed: the traffic is still on it. Terminate tries the switch back again.'
+      : serving ? ` The traffic went back to rev ${serving.revision}; Terminate to remove the failed version.` : ' Terminate to remove it.';
     return `:warning: ${what} failed its checks after Release: ${esc(truncate(failedDetail(job.checks), REASON_CHARS))}.${back}`;
   }
   return `:warning: ${what} never became ready${why}.${still}`;
