@@ -419,6 +419,15 @@ describe('taskCard at 2,000 components', () => {
     expect(all).toContain('`svc-1032-with-a-longer-name` :x: Release failed');
   });
 
+  it('names an in-flight component whose checks are going as checking', () => {
+    const comps = releasing().map((c, i) =>
+      i === 1001 ? { ...c, checks: { phase: 'component' as const, state: 'running' as const, startedAt: '2025-03-10T11:59:00Z', readings: [] } } : c,
+    );
+    const { blocks } = taskCard(TaskFactory.create({ status: 'Releasing', run: 1, bestEffort: true, components: comps }), NOW);
+    const inFlight = sectionTexts(blocks).find((t) => t.startsWith('*In flight:*'));
+    expect(inFlight).toContain('`svc-1000-with-a-longer-name`, `svc-1001-with-a-longer-name` (checking), `svc-1002');
+  });
+
   it('before the run: the plan, what will change and what will not, and no bar', () => {
     const comps = many(
       (i) => (i < 1980 ? 'To release' : 'No change'),

@@ -344,7 +344,9 @@ function largeComponentBlocks(task: ReleaseTask, budget: number): KnownBlock[] {
   const blocks: KnownBlock[] = [section(`*${plural(comps.length, 'component')}*${bar}\n${countsLine(comps)}`)];
   const inFlight = comps.filter((c) => (c.status === 'Releasing' || c.status === 'Rolling back') && c.startedAt && !c.endedAt);
   const before = task.status === 'To release' && task.run === 0;
-  const tail = inFlight.length > 0 ? [`*In flight:* ${names(inFlight.map((c) => code(c.name)), CARD_IN_FLIGHT_LIMIT)}`] : before ? [planText(task)] : [];
+  // A component whose checks are going says so beside its name: ready, not yet good.
+  const flying = (c: ComponentState) => `${code(c.name)}${c.checks?.state === 'running' ? ' (checking)' : ''}`;
+  const tail = inFlight.length > 0 ? [`*In flight:* ${names(inFlight.map(flying), CARD_IN_FLIGHT_LIMIT)}`] : before ? [planText(task)] : [];
   const failed = comps.filter((c) => FAILED_COMPONENT_STATUSES.includes(c.status));
   const room = budget - blocks.length - tail.length;
   if (failed.length > 0 && room > 0) {

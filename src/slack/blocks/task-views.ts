@@ -3,6 +3,7 @@
  * Pure Block Kit builders: no I/O, `now` passed in. Every view stays within Slack's limits
  * (at most 50 blocks, every section text under 3000 characters).
  */
+import { checkPhrase } from '../../domain/checks.js';
 import { planLine } from '../../domain/plan.js';
 import type { KnownBlock } from '@slack/types';
 import { RELEASE_USAGE } from '../../commands/release-grammar.js';
@@ -54,6 +55,7 @@ function infoLine(task: ReleaseTask, c: ComponentState): string {
   if (task.operation === 'Bulk Deploy') parts.push(`${c.replicas ?? 1} replica${(c.replicas ?? 1) === 1 ? '' : 's'}`);
   if (task.operation === 'Bulk Clone' && task.sourceEnv) parts.push(`from ${esc(task.sourceEnv)}`);
   if (c.previousImage) parts.push(`previous ${esc(c.previousImage)}`);
+  if (c.checks) parts.push(esc(truncate(checkPhrase(c.checks), 300)));
   return parts.join(' · ');
 }
 
