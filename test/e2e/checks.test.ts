@@ -79,6 +79,10 @@ environments:
     checks:${errorRate(prom, 'error_rate{env="{env}",app="{component}"}', '\n        for: 300ms\n        interval: 100ms')}
   nodata:
     checks:${errorRate(prom, 'error_rate{app="nothing-runs-here"}')}
+  smoke:
+    checks:
+      - name: smoke
+        http: '${prom.replace('/sim/prometheus', '')}/{component}'
 `;
 
   it('Best Effort On: the component whose check fails is Release failed with the value and threshold; the others are Released', async () => {
@@ -138,6 +142,20 @@ environments:
     expect(t.components[0]!.error).toBe('error-rate: the query returned no data');
     await threadHas(id, '`web` failed: error-rate: the query returned no data');
     expect(await metric('switchyard_checks_total{check="error-rate",outcome="error"}')).toBe(1);
+  });
+
+  it('an HTTP smoke check passes on 2xx and fails on anything else, naming the answer', async () => {
+    // GET <bot>/{component}: the bot answers /healthz with 200 and /web with 404.
+    await startWith(policy, 'checks-smoke');
+    const id = await b().create('smoke deploy --env smoke healthz=healthz:1.0 web=web:1.0 --best-effort');
+    await b().command(`start ${id}`);
+    const t = await taskUntil(id, (x) => x.status === 'Release failed', 'Release failed');
+    const by = Object.fromEntries(t.components.map((c) => [c.name, c]));
+    expect(by.healthz!.status).toBe('Released');
+    expect(by.healthz!.checks!.readings[0]!.detail).toBe('smoke: HTTP 200');
+    expect(by.web!.status).toBe('Release failed');
+    expect(by.web!.error).toMatch(/^smoke: GET http:\/\/127\.0\.0\.1:\d+\/web answered HTTP 404$/);
+    expect(await metric('switchyard_checks_total{check="smoke",outcome="fail"}')).toBe(1);
   });
 
   it('the stand-in answers like the Prometheus query API', async () => {
