@@ -73,7 +73,7 @@ export const PageSchema = z.string()
 export const DescriptionSchema = z.string().trim()
   .max(500, says((v) => `the description is ${v.length} characters long: at most 500`));
 
-/** Free text after `--override`: the reason to go ahead during a freeze window (an operator's asks the approvers). */
+/** Free text after `--override`: the reason to go ahead during a freeze window (an operator's asks the approvers) or over failing checks (approvers only). */
 export const OVERRIDE_MISSING = '`--override` needs a reason in quotes, e.g. --override "hotfix for INC-123"';
 export const OverrideSchema = z.string().trim()
   .min(1, says(() => OVERRIDE_MISSING))

@@ -43,7 +43,7 @@ export const ACTIONS = {
     update: { gated: false, frozen: { what: 'version updates' }, words: 'Update Version', control: false, help: 'Update Version' },
     release: {
       gated: true, frozen: RELEASES, words: 'Release', control: true,
-      help: 'Release: the new version receives the traffic and the old one is deleted',
+      help: 'Release: the new version receives the traffic and the old one is deleted (where the environment has checks, once they pass; --override "reason" lets an approver go ahead anyway)',
     },
     terminate: {
       gated: true, words: 'Terminate Release', control: true,
