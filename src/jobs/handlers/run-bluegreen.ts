@@ -31,6 +31,7 @@ import type { JobContext } from '../worker-host.js';
 import type { Gates } from '../../checks/gates.js';
 import { failedDetail, nextCheckAt, startChecks, type CheckRun } from '../../domain/checks.js';
 import { DelayedError } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RunBlueGreenDeps {
   jobs: JobStore;
@@ -220,7 +221,8 @@ async function watch(d: RunBlueGreenDeps, job: BlueGreenJob, ctx: JobContext): P
       await ctx.job.moveToDelayed(Date.now() + Math.max(0, wait), ctx.token);
       throw new DelayedError();
     }
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    // A shutdown meanwhile ends the wait early; the next round hands the run back.
+    if (wait > 0) await sleep(wait, undefined, { signal: ctx.signal }).catch(() => undefined);
   }
 }
 

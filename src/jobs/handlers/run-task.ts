@@ -28,6 +28,7 @@ import { readComponents } from '../../platform/read.js';
 import type { Platform } from '../../platform/port.js';
 import { cc, esc, plural, shortDuration, truncate } from '../../text.js';
 import { DelayedError } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { taskRef, type EntityRef } from '../../domain/entity.js';
 import type { Notifier } from '../../ports/notifier.js';
 import type { ReleaseEvents } from '../../ports/release-events.js';
@@ -178,18 +179,9 @@ async function gateComponent(
   }
 }
 
-/** Sleep `ms`, or less if `signal` aborts first. */
+/** Sleep `ms`, or less if `signal` aborts first (a shutdown). */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return ms > 0 ? sleep(ms, undefined, { signal }).catch(() => undefined) : Promise.resolve();
 }
 
 /**
